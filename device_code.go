@@ -1,0 +1,200 @@
+package azinteractive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+)
+
+const credNameDeviceCode = "DeviceCodeCredential"
+
+// DeviceCodeCredentialOptions contains optional parameters for
+// [DeviceCodeCredential]. The zero value, like nil, means the defaults.
+type DeviceCodeCredentialOptions struct {
+	azcore.ClientOptions
+
+	// AdditionallyAllowedTenants specifies tenants to which the credential may authenticate, in addition to
+	// TenantID. When TenantID is empty, this option has no effect and the credential will authenticate to
+	// any requested tenant. Add the wildcard value "*" to allow the credential to authenticate to any tenant.
+	AdditionallyAllowedTenants []string
+
+	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
+	// to enable the credential to use data from a previous authentication.
+	AuthenticationRecord AuthenticationRecord
+
+	// Cache is where the credential keeps tokens. The zero value keeps them in
+	// memory, for this credential only.
+	Cache Cache
+
+	// ClientID is the ID of the application to which users will authenticate. When not set, users
+	// will authenticate to an Azure development application, which isn't recommended for production
+	// scenarios. When AuthenticationRecord is set and ClientID isn't, the record's client ID is used.
+	ClientID string
+
+	// DisableAutomaticAuthentication prevents the credential from automatically prompting the user to authenticate.
+	// When this option is true, GetToken will return AuthenticationRequiredError when user interaction is necessary
+	// to acquire a token.
+	DisableAutomaticAuthentication bool
+
+	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
+	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
+	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
+	// the application responsible for ensuring the configured authority is valid and trustworthy.
+	DisableInstanceDiscovery bool
+
+	// EnableSupportLogging adds account identifiers (username, home account
+	// ID, tenant) to the credential's log entries, for support cases. Secrets
+	// never appear in the log, with or without it.
+	EnableSupportLogging bool
+
+	// TenantID is the Microsoft Entra tenant the credential authenticates in. Defaults to the
+	// "organizations" tenant, which can authenticate work and school accounts. Required for single-tenant
+	// applications.
+	TenantID string
+
+	// Timeout limits how long the user has to finish signing in. Zero means
+	// until the device code expires (typically 15 minutes). Either way the
+	// caller's context can end the wait sooner.
+	Timeout time.Duration
+
+	// UserPrompt controls how the credential presents authentication instructions. The credential calls
+	// this function with authentication details when it receives a device code. By default, the credential
+	// writes the message to standard error (never standard output, which may be a pipe). Returning an error
+	// stops the sign-in.
+	UserPrompt func(context.Context, DeviceCodeMessage) error
+
+	// promptOutput is where the default prompt writes; tests set it.
+	promptOutput io.Writer
+}
+
+// DeviceCodeMessage contains the information a user needs to complete authentication.
+type DeviceCodeMessage struct {
+	// UserCode is the user code returned by the service.
+	UserCode string `json:"user_code"`
+	// VerificationURL is the URL at which the user must authenticate.
+	VerificationURL string `json:"verification_uri"`
+	// Message is user instruction from Microsoft Entra ID.
+	Message string `json:"message"`
+	// ExpiresOn is when the code expires; the user must finish before then.
+	ExpiresOn time.Time `json:"expires_on"`
+}
+
+// DeviceCodeCredential acquires tokens for a user via the device code flow, which has the
+// user browse to a Microsoft Entra URL, enter a code, and authenticate. It's useful
+// for authenticating a user in an environment without a web browser, such as an SSH session.
+// If a web browser is available, [InteractiveBrowserCredential] is more convenient because it
+// automatically opens a browser to the login page.
+type DeviceCodeCredential struct {
+	*credential
+}
+
+// deviceCoder is the MSAL method the device code flow needs.
+type deviceCoder interface {
+	AcquireTokenByDeviceCode(ctx context.Context, scopes []string, opts ...public.AcquireByDeviceCodeOption) (public.DeviceCode, error)
+}
+
+// NewDeviceCodeCredential creates a DeviceCodeCredential. Pass nil to accept default options.
+func NewDeviceCodeCredential(options *DeviceCodeCredentialOptions) (*DeviceCodeCredential, error) {
+	return newDeviceCodeCredential(options, nil)
+}
+
+func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient newClientFunc) (*DeviceCodeCredential, error) {
+	var o DeviceCodeCredentialOptions
+	if options != nil {
+		o = *options
+	}
+	prompt := o.UserPrompt
+	if prompt == nil {
+		out := o.promptOutput
+		if out == nil {
+			out = os.Stderr
+		}
+		prompt = defaultDeviceCodePrompt(out)
+	}
+	timeout := o.Timeout
+	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
+		dcClient, ok := client.(deviceCoder)
+		if !ok {
+			return public.AuthResult{}, fmt.Errorf("%s: the MSAL client doesn't support the device code flow", credNameDeviceCode)
+		}
+		if timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeoutCause(ctx, timeout, errUserTimeout(credNameDeviceCode, timeout))
+			defer cancel()
+		}
+		dc, err := dcClient.AcquireTokenByDeviceCode(ctx, r.Scopes, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		if err != nil {
+			return public.AuthResult{}, err
+		}
+		msg := DeviceCodeMessage{
+			UserCode:        dc.Result.UserCode,
+			VerificationURL: dc.Result.VerificationURL,
+			Message:         dc.Result.Message,
+			ExpiresOn:       dc.Result.ExpiresOn.UTC(),
+		}
+		if err := prompt(ctx, msg); err != nil {
+			return public.AuthResult{}, fmt.Errorf("UserPrompt returned an error, so the sign-in stopped: %w", err)
+		}
+		ar, err := dc.AuthenticationResult(ctx)
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			err = expiredOr(ctx, err)
+		case errors.Is(err, context.DeadlineExceeded):
+			// MSAL stops polling when the code expires.
+			err = fmt.Errorf("the device code expired before the user signed in; start again and finish signing in before %s: %w", msg.ExpiresOn.Local().Format(time.Kitchen), err)
+		}
+		return ar, err
+	}
+	c, err := newCredential(credNameDeviceCode, coreOptions{
+		ClientOptions:                  o.ClientOptions,
+		AdditionallyAllowedTenants:     o.AdditionallyAllowedTenants,
+		AuthenticationRecord:           o.AuthenticationRecord,
+		Cache:                          o.Cache,
+		ClientID:                       o.ClientID,
+		DisableAutomaticAuthentication: o.DisableAutomaticAuthentication,
+		DisableInstanceDiscovery:       o.DisableInstanceDiscovery,
+		EnableSupportLogging:           o.EnableSupportLogging,
+		TenantID:                       o.TenantID,
+	}, acquire, newClient)
+	if err != nil {
+		return nil, err
+	}
+	return &DeviceCodeCredential{credential: c}, nil
+}
+
+// Authenticate prompts a user to log in via the device code flow. Subsequent
+// GetToken calls will automatically use the returned AuthenticationRecord.
+// With nil options or no scopes, it asks for Azure Resource Manager's scope.
+func (c *DeviceCodeCredential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (AuthenticationRecord, error) {
+	return c.credential.Authenticate(ctx, opts)
+}
+
+// GetToken requests an access token from Microsoft Entra ID, silently when it
+// can (cached token, refresh token) and otherwise through the device code flow.
+// This method is called automatically by Azure SDK clients.
+func (c *DeviceCodeCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return c.credential.GetToken(ctx, opts)
+}
+
+// GetTokenInfo is GetToken returning the token's type and account as well.
+func (c *DeviceCodeCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
+	return c.credential.GetTokenInfo(ctx, opts)
+}
+
+// SignOut removes the signed-in user's tokens from memory and from the token
+// cache, and forgets the user. Afterwards the credential must sign the user in
+// again (or return AuthenticationRequiredError when automatic authentication
+// is disabled).
+func (c *DeviceCodeCredential) SignOut(ctx context.Context) error {
+	return c.credential.SignOut(ctx)
+}
+
+var _ azcore.TokenCredential = (*DeviceCodeCredential)(nil)

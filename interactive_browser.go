@@ -1,0 +1,422 @@
+package azinteractive
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	"github.com/azinteractive/azinteractive/internal/browser"
+	"github.com/azinteractive/azinteractive/internal/loopback"
+)
+
+const credNameBrowser = "InteractiveBrowserCredential"
+
+// defaultBrowserTimeout is how long the user has to sign in, as in Python's
+// azure-identity.
+const defaultBrowserTimeout = 5 * time.Minute
+
+// InteractiveBrowserCredentialOptions contains optional parameters for
+// [InteractiveBrowserCredential]. The zero value, like nil, means the defaults.
+type InteractiveBrowserCredentialOptions struct {
+	azcore.ClientOptions
+
+	// AdditionallyAllowedTenants specifies tenants to which the credential may authenticate, in addition to
+	// TenantID. When TenantID is empty, this option has no effect and the credential will authenticate to
+	// any requested tenant. Add the wildcard value "*" to allow the credential to authenticate to any tenant.
+	AdditionallyAllowedTenants []string
+
+	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
+	// to enable the credential to use data from a previous authentication.
+	AuthenticationRecord AuthenticationRecord
+
+	// Cache is where the credential keeps tokens. The zero value keeps them in
+	// memory, for this credential only.
+	Cache Cache
+
+	// ClientID is the ID of the application to which users will authenticate. When not set, users
+	// will authenticate to an Azure development application, which isn't recommended for production
+	// scenarios. When AuthenticationRecord is set and ClientID isn't, the record's client ID is used.
+	ClientID string
+
+	// DisableAutomaticAuthentication prevents the credential from automatically prompting the user to authenticate.
+	// When this option is true, GetToken will return AuthenticationRequiredError when user interaction is necessary
+	// to acquire a token.
+	DisableAutomaticAuthentication bool
+
+	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
+	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
+	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
+	// the application responsible for ensuring the configured authority is valid and trustworthy.
+	DisableInstanceDiscovery bool
+
+	// DomainHint skips the home realm discovery page, sending the user
+	// straight to the sign-in page of this domain's identity provider (for
+	// example "contoso.com").
+	DomainHint string
+
+	// EnableSupportLogging adds account identifiers (username, home account
+	// ID, tenant) to the credential's log entries, for support cases. Secrets
+	// never appear in the log, with or without it.
+	EnableSupportLogging bool
+
+	// ErrorPage replaces the page the browser shows when sign-in fails. It is
+	// executed with a value whose Error and Description fields hold the
+	// service's error code and description (html/template escapes them).
+	ErrorPage *template.Template
+
+	// ErrorRedirectURL, when set, sends the browser there instead of showing
+	// an error page, with "error" and "error_description" query parameters.
+	ErrorRedirectURL string
+
+	// LoginHint pre-populates the account prompt with a username. Users may choose to authenticate a different account.
+	LoginHint string
+
+	// OpenURL replaces how the sign-in URL is presented to the user: open a
+	// particular browser, print it, show a QR code. The credential calls it
+	// once its redirect server is listening, then waits for the browser to
+	// come back. Returning an error is treated as "no browser here" (see
+	// RequireBrowser). By default the credential opens the system browser (the
+	// Windows browser under WSL) and, where none can be opened, prints the URL
+	// to standard error.
+	OpenURL func(ctx context.Context, url string) error
+
+	// Prompt overrides the "prompt" sent to Microsoft Entra ID: "select_account"
+	// (the default: show the account picker), "login" (ask for credentials
+	// even if the user is signed in), "consent", "create" or "none".
+	Prompt string
+
+	// RedirectURL is the URL Microsoft Entra ID will redirect to with the authorization code. It must be
+	// a redirect URI registered for the application, on a loopback host: "http://localhost",
+	// "http://127.0.0.1" or "http://[::1]", with an optional fixed port (for SSH tunnels) and path. The
+	// default, "http://localhost" on a random port, suits applications that registered "http://localhost".
+	RedirectURL string
+
+	// RequireBrowser makes the credential fail fast with a
+	// [CredentialUnavailableError] when no browser can be opened (no display,
+	// an SSH session, or the opener failed), so that a chain can fall back to
+	// [DeviceCodeCredential]. By default the credential prints the URL to
+	// standard error instead and waits for the user to open it elsewhere, which
+	// works with SSH port forwarding.
+	RequireBrowser bool
+
+	// SuccessPage replaces the page the browser shows after a successful sign-in.
+	SuccessPage *template.Template
+
+	// SuccessRedirectURL, when set, sends the browser there after a
+	// successful sign-in instead of showing a page.
+	SuccessRedirectURL string
+
+	// TenantID is the Microsoft Entra tenant the credential authenticates in. Defaults to the
+	// "organizations" tenant, which can authenticate work and school accounts.
+	TenantID string
+
+	// Timeout limits how long the user has to finish signing in in the
+	// browser. Defaults to 5 minutes; the caller's context can end the wait
+	// sooner. When it expires GetToken returns an [AuthenticationFailedError]
+	// for which errors.Is(err, context.DeadlineExceeded) holds.
+	Timeout time.Duration
+
+	// stderr is where the headless notice goes; tests set it.
+	stderr io.Writer
+	// env and goos describe the machine to headless detection; tests set them.
+	env  func(string) string
+	goos string
+}
+
+// InteractiveBrowserCredential opens a browser to interactively authenticate a user.
+//
+// It runs the authorization code flow with PKCE through its own loopback
+// server, which listens before the browser opens, ignores stray requests
+// (favicons, prefetches, other local processes) and gives up after Timeout.
+type InteractiveBrowserCredential struct {
+	*credential
+}
+
+// authCoder is what the browser flow needs from MSAL.
+type authCoder interface {
+	AuthCodeURL(ctx context.Context, clientID, redirectURI string, scopes []string, opts ...public.AuthCodeURLOption) (string, error)
+	AcquireTokenByAuthCode(ctx context.Context, code string, redirectURI string, scopes []string, opts ...public.AcquireByAuthCodeOption) (public.AuthResult, error)
+}
+
+// NewInteractiveBrowserCredential constructs a new InteractiveBrowserCredential. Pass nil to accept default options.
+func NewInteractiveBrowserCredential(options *InteractiveBrowserCredentialOptions) (*InteractiveBrowserCredential, error) {
+	return newInteractiveBrowserCredential(options, nil)
+}
+
+func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOptions, newClient newClientFunc) (*InteractiveBrowserCredential, error) {
+	var o InteractiveBrowserCredentialOptions
+	if options != nil {
+		o = *options
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = defaultBrowserTimeout
+	}
+	if o.stderr == nil {
+		o.stderr = os.Stderr
+	}
+	if o.env == nil {
+		o.env = os.Getenv
+	}
+	if o.goos == "" {
+		o.goos = runtime.GOOS
+	}
+	if o.RedirectURL != "" {
+		// Fail at construction, not at the first sign-in.
+		if _, err := loopback.ParseRedirectURL(o.RedirectURL); err != nil {
+			return nil, fmt.Errorf("%s: RedirectURL: %w", credNameBrowser, err)
+		}
+	}
+	switch o.Prompt {
+	case "", "select_account", "login", "consent", "create", "none":
+	default:
+		return nil, fmt.Errorf("%s: Prompt %q isn't one of select_account, login, consent, create or none", credNameBrowser, o.Prompt)
+	}
+	f := &browserFlow{o: o}
+	c, err := newCredential(credNameBrowser, coreOptions{
+		ClientOptions:                  o.ClientOptions,
+		AdditionallyAllowedTenants:     o.AdditionallyAllowedTenants,
+		AuthenticationRecord:           o.AuthenticationRecord,
+		Cache:                          o.Cache,
+		ClientID:                       o.ClientID,
+		DisableAutomaticAuthentication: o.DisableAutomaticAuthentication,
+		DisableInstanceDiscovery:       o.DisableInstanceDiscovery,
+		EnableSupportLogging:           o.EnableSupportLogging,
+		TenantID:                       o.TenantID,
+	}, f.acquire, newClient)
+	if err != nil {
+		return nil, err
+	}
+	f.clientID = c.opts.ClientID
+	return &InteractiveBrowserCredential{credential: c}, nil
+}
+
+// Authenticate opens the default browser so a user can log in. Subsequent
+// GetToken calls will automatically use the returned AuthenticationRecord.
+// With nil options or no scopes, it asks for Azure Resource Manager's scope.
+func (c *InteractiveBrowserCredential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (AuthenticationRecord, error) {
+	return c.credential.Authenticate(ctx, opts)
+}
+
+// GetToken requests an access token from Microsoft Entra ID, silently when it
+// can (cached token, refresh token) and otherwise by signing the user in
+// through the browser. This method is called automatically by Azure SDK clients.
+func (c *InteractiveBrowserCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return c.credential.GetToken(ctx, opts)
+}
+
+// GetTokenInfo is GetToken returning the token's type and account as well.
+func (c *InteractiveBrowserCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
+	return c.credential.GetTokenInfo(ctx, opts)
+}
+
+// SignOut removes the signed-in user's tokens from memory and from the token
+// cache, and forgets the user. Afterwards the credential must sign the user in
+// again (or return AuthenticationRequiredError when automatic authentication
+// is disabled).
+func (c *InteractiveBrowserCredential) SignOut(ctx context.Context) error {
+	return c.credential.SignOut(ctx)
+}
+
+var _ azcore.TokenCredential = (*InteractiveBrowserCredential)(nil)
+
+// browserFlow is the browser credential's way to sign a user in.
+type browserFlow struct {
+	o        InteractiveBrowserCredentialOptions
+	clientID string
+}
+
+// oidcScopes are added to the authorize request so that the service returns
+// an ID token (the account) and a refresh token (silent reuse). MSAL adds
+// them itself to token requests, but not to AuthCodeURL.
+var oidcScopes = []string{"openid", "offline_access", "profile"}
+
+func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
+	ac, ok := client.(authCoder)
+	if !ok {
+		return public.AuthResult{}, fmt.Errorf("the MSAL client doesn't support the authorization code flow")
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, f.o.Timeout, errUserTimeout(credNameBrowser, f.o.Timeout))
+	defer cancel()
+
+	verifier, challenge, err := pkce()
+	if err != nil {
+		return public.AuthResult{}, err
+	}
+	state, err := randomString(24)
+	if err != nil {
+		return public.AuthResult{}, err
+	}
+	srv, err := loopback.Listen(loopback.Config{
+		RedirectURL:        f.o.RedirectURL,
+		State:              state,
+		SuccessHTML:        f.o.SuccessPage,
+		ErrorHTML:          f.o.ErrorPage,
+		SuccessRedirectURL: f.o.SuccessRedirectURL,
+		ErrorRedirectURL:   f.o.ErrorRedirectURL,
+		Logf:               func(format string, args ...any) { logf(credNameBrowser+": redirect server: "+format, args...) },
+	})
+	if err != nil {
+		return public.AuthResult{}, &CredentialUnavailableError{credType: credNameBrowser, message: "couldn't start the local server that receives the sign-in", err: err}
+	}
+	defer srv.Close()
+	redirectURI := srv.RedirectURI()
+
+	urlOpts := []public.AuthCodeURLOption{public.WithClaims(r.Claims), public.WithTenantID(r.TenantID)}
+	if f.o.LoginHint != "" {
+		urlOpts = append(urlOpts, public.WithLoginHint(f.o.LoginHint))
+	}
+	if f.o.DomainHint != "" {
+		urlOpts = append(urlOpts, public.WithDomainHint(f.o.DomainHint))
+	}
+	authURL, err := ac.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
+	if err != nil {
+		return public.AuthResult{}, expiredOr(ctx, err)
+	}
+	authURL, err = completeAuthURL(authURL, state, challenge, f.o.Prompt)
+	if err != nil {
+		return public.AuthResult{}, err
+	}
+	if err := f.open(ctx, authURL); err != nil {
+		return public.AuthResult{}, err
+	}
+	res, err := srv.Wait(ctx)
+	if err != nil {
+		var re *loopback.ResponseError
+		if errors.As(err, &re) {
+			return public.AuthResult{}, browserResponseError(re)
+		}
+		return public.AuthResult{}, expiredOr(ctx, err)
+	}
+	ar, err := ac.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
+		public.WithChallenge(verifier), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+	if err != nil && ctx.Err() != nil {
+		err = expiredOr(ctx, err)
+	}
+	return ar, err
+}
+
+// open shows the user the sign-in page, or says where to find it.
+func (f *browserFlow) open(ctx context.Context, authURL string) error {
+	opener := f.o.OpenURL
+	var why string
+	if opener == nil {
+		if headless, reason := browser.Headless(f.o.env, f.o.goos); headless {
+			why = reason
+		} else {
+			opener = browser.Default()
+		}
+	}
+	if opener != nil {
+		err := opener(ctx, authURL)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return expiredOr(ctx, err)
+		}
+		why = "opening a browser failed: " + err.Error()
+	}
+	if f.o.RequireBrowser {
+		return &CredentialUnavailableError{credType: credNameBrowser, message: "can't open a browser (" + why + "); use DeviceCodeCredential on machines without one"}
+	}
+	_, err := fmt.Fprintf(f.o.stderr, "%s: can't open a browser here (%s).\nTo sign in, open this URL in a browser on this machine, or on one whose port is forwarded here:\n\n%s\n\n", credNameBrowser, why, authURL)
+	return err
+}
+
+// browserResponseError turns an error the service sent through the browser
+// into an AuthenticationFailedError.
+func browserResponseError(re *loopback.ResponseError) error {
+	e := &AuthenticationFailedError{credType: credNameBrowser, ErrorCode: re.Code, description: re.Description, err: re}
+	if re.Cancelled() {
+		e.message = "the user canceled the sign-in"
+	} else {
+		e.message = "the sign-in failed"
+	}
+	// The service's description starts with "AADSTSnnnnn:"; keep the number.
+	if n, ok := aadstsCode(re.Description); ok {
+		e.ErrorCodes = []int{n}
+	}
+	return e
+}
+
+func aadstsCode(desc string) (int, bool) {
+	rest, ok := strings.CutPrefix(desc, "AADSTS")
+	if !ok {
+		return 0, false
+	}
+	n := 0
+	i := 0
+	for ; i < len(rest) && i < 9 && '0' <= rest[i] && rest[i] <= '9'; i++ {
+		n = n*10 + int(rest[i]-'0')
+	}
+	return n, i > 0
+}
+
+// completeAuthURL adds what MSAL's AuthCodeURL leaves to the caller: state,
+// the PKCE challenge, form_post (so the code never sits in a URL or the
+// browser's history) and the prompt.
+func completeAuthURL(raw, state, challenge, prompt string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("state", state)
+	q.Set("code_challenge", challenge)
+	q.Set("code_challenge_method", "S256")
+	q.Set("response_mode", "form_post")
+	if prompt == "" {
+		prompt = "select_account"
+	}
+	q.Set("prompt", prompt)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+func withOIDCScopes(scopes []string) []string {
+	out := append([]string(nil), scopes...)
+	for _, s := range oidcScopes {
+		found := false
+		for _, have := range scopes {
+			if strings.EqualFold(have, s) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pkce returns an RFC 7636 verifier and its S256 challenge.
+func pkce() (verifier, challenge string, err error) {
+	verifier, err = randomString(32)
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	return verifier, base64.RawURLEncoding.EncodeToString(sum[:]), nil
+}
+
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,35 @@
+package azinteractive
+
+import (
+	"fmt"
+	_ "unsafe" // for go:linkname
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
+)
+
+// EventAuthentication entries say what a credential did: tokens acquired,
+// sign-ins started and finished, failures. azidentity uses the same event, so
+// log.SetEvents(azidentity.EventAuthentication) selects both. No entry ever
+// holds a token, code, password or secret; account identifiers (username,
+// home account ID) appear only when a credential's EnableSupportLogging is set.
+const EventAuthentication log.Event = "Authentication"
+
+// azcore exposes only the listener side of its log (azcore/log.SetListener);
+// the writer lives in the SDK's internal module, which Go's import rule keeps
+// from other modules. Linking to it puts our entries in the same stream as
+// azidentity's and the pipeline's, under the application's one listener and
+// event filter, which is what a user of azcore expects. Its signature has been
+// stable since the module's first release; TestLogReachesAzcoreListener pins it.
+//
+//go:linkname azlogWrite github.com/Azure/azure-sdk-for-go/sdk/internal/log.Write
+func azlogWrite(cls log.Event, message string)
+
+//go:linkname azlogShould github.com/Azure/azure-sdk-for-go/sdk/internal/log.Should
+func azlogShould(cls log.Event) bool
+
+// logf writes an EventAuthentication entry when a listener wants one.
+func logf(format string, args ...any) {
+	if azlogShould(EventAuthentication) {
+		azlogWrite(EventAuthentication, fmt.Sprintf(format, args...))
+	}
+}

@@ -1,0 +1,45 @@
+package azinteractive
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+)
+
+// pipelineClient sends MSAL's requests through the credential's azcore
+// pipeline, so ClientOptions (Transport, Retry, logging, telemetry) govern
+// every request MSAL makes.
+type pipelineClient struct{ client *azcore.Client }
+
+func (p pipelineClient) Do(r *http.Request) (*http.Response, error) {
+	req, err := runtime.NewRequest(r.Context(), r.Method, r.URL.String())
+	if err != nil {
+		return nil, err
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		// The pipeline may retry, so the body must be seekable.
+		b, err := io.ReadAll(r.Body)
+		_ = r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(b)), r.Header.Get("Content-Type")); err != nil {
+			return nil, err
+		}
+	}
+	h := req.Raw().Header
+	for k, vs := range r.Header {
+		if _, set := h[k]; !set {
+			h[k] = append([]string(nil), vs...)
+		}
+	}
+	return p.client.Pipeline().Do(req)
+}
+
+// CloseIdleConnections is part of MSAL's HTTP client interface; the pipeline's
+// transport owns its connections.
+func (pipelineClient) CloseIdleConnections() {}

@@ -1,0 +1,128 @@
+package azinteractive
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+)
+
+const credNameUsernamePassword = "UsernamePasswordCredential"
+
+// UsernamePasswordCredentialOptions contains optional parameters for UsernamePasswordCredential.
+//
+// Deprecated: UsernamePasswordCredential is deprecated because it can't support multifactor
+// authentication. See [Entra ID documentation] for migration guidance.
+//
+// [Entra ID documentation]: https://aka.ms/azsdk/identity/mfa
+type UsernamePasswordCredentialOptions struct {
+	azcore.ClientOptions
+
+	// AdditionallyAllowedTenants specifies additional tenants for which the credential may acquire tokens.
+	// Add the wildcard value "*" to allow the credential to acquire tokens for any tenant in which the
+	// application is registered.
+	AdditionallyAllowedTenants []string
+
+	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
+	// to enable the credential to use data from a previous authentication.
+	AuthenticationRecord AuthenticationRecord
+
+	// Cache is where the credential keeps tokens. The zero value keeps them in
+	// memory, for this credential only.
+	Cache Cache
+
+	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
+	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
+	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
+	// the application responsible for ensuring the configured authority is valid and trustworthy.
+	DisableInstanceDiscovery bool
+
+	// EnableSupportLogging adds account identifiers (username, home account
+	// ID, tenant) to the credential's log entries, for support cases. Secrets
+	// never appear in the log, with or without it.
+	EnableSupportLogging bool
+}
+
+// UsernamePasswordCredential authenticates a user with a password. Microsoft doesn't recommend this kind of authentication,
+// because it's less secure than other authentication flows. This credential is not interactive, so it isn't compatible
+// with any form of multifactor authentication, and the application must already have user or admin consent.
+// This credential can only authenticate work and school accounts; it can't authenticate Microsoft accounts.
+//
+// When the tenant demands multifactor authentication, GetToken returns an
+// [AuthenticationFailedError] that says so and carries the service's claims
+// challenge, which an [InteractiveBrowserCredential] or [DeviceCodeCredential]
+// can satisfy.
+//
+// Deprecated: this credential is deprecated because it can't support multifactor authentication. See [Entra ID documentation]
+// for migration guidance.
+//
+// [Entra ID documentation]: https://aka.ms/azsdk/identity/mfa
+type UsernamePasswordCredential struct {
+	*credential
+}
+
+// passwordRedeemer is the MSAL method the password flow needs.
+type passwordRedeemer interface {
+	AcquireTokenByUsernamePassword(ctx context.Context, scopes []string, username, password string, opts ...public.AcquireByUsernamePasswordOption) (public.AuthResult, error)
+}
+
+// NewUsernamePasswordCredential creates a UsernamePasswordCredential. clientID is the ID of the application the user
+// will authenticate to. Pass nil for options to accept defaults.
+func NewUsernamePasswordCredential(tenantID string, clientID string, username string, password string, options *UsernamePasswordCredentialOptions) (*UsernamePasswordCredential, error) {
+	return newUsernamePasswordCredential(tenantID, clientID, username, password, options, nil)
+}
+
+func newUsernamePasswordCredential(tenantID, clientID, username, password string, options *UsernamePasswordCredentialOptions, newClient newClientFunc) (*UsernamePasswordCredential, error) {
+	var o UsernamePasswordCredentialOptions
+	if options != nil {
+		o = *options
+	}
+	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
+		pc, ok := client.(passwordRedeemer)
+		if !ok {
+			return public.AuthResult{}, fmt.Errorf("%s: the MSAL client doesn't support the password flow", credNameUsernamePassword)
+		}
+		return pc.AcquireTokenByUsernamePassword(ctx, r.Scopes, username, password, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+	}
+	c, err := newCredential(credNameUsernamePassword, coreOptions{
+		ClientOptions:              o.ClientOptions,
+		AdditionallyAllowedTenants: o.AdditionallyAllowedTenants,
+		AuthenticationRecord:       o.AuthenticationRecord,
+		Cache:                      o.Cache,
+		ClientID:                   clientID,
+		DisableInstanceDiscovery:   o.DisableInstanceDiscovery,
+		EnableSupportLogging:       o.EnableSupportLogging,
+		TenantID:                   tenantID,
+	}, acquire, newClient)
+	if err != nil {
+		return nil, err
+	}
+	return &UsernamePasswordCredential{credential: c}, nil
+}
+
+// Authenticate signs the user in with the password and returns a record of
+// the account. With nil options or no scopes, it asks for Azure Resource
+// Manager's scope.
+func (c *UsernamePasswordCredential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (AuthenticationRecord, error) {
+	return c.credential.Authenticate(ctx, opts)
+}
+
+// GetToken requests an access token from Microsoft Entra ID. This method is called automatically by Azure SDK clients.
+func (c *UsernamePasswordCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return c.credential.GetToken(ctx, opts)
+}
+
+// GetTokenInfo is GetToken returning the token's type and account as well.
+func (c *UsernamePasswordCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
+	return c.credential.GetTokenInfo(ctx, opts)
+}
+
+// SignOut removes the user's tokens from memory and from the token cache, and
+// forgets the user. The next GetToken signs in with the password again.
+func (c *UsernamePasswordCredential) SignOut(ctx context.Context) error {
+	return c.credential.SignOut(ctx)
+}
+
+var _ azcore.TokenCredential = (*UsernamePasswordCredential)(nil)
