@@ -2,6 +2,7 @@ package azinteractive
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -79,6 +80,10 @@ type credential struct {
 	// record is the signed-in user, nil before anyone signed in.
 	record atomic.Pointer[AuthenticationRecord]
 
+	// records remembers the signed-in user beside a persistent cache; nil
+	// when the application keeps records itself.
+	records tokencache.RecordStore
+
 	silentFlights flights // one silent acquisition per token key at a time
 	signInFlight  flights // one interactive sign-in per credential at a time
 }
@@ -115,6 +120,13 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		o.ClientID = developerSignOnClientID
 	}
 	c.opts = o
+	c.records = o.Cache.Records()
+	if c.record.Load() == nil && c.records != nil {
+		// Remember-me: the user who signed in last time, with these options.
+		if rec, ok := c.loadRecord(); ok {
+			c.record.Store(&rec)
+		}
+	}
 
 	host := o.Cloud.ActiveDirectoryAuthorityHost
 	if host == "" {
@@ -368,9 +380,7 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	} else {
 		logf("%s: sign-in succeeded", c.name)
 	}
-	if c.afterInteractive != nil {
-		c.afterInteractive(rec)
-	}
+	c.saveRecord(rec)
 	return c.remember(r, ar, &rec), nil
 }
 
@@ -413,12 +423,20 @@ func (c *credential) SignOut(ctx context.Context) error {
 	c.index.Store(&tokenIndex{})
 	c.indexMu.Unlock()
 	c.record.Store(nil)
+	var errs []error
 	if rec == nil || rec.HomeAccountID == "" {
+		if c.records != nil {
+			return c.records.Delete(c.recordKey())
+		}
 		return nil
 	}
-	var errs []error
 	for _, m := range c.modes {
 		if err := m.cache.RemoveAccount(ctx, rec.HomeAccountID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.records != nil {
+		if err := c.records.Delete(c.recordKey()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -472,3 +490,43 @@ func firstLine(s string) string {
 }
 
 var errNoAccount = errors.New("no user has signed in")
+
+// recordKey names this application's remembered record.
+func (c *credential) recordKey() string { return strings.ToLower(c.opts.ClientID) }
+
+// loadRecord reads the remembered record. A missing, unreadable or foreign
+// record is no record: the user signs in again.
+func (c *credential) loadRecord() (AuthenticationRecord, bool) {
+	b, err := c.records.Load(c.recordKey())
+	if err != nil {
+		logf("%s: the remembered AuthenticationRecord can't be read; the user will sign in again: %v", c.name, err)
+		return AuthenticationRecord{}, false
+	}
+	if len(b) == 0 {
+		return AuthenticationRecord{}, false
+	}
+	var rec AuthenticationRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		logf("%s: ignoring the remembered AuthenticationRecord: %v", c.name, err)
+		return AuthenticationRecord{}, false
+	}
+	if rec.ClientID != "" && !strings.EqualFold(rec.ClientID, c.opts.ClientID) {
+		return AuthenticationRecord{}, false
+	}
+	return rec, true
+}
+
+// saveRecord remembers rec, when the cache remembers records. Failing to is
+// logged, not fatal: the sign-in itself succeeded.
+func (c *credential) saveRecord(rec AuthenticationRecord) {
+	if c.records == nil {
+		return
+	}
+	b, err := json.Marshal(rec)
+	if err == nil {
+		err = c.records.Save(c.recordKey(), b)
+	}
+	if err != nil {
+		logf("%s: couldn't remember the AuthenticationRecord: %v", c.name, err)
+	}
+}

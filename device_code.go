@@ -111,15 +111,16 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient new
 		o = *options
 	}
 	prompt := o.UserPrompt
+	var ui *deviceCodeUI
 	if prompt == nil {
 		out := o.promptOutput
 		if out == nil {
 			out = os.Stderr
 		}
-		prompt = defaultDeviceCodePrompt(out)
+		ui = newDeviceCodeUI(out)
 	}
 	timeout := o.Timeout
-	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
+	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
 		dcClient, ok := client.(deviceCoder)
 		if !ok {
 			return public.AuthResult{}, fmt.Errorf("%s: the MSAL client doesn't support the device code flow", credNameDeviceCode)
@@ -139,10 +140,13 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient new
 			Message:         dc.Result.Message,
 			ExpiresOn:       dc.Result.ExpiresOn.UTC(),
 		}
-		if err := prompt(ctx, msg); err != nil {
+		if ui != nil {
+			finish := ui.show(msg)
+			defer func() { finish(ar.IDToken.PreferredUsername, err) }()
+		} else if err := prompt(ctx, msg); err != nil {
 			return public.AuthResult{}, fmt.Errorf("UserPrompt returned an error, so the sign-in stopped: %w", err)
 		}
-		ar, err := dc.AuthenticationResult(ctx)
+		ar, err = dc.AuthenticationResult(ctx)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:

@@ -41,6 +41,7 @@ type AuthenticationFailedError struct {
 	err         error
 }
 
+// Error describes the failure and what to do about it.
 func (e *AuthenticationFailedError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.credType)
@@ -95,6 +96,7 @@ type AuthenticationRequiredError struct {
 	err      error
 }
 
+// Error says that the user must sign in.
 func (e *AuthenticationRequiredError) Error() string {
 	msg := e.credType + " can't acquire a token without user interaction. Call Authenticate to sign the user in interactively"
 	if e.err != nil {
@@ -126,6 +128,7 @@ type CredentialUnavailableError struct {
 	err      error
 }
 
+// Error says why the credential can't authenticate here.
 func (e *CredentialUnavailableError) Error() string {
 	msg := e.credType + ": " + e.message
 	if e.err != nil {

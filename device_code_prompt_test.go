@@ -1,0 +1,71 @@
+package azinteractive
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// syncBuffer is a bytes.Buffer safe for the countdown goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestDeviceCodeUI(t *testing.T) {
+	msg := DeviceCodeMessage{UserCode: "ABCD-1234", Message: "To sign in, open https://example/devicelogin and enter ABCD-1234."}
+	cases := []struct {
+		name       string
+		terminal   bool
+		expiresIn  time.Duration
+		user       string
+		err        error
+		want       []string
+		wantNoCtrl bool
+	}{
+		{"pipe, success", false, 15 * time.Minute, "alice@contoso.com", nil, []string{msg.Message, "Signed in as alice@contoso.com."}, true},
+		{"pipe, expired", false, -time.Second, "", errors.New("expired"), []string{"The code expired"}, true},
+		{"terminal, success", true, 15 * time.Minute, "alice@contoso.com", nil, []string{"expires in 14:5", "\r\x1b[K", "Signed in as alice@contoso.com."}, false},
+		{"terminal, failure", true, 15 * time.Minute, "", errors.New("declined"), []string{"Sign-in didn't finish."}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out syncBuffer
+			ui := &deviceCodeUI{out: &out, terminal: tc.terminal, now: time.Now, tick: 5 * time.Millisecond}
+			m := msg
+			m.ExpiresOn = time.Now().Add(tc.expiresIn)
+			finish := ui.show(m)
+			if tc.terminal {
+				assert.Eventually(t, func() bool { return strings.Count(out.String(), "expires in") >= 2 }, 5*time.Second, time.Millisecond, "the countdown updates in place")
+			}
+			finish(tc.user, tc.err)
+			finish(tc.user, tc.err) // idempotent
+			got := out.String()
+			for _, w := range tc.want {
+				assert.Contains(t, got, w)
+			}
+			if tc.wantNoCtrl {
+				assert.NotContains(t, got, "\r")
+				assert.NotContains(t, got, "\x1b")
+			}
+			assert.True(t, strings.HasSuffix(got, "\n"), "the last line ends the countdown line")
+		})
+	}
+}
