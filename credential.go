@@ -84,6 +84,10 @@ type credential struct {
 	// when the application keeps records itself.
 	records tokencache.RecordStore
 
+	// generation counts tokens received, so that a silent call can tell
+	// whether another one changed the cache while it ran.
+	generation atomic.Uint64
+
 	silentFlights flights // one silent acquisition per token key at a time
 	signInFlight  flights // one interactive sign-in per credential at a time
 }
@@ -303,8 +307,15 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (indexEntry, er
 			}
 		}
 		m := c.mode(r.EnableCAE)
+		gen := c.generation.Load()
 		ar, err := m.client.AcquireTokenSilent(ctx, r.Scopes,
 			public.WithSilentAccount(rec.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		if err != nil && ar.AccessToken == "" && c.generation.Load() != gen && ctx.Err() == nil {
+			// Another flight stored tokens meanwhile, perhaps rotating the
+			// refresh token this call redeemed: try once more with the new one.
+			ar, err = m.client.AcquireTokenSilent(ctx, r.Scopes,
+				public.WithSilentAccount(rec.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		}
 		if err != nil {
 			if ar.AccessToken != "" && ar.ExpiresOn.After(c.now()) {
 				// MSAL's proactive refresh failed but the cached token is
@@ -456,6 +467,7 @@ func (c *credential) mode(cae bool) mode {
 
 // remember indexes a token MSAL returned and returns its index entry.
 func (c *credential) remember(r tokenRequest, ar public.AuthResult, rec *AuthenticationRecord) indexEntry {
+	c.generation.Add(1)
 	e := newIndexEntry(ar, rec)
 	if r.Claims == "" && e.serveUntil != 0 {
 		c.indexMu.Lock()

@@ -42,7 +42,7 @@ func TestDeviceCodeUI(t *testing.T) {
 	}{
 		{"pipe, success", false, 15 * time.Minute, "alice@contoso.com", nil, []string{msg.Message, "Signed in as alice@contoso.com."}, true},
 		{"pipe, expired", false, -time.Second, "", errors.New("expired"), []string{"The code expired"}, true},
-		{"terminal, success", true, 15 * time.Minute, "alice@contoso.com", nil, []string{"expires in 14:5", "\r\x1b[K", "Signed in as alice@contoso.com."}, false},
+		{"terminal, success", true, 15 * time.Minute, "alice@contoso.com", nil, []string{"the code ABCD-1234 expires in 1", "\r\x1b[K", "Signed in as alice@contoso.com."}, false},
 		{"terminal, failure", true, 15 * time.Minute, "", errors.New("declined"), []string{"Sign-in didn't finish."}, false},
 	}
 	for _, tc := range cases {

@@ -176,8 +176,19 @@ func newAuthFailed(credType string, err error) error {
 	var call msalerrors.CallErr
 	if errors.As(err, &call) && call.Resp != nil {
 		e.RawResponse = call.Resp
+		b, rerr := readBody(call.Resp)
+		if rerr != nil || len(b) == 0 {
+			// MSAL's device code poll reads the body without rewinding it;
+			// its error text still holds the body.
+			if _, after, ok := strings.Cut(call.Err.Error(), "reply status code was "); ok {
+				if _, body, ok := strings.Cut(after, "\n"); ok {
+					b = []byte(body)
+					call.Resp.Body = io.NopCloser(strings.NewReader(body))
+				}
+			}
+		}
 		var body entraError
-		if b, rerr := readBody(call.Resp); rerr == nil && json.Unmarshal(b, &body) == nil {
+		if json.Unmarshal(b, &body) == nil {
 			e.ErrorCode, e.description, e.ErrorCodes, e.Claims = body.Error, body.Description, body.Codes, body.Claims
 		}
 		if e.description == "" {
