@@ -3,8 +3,10 @@ package entratest
 import (
 	"crypto/rsa"
 	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -60,6 +62,10 @@ type Options struct {
 	// Logf, if set, receives one line per request and per stand-in browser step. Lines
 	// never contain secrets (tokens, codes, passwords).
 	Logf func(format string, args ...any)
+	// Addr is the loopback address to listen on, such as "127.0.0.1:8443". The default
+	// is a random port on 127.0.0.1. A fixed address lets another process (a program
+	// under test, a person's browser) find the server.
+	Addr string
 }
 
 // Lifetimes that are not configurable.
@@ -146,8 +152,25 @@ func NewUnstartedServer(opts *Options) *Server {
 	s.addDefaults()
 	s.ts = httptest.NewUnstartedServer(s)
 	s.ts.Config.ErrorLog = log.New(logfWriter{s}, "", 0)
+	if s.opts.Addr != "" {
+		host, _, err := net.SplitHostPort(s.opts.Addr)
+		if err != nil || !(host == "localhost" || net.ParseIP(host).IsLoopback()) {
+			panic("entratest: Options.Addr must be a loopback host:port, not " + s.opts.Addr)
+		}
+		l, err := net.Listen("tcp", s.opts.Addr)
+		if err != nil {
+			panic("entratest: listening on " + s.opts.Addr + ": " + err.Error())
+		}
+		_ = s.ts.Listener.Close()
+		s.ts.Listener = l
+	}
 	return s
 }
+
+// Certificate returns the server's self-signed TLS certificate, for clients in other
+// processes that must trust it (Client does, in this one). It is a CA certificate for
+// 127.0.0.1, ::1, localhost and the public Entra hosts that Client routes here.
+func (s *Server) Certificate() *x509.Certificate { return s.cert.Leaf }
 
 // Start starts serving HTTPS. It panics if the server was already started.
 func (s *Server) Start() {
