@@ -1,0 +1,53 @@
+package browser
+
+import (
+	"context"
+	"os"
+	"sync"
+	"time"
+
+	pkgbrowser "github.com/pkg/browser"
+)
+
+// redirectOutput points pkg/browser's launcher output at our stderr, once.
+//
+// pkg/browser sends the launcher's output to os.Stdout by default, where
+// xdg-open's and the browsers' chatter ("Opening in existing browser
+// session.") corrupts a program whose stdout is data, like a credential
+// helper printing JSON (okta-aws-cli#91). os.Stderr, rather than io.Discard,
+// because:
+//   - it is an *os.File, which os/exec hands to the child as is. io.Discard
+//     would make os/exec copy through a pipe, and pkg/browser's cmd.Run would
+//     then wait until every process holding the pipe exits, including a
+//     browser started by xdg-open: the sign-in would hang until the browser
+//     is closed;
+//   - a launcher's error ("xdg-open: no method available") is what the user
+//     needs to see to fix their setup.
+//
+// These are package variables of pkg/browser, shared with anything else in
+// the program that uses it (MSAL's interactive flow does), hence set once
+// and only when our default opener is used.
+var redirectOutput = sync.OnceFunc(func() {
+	pkgbrowser.Stdout = os.Stderr
+	pkgbrowser.Stderr = os.Stderr
+})
+
+// openWithPkgBrowser opens url with pkg/browser, which has no context and
+// waits for its launcher: give up waiting when ctx ends or the launcher has
+// run for launchWait (it is then the browser itself). The goroutine ends when
+// the launcher does.
+func openWithPkgBrowser(ctx context.Context, url string) error {
+	redirectOutput()
+	done := make(chan error, 1)
+	go func() { done <- pkgbrowser.OpenURL(url) }()
+	t := time.NewTimer(launchWait)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

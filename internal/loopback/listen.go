@@ -1,0 +1,143 @@
+package loopback
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+)
+
+// randomPortTries bounds how often Listen picks a new random port when the
+// port free on 127.0.0.1 is taken on [::1].
+const randomPortTries = 5
+
+// Listen validates cfg, binds the redirect server and starts serving. It
+// returns once the server accepts connections, so the browser may be opened
+// right after it. The caller must call [Server.Close].
+//
+// For "localhost" it binds both 127.0.0.1 and [::1] on the same port, because
+// browsers may resolve localhost to either; when one address family is
+// unavailable on this machine the other suffices. For "127.0.0.1" or "[::1]"
+// it binds that address only.
+func Listen(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ep, err := ParseRedirectURL(cfg.RedirectURL)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newServer(cfg, ep)
+	if err != nil {
+		return nil, err
+	}
+	ls, err := bind(ep.Host, ep.Port, cfg.Logf)
+	if err != nil {
+		return nil, err
+	}
+	s.start(ls)
+	return s, nil
+}
+
+// bind listens on the loopback addresses for host and port.
+func bind(host string, port int, logf func(string, ...any)) ([]net.Listener, error) {
+	switch host {
+	case "127.0.0.1":
+		l, err := listenOne("tcp4", "127.0.0.1", port)
+		if err != nil {
+			return nil, err
+		}
+		return []net.Listener{l}, nil
+	case "::1":
+		l, err := listenOne("tcp6", "::1", port)
+		if err != nil {
+			return nil, err
+		}
+		return []net.Listener{l}, nil
+	}
+	return bindLocalhost(port, logf, listenOne)
+}
+
+// listenFunc binds one address; tests replace listenOne to force failures.
+type listenFunc func(network, ip string, port int) (net.Listener, error)
+
+// bindLocalhost binds 127.0.0.1 and [::1] on one port. If only one family
+// can be bound, a browser resolving localhost to the other gets "connection
+// refused" and retries with the bound one, so that is fine. What isn't fine is
+// the other family's port belonging to another program, which would receive
+// the sign-in response: that is an error for a fixed port and a retry for a
+// random one.
+func bindLocalhost(port int, logf func(string, ...any), listen listenFunc) ([]net.Listener, error) {
+	var lastErr error
+	for try := 0; try < randomPortTries; try++ {
+		v4, err4 := listen("tcp4", "127.0.0.1", port)
+		if err4 != nil && isAddrInUse(err4) {
+			return nil, err4 // a fixed port: a random one is never in use
+		}
+		p := port
+		if err4 == nil {
+			p = v4.Addr().(*net.TCPAddr).Port
+		}
+		v6, err6 := listen("tcp6", "::1", p)
+		switch {
+		case err4 == nil && err6 == nil:
+			return []net.Listener{v4, v6}, nil
+		case err4 == nil && isAddrInUse(err6):
+			v4.Close()
+			if port != 0 {
+				return nil, err6
+			}
+			logf("port %d is free on 127.0.0.1 but taken on [::1]; trying another", p)
+			lastErr = err6
+			continue
+		case err4 == nil:
+			logf("listening on 127.0.0.1 only ([::1]: %v)", err6)
+			return []net.Listener{v4}, nil
+		case err6 == nil:
+			logf("listening on [::1] only (127.0.0.1: %v)", err4)
+			return []net.Listener{v6}, nil
+		default:
+			return nil, fmt.Errorf("loopback: can't listen on localhost: %w", errors.Join(err4, err6))
+		}
+	}
+	return nil, fmt.Errorf("loopback: no random port was free on both 127.0.0.1 and [::1] after %d tries: %w", randomPortTries, lastErr)
+}
+
+// listenOne binds one address and explains a port conflict.
+func listenOne(network, ip string, port int) (net.Listener, error) {
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	l, err := net.Listen(network, addr)
+	if err == nil {
+		return l, nil
+	}
+	if isAddrInUse(err) {
+		return nil, &PortInUseError{Addr: addr, Port: port, err: err}
+	}
+	return nil, fmt.Errorf("loopback: can't listen on %s: %w", addr, err)
+}
+
+// PortInUseError reports that the redirect URL's fixed port can't be bound.
+type PortInUseError struct {
+	Addr string // the address that couldn't be bound, like "127.0.0.1:8400"
+	Port int    // the redirect URL's port
+	err  error  // from net.Listen
+}
+
+// Error says which port is taken and what to do about it.
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("loopback: port %d (%s) is already in use, or reserved by the system: "+
+		"stop the program using it, or put another port in the redirect URL "+
+		"(loopback redirect URIs match on any port), or leave the port out to use a random free one%s: %v",
+		e.Port, e.Addr, reservedHint, e.err)
+}
+
+// Unwrap returns the listen error.
+func (e *PortInUseError) Unwrap() error { return e.err }
+
+// isAddrInUse reports whether err is a port conflict, including a
+// *PortInUseError made by listenOne.
+func isAddrInUse(err error) bool {
+	var pe *PortInUseError
+	return errors.As(err, &pe) || isAddrInUseErrno(err)
+}

@@ -1,0 +1,128 @@
+package loopback
+
+import (
+	"bytes"
+	"crypto/rand"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// The built-in pages are self-contained (no external resources, so nothing
+// leaks to a third party and they render offline) and small.
+//
+//go:embed pages/*.html
+var pageFS embed.FS
+
+var builtinPages = template.Must(template.ParseFS(pageFS, "pages/*.html"))
+
+// PageData is what [Config.SuccessHTML] is executed with.
+type PageData struct {
+	// Nonce is this response's Content-Security-Policy nonce: inline
+	// <script> elements run only with nonce="{{.Nonce}}".
+	Nonce string
+}
+
+// ErrorPageData is what [Config.ErrorHTML] is executed with.
+type ErrorPageData struct {
+	Error       string // the OAuth error code, like "access_denied"
+	Description string // the error_description; may be empty
+	Nonce       string // see [PageData.Nonce]
+}
+
+// notice is a page for a request that doesn't end the flow, or comes after.
+type notice struct{ Title, Message string }
+
+var (
+	noticeBadHost     = notice{"Wrong address", "This server only answers requests addressed to localhost. This request isn't part of the sign-in."}
+	noticeNotFound    = notice{"Not found", "This address isn't part of the sign-in."}
+	noticeMethod      = notice{"Not part of the sign-in", "This request isn't the sign-in response the application is waiting for. Finish signing in in the tab the application opened."}
+	noticeBadRequest  = notice{"Not part of the sign-in", "This request isn't a valid sign-in response for the application that is waiting. If you reloaded or reopened this page, return to the application and sign in again."}
+	noticeAlreadyDone = notice{"Sign-in already completed", "This sign-in has already finished. You can close this tab and return to the application."}
+)
+
+// Content-Security-Policies. The built-in pages need only their own nonced
+// <style> and <script>. Custom pages may carry branding (images, fonts and
+// stylesheets over https, inline styles), but still run only nonced scripts,
+// so an injected description can't execute.
+const (
+	cspBuiltin = "default-src 'none'; style-src 'nonce-%[1]s'; script-src 'nonce-%[1]s'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	cspCustom  = "default-src 'none'; img-src https: data:; font-src https: data:; style-src https: 'unsafe-inline'; script-src 'nonce-%[1]s'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+// setHeaders marks every response as private and inert.
+func setHeaders(h http.Header, csp, nonce string) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", fmt.Sprintf(csp, nonce))
+}
+
+func (s *Server) successPage(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.SuccessRedirectURL != "" {
+		s.redirect(w, r, s.cfg.SuccessRedirectURL)
+		return
+	}
+	nonce := rand.Text()
+	s.render(w, http.StatusOK, s.cfg.SuccessHTML, "success.html", PageData{Nonce: nonce}, nonce)
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, re *ResponseError) {
+	if s.cfg.ErrorRedirectURL != "" {
+		u, _ := url.Parse(s.cfg.ErrorRedirectURL) // validated by withDefaults
+		q := u.Query()
+		q.Set("error", re.Code)
+		q.Set("error_description", re.Description)
+		u.RawQuery = q.Encode()
+		s.redirect(w, r, u.String())
+		return
+	}
+	nonce := rand.Text()
+	// The page is a report, not a success: 200 so that the browser shows it
+	// (and a test browser doesn't count a failed delivery); no auto-close,
+	// so that the user can read it.
+	s.render(w, http.StatusOK, s.cfg.ErrorHTML, "error.html", ErrorPageData{Error: re.Code, Description: re.Description, Nonce: nonce}, nonce)
+}
+
+func (s *Server) notice(w http.ResponseWriter, status int, n notice) {
+	nonce := rand.Text()
+	data := struct{ Title, Message, Nonce string }{n.Title, n.Message, nonce}
+	s.render(w, status, nil, "notice.html", data, nonce)
+}
+
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
+	setHeaders(w.Header(), cspBuiltin, rand.Text())
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// render executes custom, or the built-in page name when custom is nil or
+// fails, into a buffer first, so that a failing template can't send half a
+// page.
+func (s *Server) render(w http.ResponseWriter, status int, custom *template.Template, name string, data any, nonce string) {
+	var buf bytes.Buffer
+	csp := cspCustom
+	if custom == nil {
+		csp = cspBuiltin
+	} else if err := custom.Execute(&buf, data); err != nil {
+		s.cfg.Logf("the custom %s failed, using the built-in page: %v", name, err)
+		custom, csp = nil, cspBuiltin
+		buf.Reset()
+	}
+	if custom == nil {
+		if err := builtinPages.ExecuteTemplate(&buf, name, data); err != nil {
+			// The built-in pages are tested; this is a bug.
+			s.cfg.Logf("the built-in %s failed: %v", name, err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+	}
+	setHeaders(w.Header(), csp, nonce)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
