@@ -3,6 +3,7 @@ package azinteractive_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,6 +158,8 @@ func TestUsernamePasswordEndToEnd(t *testing.T) {
 	defer srv.Close()
 	srv.AddUser(entratest.User{Username: "mfa@contoso.com", Password: "pw-mfa", MFARequired: true})
 	srv.AddUser(entratest.User{Username: "off@contoso.com", Password: "pw-off", Disabled: true})
+	srv.AddUser(entratest.User{Username: "me@outlook.com", Password: "pw-msa", PersonalAccount: true})
+	srv.AddApp(entratest.App{ClientID: "c0ffee00-0000-4000-8000-000000000001", PublicClient: true, ConsentGranted: false, RedirectURIs: []string{"http://localhost"}})
 
 	cred, err := azinteractive.NewUsernamePasswordCredential(entratest.DefaultTenantID, entratest.DefaultClientID,
 		entratest.DefaultUsername, entratest.DefaultPassword, &azinteractive.UsernamePasswordCredentialOptions{ClientOptions: clientOptions(srv)})
@@ -180,6 +183,7 @@ func TestUsernamePasswordEndToEnd(t *testing.T) {
 		{"mfa required", "mfa@contoso.com", "pw-mfa", entratest.DefaultClientID, 50076, "use InteractiveBrowserCredential or DeviceCodeCredential"},
 		{"disabled", "off@contoso.com", "pw-off", entratest.DefaultClientID, 50057, "disabled"},
 		{"unknown app", entratest.DefaultUsername, entratest.DefaultPassword, "00000000-0000-0000-0000-0000000000ff", 700016, "check ClientID and TenantID"},
+		{"consent required", entratest.DefaultUsername, entratest.DefaultPassword, "c0ffee00-0000-4000-8000-000000000001", 65001, "needs consent"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -419,4 +423,29 @@ func TestContextErrorsEveryCredential(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestProactiveRefreshFailureKeepsValidToken: past refresh_in, MSAL refreshes
+// ahead of expiry; when that fails, the still-valid token beats a prompt.
+func TestProactiveRefreshFailureKeepsValidToken(t *testing.T) {
+	srv := entratest.NewServer(&entratest.Options{RefreshIn: time.Second})
+	defer srv.Close()
+	a := &approver{srv: srv}
+	cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{ClientOptions: clientOptions(srv), UserPrompt: a.prompt})
+	require.NoError(t, err)
+	first, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	require.NoError(t, err)
+	require.False(t, first.RefreshOn.IsZero(), "RefreshOn is passed on for azcore's BearerTokenPolicy")
+	time.Sleep(time.Until(first.RefreshOn) + 100*time.Millisecond)
+
+	srv.InjectFault(entratest.EndpointToken, 1, entratest.Fault{Status: http.StatusBadRequest})
+	same, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	require.NoError(t, err)
+	assert.Equal(t, first.Token, same.Token)
+	assert.EqualValues(t, 1, a.prompts.Load())
+
+	fresh, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	require.NoError(t, err)
+	assert.NotEqual(t, first.Token, fresh.Token, "the next call refreshes")
+	assert.EqualValues(t, 1, a.prompts.Load())
 }
