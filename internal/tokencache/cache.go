@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"bytes"
 	"context"
 	"sync"
 
@@ -14,13 +15,20 @@ type Cache struct {
 	warn func(msg string)
 
 	mu sync.Mutex // guards everything below, and orders this process's read-modify-writes of storage
-	// stamp is storage's Stamp when data was read; "" forces a read.
+	// stamp is storage's Stamp when data was read or written; "" forces a read.
 	stamp string
 	// data is what storage held when last read or written.
 	data []byte
 	// served is what the last Replace handed MSAL: the base against which the
 	// next Export's changes are computed.
 	served []byte
+	// rejected is stored bytes MSAL couldn't decode. The next write starts
+	// from an empty cache instead of merging into them, or the bad entries
+	// would survive every write and no sign-in would ever fix the cache.
+	rejected []byte
+	// warned is the stamp last warned about, so that an undecodable store is
+	// reported once per version rather than on every call.
+	warned string
 	// sibling is the other CAE mode's cache of the same credential, which
 	// receives the account and refresh token of every sign-in.
 	sibling *Cache
@@ -51,24 +59,27 @@ func Link(a, b *Cache) {
 	b.mu.Unlock()
 }
 
-// Replace implements cache.ExportReplace.
+// Replace implements cache.ExportReplace. Storage is read only when its
+// stamp moved since this Cache last read or wrote it.
 func (c *Cache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	data, err := c.load(ctx)
-	if err == nil {
-		c.served = data
-	}
-	c.mu.Unlock()
 	if err != nil {
 		return err
 	}
+	c.served = data
 	if len(data) == 0 {
 		// Unmarshal of nothing fails; an empty object also clears what MSAL
 		// holds in memory, which sign-out relies on.
-		data = []byte("{}")
+		return u.Unmarshal([]byte("{}"))
 	}
 	if err := u.Unmarshal(data); err != nil {
-		c.warn("the token cache could not be decoded and is treated as empty: " + err.Error())
+		// MSAL's message may quote the bytes it choked on, which may be a
+		// token, so it stays out of the log.
+		c.warnOnce(c.stamp, "the token cache can't be decoded, so it is treated as empty and the next sign-in overwrites it")
+		c.served = nil
+		c.rejected = data
 		return u.Unmarshal([]byte("{}"))
 	}
 	return nil
@@ -118,12 +129,12 @@ func (c *Cache) RemoveAccount(ctx context.Context, homeAccountID string) error {
 
 // load returns storage's contents, reading only when they changed. c.mu is held.
 func (c *Cache) load(ctx context.Context) ([]byte, error) {
+	if _, mem := c.storage.(*memory); mem {
+		return c.data, nil
+	}
 	st, ok := c.storage.(Stamper)
 	if !ok {
-		if _, mem := c.storage.(*memory); mem {
-			return c.data, nil
-		}
-		return c.read(ctx)
+		return c.read(ctx, "")
 	}
 	stamp, err := st.Stamp(ctx)
 	if err != nil {
@@ -132,7 +143,7 @@ func (c *Cache) load(ctx context.Context) ([]byte, error) {
 	if stamp != "" && stamp == c.stamp {
 		return c.data, nil
 	}
-	data, err := c.read(ctx)
+	data, err := c.read(ctx, stamp)
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +151,14 @@ func (c *Cache) load(ctx context.Context) ([]byte, error) {
 	return data, nil
 }
 
-func (c *Cache) read(ctx context.Context) ([]byte, error) {
+// read reads storage, whose stamp is stamp. Bytes that can't be decoded read
+// as empty. c.mu is held.
+func (c *Cache) read(ctx context.Context, stamp string) ([]byte, error) {
 	data, err := c.storage.Read(ctx)
+	if isCorrupt(err) {
+		c.warnOnce(stamp, err.Error()+"; it is treated as empty and the next sign-in overwrites it")
+		data, err = nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -158,31 +175,65 @@ func (c *Cache) update(ctx context.Context, modify func(contract) bool) error {
 		}
 		defer unlock()
 	}
+	// Under the lock no cooperating process writes, so the stamp taken here
+	// (and after our write, below) names exactly the bytes we read (or wrote).
+	stamp := c.stampNow(ctx)
 	var cur []byte
 	if _, mem := c.storage.(*memory); mem {
 		cur = c.data
 	} else {
 		var err error
-		if cur, err = c.storage.Read(ctx); err != nil {
+		cur, err = c.storage.Read(ctx)
+		if isCorrupt(err) {
+			c.warnOnce(stamp, err.Error()+"; it is overwritten")
+			cur, err = nil, nil
+		}
+		if err != nil {
 			return err
 		}
 	}
 	parsed, err := parse(cur)
-	if err != nil {
-		c.warn("the token cache could not be decoded and will be overwritten: " + err.Error())
+	switch {
+	case err != nil:
+		c.warnOnce(stamp, err.Error()+"; it is overwritten")
+		parsed = contract{}
+	case c.rejected != nil && bytes.Equal(cur, c.rejected):
 		parsed = contract{}
 	}
 	if !modify(parsed) {
-		c.data = cur
+		c.data, c.stamp = cur, stamp
 		return nil
 	}
 	out := parsed.marshal()
 	if err := c.storage.Write(ctx, out); err != nil {
+		c.stamp = ""
 		return err
 	}
-	c.data = out
-	// The next load must re-read: the write moved the stamp, and other
-	// processes may write after us.
-	c.stamp = ""
+	c.data, c.rejected = out, nil
+	// Our own write needn't be read back: the new stamp names what we wrote.
+	c.stamp = c.stampNow(ctx)
 	return nil
+}
+
+// stampNow returns storage's stamp, or "" (which forces the next read) when
+// it has none or can't tell.
+func (c *Cache) stampNow(ctx context.Context) string {
+	st, ok := c.storage.(Stamper)
+	if !ok {
+		return ""
+	}
+	s, err := st.Stamp(ctx)
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// warnOnce warns unless it already did about this version of storage.
+func (c *Cache) warnOnce(stamp, msg string) {
+	if stamp != "" && stamp == c.warned {
+		return
+	}
+	c.warned = stamp
+	c.warn(msg)
 }

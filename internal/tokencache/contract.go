@@ -20,6 +20,11 @@ const (
 	sectionAppMetadata  = "AppMetadata"
 )
 
+// verbatimKey holds a top-level value that isn't a section of entries. It
+// is invalid UTF-8, which encoding/json never produces as a key, so no
+// entry can collide with it.
+const verbatimKey = "\xff"
+
 // sharedSections are what a CAE and a non-CAE cache of one credential share:
 // who signed in and the refresh token. Access tokens stay apart, because a
 // CAE token handed to a client that can't answer claims challenges would
@@ -42,7 +47,7 @@ func parse(data []byte) (contract, error) {
 		if err := json.Unmarshal(v, &entries); err != nil || entries == nil {
 			// Not a section of entries (an unknown top-level value): keep it
 			// verbatim under a reserved name so it is written back unchanged.
-			c[name] = map[string]json.RawMessage{"": v}
+			c[name] = map[string]json.RawMessage{verbatimKey: v}
 			continue
 		}
 		c[name] = entries
@@ -53,7 +58,7 @@ func parse(data []byte) (contract, error) {
 func (c contract) marshal() []byte {
 	out := make(map[string]json.RawMessage, len(c))
 	for name, entries := range c {
-		if v, ok := entries[""]; ok && len(entries) == 1 {
+		if v, ok := entries[verbatimKey]; ok {
 			out[name] = v
 			continue
 		}
@@ -88,7 +93,9 @@ func diff(base, next contract) []change {
 
 func (c contract) apply(changes []change) {
 	for _, ch := range changes {
-		if c[ch.section] == nil {
+		if _, verbatim := c[ch.section][verbatimKey]; verbatim || c[ch.section] == nil {
+			// A section that wasn't an object (corrupt) is replaced, or it
+			// would be written back corrupt forever.
 			c[ch.section] = map[string]json.RawMessage{}
 		}
 		c[ch.section][ch.key] = ch.value

@@ -1,0 +1,51 @@
+package tokencache
+
+import (
+	"context"
+	"fmt"
+)
+
+// UnavailableError reports that the platform's encrypted storage can't be
+// used here: what is missing, and what would provide it.
+type UnavailableError struct {
+	// Store names the storage, such as "Secret Service".
+	Store string
+	// Remedy tells a user how to make Store available, or is empty.
+	Remedy string
+	// Err is what's missing or failing.
+	Err error
+}
+
+// Error says which storage is unavailable and why.
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("encrypted token storage (%s) is unavailable: %v", e.Store, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Encrypted returns a Persistence that keeps the caches of loc in the
+// platform's encrypted storage, after checking with a throwaway round trip
+// (bounded by ctx) that the storage works here. Its error is an
+// *UnavailableError.
+func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
+	if err := probeEncrypted(ctx); err != nil {
+		return Persistence{}, &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
+	}
+	return Persistence{
+		desc: encryptedStore,
+		open: func(cae bool, warn func(string)) (Storage, error) { return openEncrypted(loc, cae, warn) },
+	}, nil
+}
+
+// Plaintext returns a Persistence that keeps the caches of loc unencrypted,
+// in files only their owner may read: the layout of Python's azure-identity
+// with allow_unencrypted_storage, so the two share it.
+func Plaintext(loc Location) Persistence {
+	return Persistence{
+		desc: "unencrypted files in " + loc.Dir,
+		open: func(cae bool, warn func(string)) (Storage, error) {
+			return newFileStorage(loc.Path(cae), nil, loc.OwnDir, warn), nil
+		},
+	}
+}

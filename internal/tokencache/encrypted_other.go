@@ -1,0 +1,20 @@
+//go:build !linux && !darwin && !windows
+
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"runtime"
+)
+
+const (
+	encryptedStore  = "none"
+	encryptedRemedy = ""
+)
+
+var errNoEncryption = errors.New("this package has no encrypted storage for " + runtime.GOOS)
+
+func probeEncrypted(context.Context) error { return errNoEncryption }
+
+func openEncrypted(Location, bool, func(string)) (Storage, error) { return nil, errNoEncryption }

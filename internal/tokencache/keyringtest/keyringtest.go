@@ -1,0 +1,192 @@
+// Package keyringtest starts a private D-Bus session bus and a GNOME Keyring
+// for a test, so that the Secret Service path runs for real without touching
+// the user's own keyring.
+package keyringtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// Packages is what the tests need, as Debian and Ubuntu name it.
+const Packages = "gnome-keyring dbus-x11 libsecret-tools"
+
+// Keyring is a running private keyring.
+type Keyring struct {
+	// Home is the temporary HOME the keyring and the test share.
+	Home string
+	// Dir holds the keyring's files (login.keyring, encrypted on disk).
+	Dir string
+	// Env is the environment for child processes that must reach the keyring.
+	Env []string
+}
+
+// Start starts a session bus and gnome-keyring-daemon with an unlocked login
+// keyring as the default collection, and points HOME, the XDG directories
+// and DBUS_SESSION_BUS_ADDRESS at them for the rest of the test (so the test
+// can't be parallel). Both daemons stop when the test ends. Without the
+// programs, the test is skipped or, when the environment variable CI is set,
+// fails.
+func Start(t testing.TB) *Keyring { return start(t, true) }
+
+// StartLocked is Start with a keyring that has no unlocked collection, on a
+// bus where no password prompt can start: an SSH session into a desktop
+// whose keyring is locked.
+func StartLocked(t testing.TB) *Keyring { return start(t, false) }
+
+func start(t testing.TB, unlocked bool) *Keyring {
+	t.Helper()
+	keyringBin := lookPath(t, "gnome-keyring-daemon")
+	home := t.TempDir()
+	k := &Keyring{Home: home, Dir: filepath.Join(home, ".local", "share", "keyrings")}
+	runDir := filepath.Join(home, "run")
+	if err := os.Mkdir(runDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]string{
+		"HOME":            home,
+		"XDG_DATA_HOME":   filepath.Join(home, ".local", "share"),
+		"XDG_CONFIG_HOME": filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME":  filepath.Join(home, ".cache"),
+		"XDG_RUNTIME_DIR": runDir,
+		"DISPLAY":         "",
+		"WAYLAND_DISPLAY": "",
+	} {
+		t.Setenv(name, v)
+	}
+	addr := startBus(t, !unlocked)
+	k.Env = os.Environ()
+
+	args := []string{"--foreground", "--components=secrets"}
+	var stdin string
+	if unlocked {
+		// --unlock reads the login keyring's password from standard input,
+		// and creates the keyring, unlocked, as the default collection.
+		args, stdin = append(args, "--unlock"), "keyringtest"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	kr := exec.CommandContext(ctx, keyringBin, args...)
+	kr.Stdin = strings.NewReader(stdin)
+	kr.Env = k.Env
+	if err := kr.Start(); err != nil {
+		cancel()
+		Unavailable(t, "gnome-keyring-daemon won't start: "+err.Error())
+	}
+	t.Cleanup(func() { cancel(); _ = kr.Wait() })
+	waitForName(t, addr, "org.freedesktop.secrets")
+	return k
+}
+
+// BareBus starts a session bus on which no service runs or can be
+// activated, and points DBUS_SESSION_BUS_ADDRESS at it for the rest of the
+// test: a session with no keyring installed.
+func BareBus(t testing.TB) { startBus(t, true) }
+
+// bareConfig is the session bus configuration minus its service
+// directories, so that nothing is activated on demand.
+const bareConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>`
+
+// startBus starts a private session bus, stopped when the test ends, and
+// sets DBUS_SESSION_BUS_ADDRESS to it. A bare bus activates no services.
+func startBus(t testing.TB, bare bool) (addr string) {
+	t.Helper()
+	busBin := lookPath(t, "dbus-daemon")
+	dir := t.TempDir()
+	socket := filepath.Join(dir, "bus")
+	args := []string{"--nofork", "--nopidfile", "--print-address=1"}
+	if bare {
+		config := filepath.Join(dir, "bus.conf")
+		if err := os.WriteFile(config, fmt.Appendf(nil, bareConfig, socket), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--config-file="+config)
+	} else {
+		args = append(args, "--session", "--address=unix:path="+socket)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	bus := exec.CommandContext(ctx, busBin, args...)
+	out, err := bus.StdoutPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := bus.Start(); err != nil {
+		cancel()
+		Unavailable(t, "dbus-daemon won't start: "+err.Error())
+	}
+	t.Cleanup(func() { cancel(); _ = bus.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon printed no address: %v", err)
+	}
+	addr = strings.TrimSpace(line)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	return addr
+}
+
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("the Secret Service is tested on Linux only")
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		Unavailable(t, name+" not found")
+	}
+	return p
+}
+
+// waitForName waits until name is owned on the bus. NameHasOwner doesn't
+// activate services, so the bus can't start a second keyring meanwhile.
+func waitForName(t testing.TB, addr, name string) {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("connecting to the private bus: %v", err)
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var has bool
+		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
+		if err == nil && has {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never appeared on the private bus (err %v)", name, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Unavailable skips the test for want of the keyring's programs, or fails it
+// under CI, where they must be installed.
+func Unavailable(t testing.TB, why string) {
+	t.Helper()
+	msg := why + "; install " + Packages + " to run this test"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}

@@ -1,0 +1,108 @@
+package tokencache
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// lockTimeout bounds the wait for another process's lock when the caller's
+// context has no deadline. Holders keep the lock for one read-modify-write
+// (milliseconds), so waiting this long means the holder is stuck (stopped
+// in a debugger, say), and failing beats hanging forever.
+const lockTimeout = 30 * time.Second
+
+// fileLock is a cross-process lock on a lock file, compatible with
+// Microsoft's other libraries, which lock "<cache file>.lockfile" too (flock
+// on Unix, LockFileEx on Windows). The operating system releases the lock of
+// a process that dies, so a stale lock can't outlive its holder, and the file
+// is never deleted: deleting it while another process waits on its inode
+// would let a third process lock a new file, and two would hold "the" lock.
+// Some of those libraries do delete it after use; Lock notices and retries.
+type fileLock struct{ path string }
+
+// Lock waits for the lock until ctx ends (or lockTimeout passes, when ctx has
+// no deadline) and returns the function that releases it.
+func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, lockTimeout)
+		defer cancel()
+	}
+	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
+		return nil, fmt.Errorf("can't create the token cache lock %s: %w", l.path, err)
+	}
+	var f *os.File
+	defer func() {
+		if err != nil && f != nil {
+			f.Close()
+		}
+	}()
+	wait := time.Millisecond
+	for {
+		if f == nil {
+			if f, err = os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+				return nil, fmt.Errorf("can't open the token cache lock %s: %w", l.path, err)
+			}
+		}
+		locked, err := tryLock(f)
+		if err != nil {
+			return nil, fmt.Errorf("can't lock the token cache lock %s: %w", l.path, err)
+		}
+		if locked {
+			if sameFile(f, l.path) {
+				noteOwner(f)
+				held := f
+				f = nil
+				return func() { unlockFile(held); held.Close() }, nil
+			}
+			// Another library removed or replaced the file between our open
+			// and our lock: what we hold locks nothing. Lock what is there now.
+			unlockFile(f)
+			f.Close()
+			f = nil
+			continue
+		}
+		t := time.NewTimer(wait + rand.N(wait)) // jitter keeps waiters from polling in step
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("waiting for the token cache lock %s%s: %w", l.path, owner(l.path), ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 20*time.Millisecond)
+	}
+}
+
+// sameFile reports whether f is still the file at path.
+func sameFile(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(path)
+	return err == nil && os.SameFile(a, b)
+}
+
+// owner describes the lock's holder as it wrote itself into the file ("<pid>
+// <program>", as Python's msal-extensions does), for an error message.
+func owner(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	s := strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, string(b))
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return " (held by process " + s + ")"
+}

@@ -1,0 +1,55 @@
+package tokencache
+
+import (
+	"context"
+	"path/filepath"
+)
+
+// secretStore is an OS secret store holding one cache's bytes: the Secret
+// Service on Linux, the Keychain on macOS.
+type secretStore interface {
+	// read returns the secret, or nil when there is none.
+	read(ctx context.Context) ([]byte, error)
+	write(ctx context.Context, data []byte) error
+}
+
+// secretStorage keeps a cache in a secret store. Asking a secret store
+// whether its secret changed costs a round trip, so a signal file does that
+// job, as in Microsoft's other libraries: every write touches it, and its
+// stamp moves. Its lock file sits beside it.
+type secretStorage struct {
+	store  secretStore
+	signal string
+	lock   fileLock
+}
+
+var (
+	_ Storage = (*secretStorage)(nil)
+	_ Locker  = (*secretStorage)(nil)
+	_ Stamper = (*secretStorage)(nil)
+)
+
+func newSecretStorage(store secretStore, signal string, ownDir bool, warn func(string)) *secretStorage {
+	checkDir(filepath.Dir(signal), ownDir, warn)
+	// The signal file is where Python's plaintext fallback keeps tokens, so
+	// it may hold some from an earlier unencrypted run.
+	tightenFile(signal, warn)
+	return &secretStorage{store: store, signal: signal, lock: fileLock{signal + ".lockfile"}}
+}
+
+// Read implements Storage.
+func (s *secretStorage) Read(ctx context.Context) ([]byte, error) { return s.store.read(ctx) }
+
+// Write implements Storage.
+func (s *secretStorage) Write(ctx context.Context, data []byte) error {
+	if err := s.store.write(ctx, data); err != nil {
+		return err
+	}
+	return touch(s.signal)
+}
+
+// Lock implements Locker.
+func (s *secretStorage) Lock(ctx context.Context) (func(), error) { return s.lock.Lock(ctx) }
+
+// Stamp implements Stamper.
+func (s *secretStorage) Stamp(context.Context) (string, error) { return stampOf(s.signal) }

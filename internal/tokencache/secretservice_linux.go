@@ -1,0 +1,380 @@
+//go:build linux
+
+package tokencache
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// The Secret Service API (freedesktop.org), which GNOME Keyring, KWallet and
+// KeePassXC provide on the session D-Bus:
+// https://specifications.freedesktop.org/secret-service-spec/latest/
+const (
+	ssBusName    = "org.freedesktop.secrets"
+	ssPath       = dbus.ObjectPath("/org/freedesktop/secrets")
+	ssService    = "org.freedesktop.Secret.Service"
+	ssCollection = "org.freedesktop.Secret.Collection"
+	ssItem       = "org.freedesktop.Secret.Item"
+	ssPrompt     = "org.freedesktop.Secret.Prompt"
+	nullPath     = dbus.ObjectPath("/") // the API's "none": no prompt needed, no such collection
+)
+
+// secretValue is the Secret struct of the API: (oayays).
+type secretValue struct {
+	Session     dbus.ObjectPath
+	Parameters  []byte
+	Value       []byte
+	ContentType string
+}
+
+// ssConn is one conversation with the Secret Service: a private bus
+// connection and a "plain" transfer session. The bus is the user's own, and
+// the service encrypts what it stores on disk, so an encrypted transfer
+// session (DH + AES) would protect the secret only from processes that
+// already run as the user and could read it anyway. Each operation opens
+// and closes its own, so nothing lingers (the cache is read only when its
+// signal file moves, and written only after a sign-in or a refresh).
+type ssConn struct {
+	conn    *dbus.Conn
+	session dbus.ObjectPath
+}
+
+// withSecretService runs f over a fresh connection to the Secret Service.
+func withSecretService(ctx context.Context, f func(*ssConn) error) error {
+	err := converse(ctx, f)
+	if err != nil && ctx.Err() != nil {
+		// The connection closed because ctx ended; say so, not "closed
+		// network connection".
+		return ctx.Err()
+	}
+	return err
+}
+
+func converse(ctx context.Context, f func(*ssConn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	addr, err := sessionBusAddress()
+	if err != nil {
+		return err
+	}
+	// The connection closes itself when ctx ends, which ends any call on it.
+	conn, err := dbus.Dial(addr, dbus.WithContext(ctx))
+	if err != nil {
+		return &secretServiceError{"can't connect to the D-Bus session bus at " + addr, err}
+	}
+	defer conn.Close()
+	if err := conn.Auth(nil); err != nil {
+		return &secretServiceError{"can't authenticate to the D-Bus session bus at " + addr, err}
+	}
+	if err := conn.Hello(); err != nil {
+		return &secretServiceError{"the D-Bus session bus at " + addr + " refused this process", err}
+	}
+	c := &ssConn{conn: conn}
+	var ignored dbus.Variant
+	if err := c.service().CallWithContext(ctx, ssService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &c.session); err != nil {
+		return classify(err)
+	}
+	if err := f(c); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+func (c *ssConn) service() dbus.BusObject { return c.conn.Object(ssBusName, ssPath) }
+
+func (c *ssConn) object(p dbus.ObjectPath) dbus.BusObject { return c.conn.Object(ssBusName, p) }
+
+// find returns the first item matching attrs, unlocking it if needed, or "".
+// libsecret's lookup does the same.
+func (c *ssConn) find(ctx context.Context, attrs map[string]string) (dbus.ObjectPath, error) {
+	var unlocked, locked []dbus.ObjectPath
+	if err := c.service().CallWithContext(ctx, ssService+".SearchItems", 0, attrs).Store(&unlocked, &locked); err != nil {
+		return "", err
+	}
+	if len(unlocked) > 0 {
+		return unlocked[0], nil
+	}
+	if len(locked) == 0 {
+		return "", nil
+	}
+	if err := c.unlock(ctx, locked[0]); err != nil {
+		return "", err
+	}
+	return locked[0], nil
+}
+
+// read returns the value of the item matching attrs, or nil.
+func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, error) {
+	item, err := c.find(ctx, attrs)
+	if err != nil || item == "" {
+		return nil, err
+	}
+	var s secretValue
+	if err := c.object(item).CallWithContext(ctx, ssItem+".GetSecret", 0, c.session).Store(&s); err != nil {
+		return nil, err
+	}
+	return s.Value, nil
+}
+
+// store replaces the item matching attrs in the default collection, as
+// libsecret's password_store does with a NULL collection.
+func (c *ssConn) store(ctx context.Context, attrs map[string]string, label string, data []byte) error {
+	coll, err := c.defaultCollection(ctx)
+	if err != nil {
+		return err
+	}
+	props := map[string]dbus.Variant{
+		ssItem + ".Label":      dbus.MakeVariant(label),
+		ssItem + ".Attributes": dbus.MakeVariant(attrs),
+	}
+	// "text/plain" is what libsecret's password functions store.
+	s := secretValue{Session: c.session, Parameters: []byte{}, Value: data, ContentType: "text/plain"}
+	var item, prompt dbus.ObjectPath
+	if err := c.object(coll).CallWithContext(ctx, ssCollection+".CreateItem", 0, props, s, true).Store(&item, &prompt); err != nil {
+		return err
+	}
+	if prompt != nullPath {
+		_, err = c.prompt(ctx, prompt)
+	}
+	return err
+}
+
+// remove deletes every item matching attrs.
+func (c *ssConn) remove(ctx context.Context, attrs map[string]string) error {
+	var unlocked, locked []dbus.ObjectPath
+	if err := c.service().CallWithContext(ctx, ssService+".SearchItems", 0, attrs).Store(&unlocked, &locked); err != nil {
+		return err
+	}
+	for _, item := range locked {
+		if err := c.unlock(ctx, item); err != nil {
+			return err
+		}
+	}
+	for _, item := range append(unlocked, locked...) {
+		var prompt dbus.ObjectPath
+		if err := c.object(item).CallWithContext(ctx, ssItem+".Delete", 0).Store(&prompt); err != nil {
+			return err
+		}
+		if prompt != nullPath {
+			if _, err := c.prompt(ctx, prompt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// defaultCollection returns the unlocked default collection ("keyring"),
+// creating it when there is none, as libsecret does. Either step may show the
+// user a prompt.
+func (c *ssConn) defaultCollection(ctx context.Context) (dbus.ObjectPath, error) {
+	var coll dbus.ObjectPath
+	if err := c.service().CallWithContext(ctx, ssService+".ReadAlias", 0, "default").Store(&coll); err != nil {
+		return "", err
+	}
+	if coll == nullPath {
+		props := map[string]dbus.Variant{ssCollection + ".Label": dbus.MakeVariant("Default keyring")}
+		var prompt dbus.ObjectPath
+		if err := c.service().CallWithContext(ctx, ssService+".CreateCollection", 0, props, "default").Store(&coll, &prompt); err != nil {
+			return "", err
+		}
+		if prompt != nullPath {
+			v, err := c.prompt(ctx, prompt)
+			if err != nil {
+				return "", err
+			}
+			coll, _ = v.Value().(dbus.ObjectPath)
+		}
+		if coll == "" || coll == nullPath {
+			return "", errors.New("the Secret Service created no default collection")
+		}
+		return coll, nil
+	}
+	var locked dbus.Variant
+	if err := c.object(coll).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, ssCollection, "Locked").Store(&locked); err != nil {
+		return "", err
+	}
+	if l, _ := locked.Value().(bool); l {
+		if err := c.unlock(ctx, coll); err != nil {
+			return "", err
+		}
+	}
+	return coll, nil
+}
+
+// unlock unlocks an item or a collection, prompting the user if the service
+// wants to.
+func (c *ssConn) unlock(ctx context.Context, p dbus.ObjectPath) error {
+	var unlocked []dbus.ObjectPath
+	var prompt dbus.ObjectPath
+	if err := c.service().CallWithContext(ctx, ssService+".Unlock", 0, []dbus.ObjectPath{p}).Store(&unlocked, &prompt); err != nil {
+		return err
+	}
+	if prompt == nullPath {
+		if len(unlocked) == 0 {
+			return errLocked
+		}
+		return nil
+	}
+	_, err := c.prompt(ctx, prompt)
+	return err
+}
+
+// prompt shows a prompt and waits for the user to complete it, or for ctx.
+func (c *ssConn) prompt(ctx context.Context, p dbus.ObjectPath) (dbus.Variant, error) {
+	match := []dbus.MatchOption{dbus.WithMatchObjectPath(p), dbus.WithMatchInterface(ssPrompt), dbus.WithMatchMember("Completed")}
+	if err := c.conn.AddMatchSignalContext(ctx, match...); err != nil {
+		return dbus.Variant{}, err
+	}
+	signals := make(chan *dbus.Signal, 4)
+	c.conn.Signal(signals)
+	defer c.conn.RemoveSignal(signals)
+	// No parent window: the service centres its dialog on the screen.
+	if err := c.object(p).CallWithContext(ctx, ssPrompt+".Prompt", 0, "").Err; err != nil {
+		return dbus.Variant{}, err
+	}
+	for {
+		select {
+		case s, ok := <-signals:
+			if !ok {
+				return dbus.Variant{}, errors.New("the D-Bus connection closed during a prompt")
+			}
+			if s.Path != p || s.Name != ssPrompt+".Completed" || len(s.Body) != 2 {
+				continue
+			}
+			if dismissed, _ := s.Body[0].(bool); dismissed {
+				return dbus.Variant{}, errLocked
+			}
+			v, _ := s.Body[1].(dbus.Variant)
+			return v, nil
+		case <-ctx.Done():
+			return dbus.Variant{}, ctx.Err()
+		}
+	}
+}
+
+// errLocked is a keyring the user (or a service with no display to ask on)
+// didn't unlock.
+var errLocked = errors.New("the keyring is locked, and unlocking it was dismissed or is impossible here (no display for the prompt?)")
+
+// sessionBusAddress finds the session bus as libdbus does, except that it
+// never launches one (dbus-launch would start a bus nobody's keyring is on)
+// and never sets DBUS_SESSION_BUS_ADDRESS for the process.
+func sessionBusAddress() (string, error) {
+	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
+		return a, nil
+	}
+	dir := os.Getenv("XDG_RUNTIME_DIR")
+	if dir == "" {
+		dir = fmt.Sprintf("/run/user/%d", os.Getuid())
+	}
+	p := filepath.Join(dir, "bus")
+	if fi, err := os.Stat(p); err == nil && fi.Mode()&fs.ModeSocket != 0 {
+		return "unix:path=" + dbus.EscapeBusAddressValue(p), nil
+	}
+	return "", &secretServiceError{"no D-Bus session bus", fmt.Errorf("DBUS_SESSION_BUS_ADDRESS is unset and %s doesn't exist", p)}
+}
+
+// secretServiceError says which step failed, for the message that tells a
+// user what's missing.
+type secretServiceError struct {
+	what string
+	err  error
+}
+
+func (e *secretServiceError) Error() string { return e.what + ": " + e.err.Error() }
+
+func (e *secretServiceError) Unwrap() error { return e.err }
+
+// classify names the usual failures in words a user can act on.
+func classify(err error) error {
+	var se *secretServiceError
+	if errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var de dbus.Error
+	if errors.As(err, &de) {
+		switch de.Name {
+		case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner", "org.freedesktop.DBus.Error.Spawn.ChildExited":
+			return &secretServiceError{"no Secret Service on the session D-Bus (is gnome-keyring, KWallet or KeePassXC running?)", err}
+		case "org.freedesktop.Secret.Error.IsLocked":
+			return &secretServiceError{"the keyring is locked", err}
+		}
+	}
+	if errors.Is(err, errLocked) {
+		return &secretServiceError{"the Secret Service can't be used", err}
+	}
+	return &secretServiceError{"the Secret Service failed", err}
+}
+
+// Python's azure-identity keeps its Linux cache in the Secret Service
+// through msal-extensions' LibsecretPersistence (azure-identity
+// _persistent_cache.py, _get_persistence; msal_extensions/libsecret.py):
+//
+//	schema = Secret.Schema.new(<name>.nocae|.cae, Secret.SchemaFlags.NONE, {"MsalClientID": STRING})
+//	Secret.password_store_sync(schema, {"MsalClientID": "Microsoft.Developer.IdentityService"},
+//	    None, "MSALCache", <MSAL cache JSON>, None)
+//
+// libsecret adds the schema's name as the attribute "xdg:schema" when it
+// stores an item and when it looks one up (the flags lack DONT_MATCH_NAME),
+// and a NULL collection is the "default" alias. These attributes and label
+// make the same item, so each library reads what the other wrote.
+const (
+	msalClientIDAttr  = "MsalClientID"
+	msalClientIDValue = "Microsoft.Developer.IdentityService"
+	msalSecretLabel   = "MSALCache"
+	xdgSchemaAttr     = "xdg:schema"
+)
+
+// secretService is the cache of one schema in the Secret Service.
+type secretService struct {
+	attrs map[string]string
+}
+
+func newSecretService(schema string) *secretService {
+	return &secretService{attrs: map[string]string{xdgSchemaAttr: schema, msalClientIDAttr: msalClientIDValue}}
+}
+
+func (s *secretService) read(ctx context.Context) (data []byte, err error) {
+	err = withSecretService(ctx, func(c *ssConn) error {
+		data, err = c.read(ctx, s.attrs)
+		return err
+	})
+	return data, err
+}
+
+func (s *secretService) write(ctx context.Context, data []byte) error {
+	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, msalSecretLabel, data) })
+}
+
+// probeSecretService stores, reads back and deletes a throwaway item: the
+// round trip a cache will make, including any unlock prompt.
+func probeSecretService(ctx context.Context) error {
+	id := make([]byte, 16)
+	_, _ = rand.Read(id)
+	attrs := map[string]string{xdgSchemaAttr: "azinteractive.probe", "probe": hex.EncodeToString(id)}
+	return withSecretService(ctx, func(c *ssConn) error {
+		if err := c.store(ctx, attrs, "azinteractive storage check (safe to delete)", id); err != nil {
+			return err
+		}
+		got, err := c.read(ctx, attrs)
+		if rmErr := c.remove(ctx, attrs); err == nil {
+			err = rmErr
+		}
+		if err == nil && !bytes.Equal(got, id) {
+			err = errors.New("a secret read back differs from what was stored")
+		}
+		return err
+	})
+}

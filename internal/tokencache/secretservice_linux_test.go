@@ -1,0 +1,224 @@
+//go:build linux
+
+package tokencache
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// secretLoc is an encrypted cache location in the keyring test's HOME.
+func secretLoc(k *keyringtest.Keyring, name string) Location {
+	return Location{Dir: filepath.Join(k.Home, ".IdentityService"), Name: name, OwnDir: true}
+}
+
+func openEncryptedCache(t *testing.T, loc Location, cae bool) *Cache {
+	t.Helper()
+	p, err := Encrypted(t.Context(), loc)
+	require.NoError(t, err)
+	assert.Equal(t, "persistent token cache (Secret Service)", p.String())
+	c, err := p.Open(cae, func(msg string) { t.Errorf("unexpected warning: %s", msg) })
+	require.NoError(t, err)
+	return c
+}
+
+func TestSecretServiceKeepsTheCacheEncrypted(t *testing.T) {
+	k := keyringtest.Start(t)
+	loc := secretLoc(k, "app.cache")
+	noCAE, withCAE := openEncryptedCache(t, loc, false), openEncryptedCache(t, loc, true)
+	Link(noCAE, withCAE)
+	m := &fakeMSAL{}
+	roundTrip(t, noCAE, m, func() { m.signIn("alice", "rt-SECRET-7f3a9c", "at-SECRET-51be20") })
+
+	// Another process (a fresh cache) reads both modes back.
+	for _, cae := range []bool{false, true} {
+		m2 := &fakeMSAL{}
+		require.NoError(t, openEncryptedCache(t, loc, cae).Replace(t.Context(), m2, cache.ReplaceHints{}))
+		assert.Equal(t, "rt-SECRET-7f3a9c", m2.secret(sectionRefreshToken, "alice"), "cae=%v", cae)
+	}
+
+	// The signal files exist, empty and private, where Python keeps its own.
+	for _, cae := range []bool{false, true} {
+		fi, err := os.Stat(loc.Path(cae))
+		require.NoError(t, err)
+		assert.Zero(t, fi.Size())
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	}
+
+	// No token is on disk in plaintext: not in the keyring's files, and not
+	// anywhere else under HOME.
+	keyringFiles := 0
+	require.NoError(t, filepath.WalkDir(k.Home, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(path, k.Dir) && len(b) > 0 {
+			keyringFiles++
+		}
+		for _, secret := range []string{"rt-SECRET-7f3a9c", "at-SECRET-51be20", "SECRET"} {
+			assert.False(t, bytes.Contains(b, []byte(secret)), "%s holds %s in plaintext", path, secret)
+		}
+		return nil
+	}))
+	assert.Positive(t, keyringFiles, "the keyring wrote nothing to disk, so the check above proved nothing")
+
+	// Encrypted's probes left no item behind.
+	require.NoError(t, withSecretService(t.Context(), func(c *ssConn) error {
+		item, err := c.find(t.Context(), map[string]string{xdgSchemaAttr: "azinteractive.probe"})
+		assert.Empty(t, item)
+		return err
+	}))
+}
+
+func TestSecretServiceItemIsPythons(t *testing.T) {
+	k := keyringtest.Start(t)
+	if _, err := exec.LookPath("secret-tool"); err != nil {
+		keyringtest.Unavailable(t, "secret-tool not found")
+	}
+	loc := secretLoc(k, "msal.cache")
+	// The attributes azure-identity's LibsecretPersistence stores under,
+	// including the schema libsecret adds as "xdg:schema".
+	attrs := []string{"xdg:schema", "msal.cache.nocae", "MsalClientID", "Microsoft.Developer.IdentityService"}
+	secretTool := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("secret-tool", args...)
+		cmd.Env = k.Env
+		cmd.Stdin = strings.NewReader(stdin)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		require.NoError(t, err, stderr.String())
+		return string(out)
+	}
+
+	// Written by libsecret, read by us.
+	m := &fakeMSAL{}
+	m.signIn("alice", "rt-from-libsecret", "at-from-libsecret")
+	b, err := m.Marshal()
+	require.NoError(t, err)
+	secretTool(string(b), append([]string{"store", "--label=MSALCache"}, attrs...)...)
+	c := openEncryptedCache(t, loc, false)
+	got := &fakeMSAL{}
+	require.NoError(t, c.Replace(t.Context(), got, cache.ReplaceHints{}))
+	assert.Equal(t, "rt-from-libsecret", got.secret(sectionRefreshToken, "alice"))
+
+	// Written by us, read by libsecret: the same item, replaced.
+	roundTrip(t, c, got, func() { got.signIn("bob", "rt-from-go", "at-from-go") })
+	back := &fakeMSAL{}
+	require.NoError(t, back.Unmarshal([]byte(secretTool("", append([]string{"lookup"}, attrs...)...))))
+	assert.Equal(t, "rt-from-go", back.secret(sectionRefreshToken, "bob"))
+	assert.Equal(t, "rt-from-libsecret", back.secret(sectionRefreshToken, "alice"))
+	search := secretTool("", append([]string{"search", "--all"}, attrs...)...)
+	assert.Equal(t, 1, strings.Count(search, "label = MSALCache"), search)
+}
+
+// pythonLibsecret is what azure-identity runs on Linux (msal_extensions
+// LibSecretAgent, built by _persistent_cache._get_persistence).
+const pythonLibsecret = `
+import sys, gi
+gi.require_version("Secret", "1")
+from gi.repository import Secret
+schema = Secret.Schema.new(sys.argv[2], Secret.SchemaFlags.NONE, {"MsalClientID": Secret.SchemaAttributeType.STRING})
+attrs = {"MsalClientID": "Microsoft.Developer.IdentityService"}
+if sys.argv[1] == "save":
+    assert Secret.password_store_sync(schema, attrs, None, "MSALCache", sys.stdin.read(), None)
+else:
+    sys.stdout.write(Secret.password_lookup_sync(schema, attrs, None) or "")
+`
+
+func TestSecretServiceSharedWithPythonsLibsecret(t *testing.T) {
+	k := keyringtest.Start(t)
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", `import gi; gi.require_version("Secret", "1"); from gi.repository import Secret`).Run(); err != nil {
+		// Optional: python3-gi and gir1.2-secret-1 aren't part of the CI image.
+		t.Skip("Python's libsecret bindings (python3-gi gir1.2-secret-1) aren't installed")
+	}
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(python, append([]string{"-c", pythonLibsecret}, args...)...)
+		cmd.Env = k.Env
+		cmd.Stdin = strings.NewReader(stdin)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		require.NoError(t, err, stderr.String())
+		return string(out)
+	}
+	loc := secretLoc(k, "shared")
+
+	m := &fakeMSAL{}
+	m.signIn("alice", "rt-from-python", "at-from-python")
+	b, err := m.Marshal()
+	require.NoError(t, err)
+	run(string(b), "save", "shared.cae")
+	c := openEncryptedCache(t, loc, true)
+	got := &fakeMSAL{}
+	require.NoError(t, c.Replace(t.Context(), got, cache.ReplaceHints{}))
+	assert.Equal(t, "rt-from-python", got.secret(sectionRefreshToken, "alice"))
+
+	roundTrip(t, c, got, func() { got.signIn("alice", "rt-from-go", "at-from-go") })
+	back := &fakeMSAL{}
+	require.NoError(t, back.Unmarshal([]byte(run("", "load", "shared.cae"))))
+	assert.Equal(t, "rt-from-go", back.secret(sectionRefreshToken, "alice"))
+	assert.Empty(t, run("", "load", "shared.nocae"), "wrote the other CAE mode's item")
+}
+
+func TestSecretServiceUnavailableSaysWhatIsMissing(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	_, err := Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: "x"})
+	var ue *UnavailableError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, "Secret Service", ue.Store)
+	assert.Contains(t, err.Error(), "no D-Bus session bus")
+	assert.Contains(t, err.Error(), "DBUS_SESSION_BUS_ADDRESS is unset")
+	assert.Contains(t, ue.Remedy, "gnome-keyring")
+
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "nobus"))
+	_, err = Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: "x"})
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, err.Error(), "can't connect to the D-Bus session bus")
+}
+
+func TestNoSecretServiceOnTheBusSaysSo(t *testing.T) {
+	keyringtest.BareBus(t)
+	_, err := Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: "x"})
+	var ue *UnavailableError
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, err.Error(), "no Secret Service on the session D-Bus")
+	assert.Contains(t, err.Error(), "gnome-keyring")
+}
+
+func TestLockedKeyringWithNoWayToPromptIsUnavailableAtOnce(t *testing.T) {
+	keyringtest.StartLocked(t)
+	start := time.Now()
+	_, err := Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: "x"})
+	var ue *UnavailableError
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, err.Error(), "locked")
+	assert.Less(t, time.Since(start), 10*time.Second, "waited for a prompt nobody can answer")
+}
+
+func TestSecretServiceHonoursContext(t *testing.T) {
+	k := keyringtest.Start(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := Encrypted(ctx, secretLoc(k, "x"))
+	require.ErrorIs(t, err, context.Canceled)
+}
