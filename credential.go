@@ -145,6 +145,11 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 	}
 	c.defaultScope = defaultScopeFor(o.Cloud, host)
 
+	// Every body this pipeline carries is a secret: passwords, codes and
+	// refresh tokens out, tokens and device codes back. Applications set
+	// IncludeBody for their service clients, often in options they share
+	// with credentials; it must not put tokens in their log.
+	o.Logging.IncludeBody = false
 	azClient, err := azcore.NewClient(moduleName, moduleVersion, runtime.PipelineOptions{
 		Tracing: runtime.TracingOptions{Namespace: "Microsoft.Entra"},
 	}, &o.ClientOptions)
@@ -281,7 +286,11 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 			return indexEntry{}, c.contextError(ctx, ctxErr)
 		}
 		if c.opts.DisableAutomaticAuthentication {
-			return indexEntry{}, &AuthenticationRequiredError{TokenRequestOptions: opts, credType: c.name, err: nil}
+			cause := silentErr
+			if errors.Is(cause, errNoAccount) {
+				cause = nil // the message already says a sign-in is needed
+			}
+			return indexEntry{}, &AuthenticationRequiredError{TokenRequestOptions: opts, credType: c.name, err: cause}
 		}
 		e, led, err := c.interactive(ctx, r, attempt >= 2)
 		if led || err != nil {
@@ -320,7 +329,7 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (indexEntry, er
 			if ar.AccessToken != "" && ar.ExpiresOn.After(c.now()) {
 				// MSAL's proactive refresh failed but the cached token is
 				// still good: serve it rather than prompt.
-				logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v", c.name, ar.ExpiresOn.UTC().Format(time.RFC3339), err)
+				logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v", c.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
 				return c.remember(r, ar, rec), nil
 			}
 			return nil, err
