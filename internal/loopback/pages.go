@@ -30,6 +30,7 @@ type PageData struct {
 type ErrorPageData struct {
 	Error       string // the OAuth error code, like "access_denied"
 	Description string // the error_description; may be empty
+	Canceled    bool   // the user canceled or declined (Error is "access_denied")
 	Nonce       string // see [PageData.Nonce]
 }
 
@@ -85,7 +86,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, re *ResponseE
 	// The page is a report, not a success: 200 so that the browser shows it
 	// (and a test browser doesn't count a failed delivery); no auto-close,
 	// so that the user can read it.
-	s.render(w, http.StatusOK, s.cfg.ErrorHTML, "error.html", ErrorPageData{Error: re.Code, Description: re.Description, Nonce: nonce}, nonce)
+	s.render(w, http.StatusOK, s.cfg.ErrorHTML, "error.html", ErrorPageData{Error: re.Code, Description: re.Description, Canceled: re.Cancelled(), Nonce: nonce}, nonce)
 }
 
 func (s *Server) notice(w http.ResponseWriter, status int, n notice) {

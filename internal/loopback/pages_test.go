@@ -43,7 +43,7 @@ func TestBuiltinPages(t *testing.T) {
 	requireHeaders(t, ok)
 	assert.Equal(t, "text/html; charset=utf-8", ok.header.Get("Content-Type"))
 	body := ok.body
-	for _, want := range []string{`<html lang="en">`, "<title>Signed in</title>", "<h1>", `role="status"`, "window.close()", "You can close this tab and return to the application."} {
+	for _, want := range []string{`<html lang="en">`, "<title>Signed in</title>", "<main>", `<h1 role="status">`, "window.close()", "You can close this tab and return to the application."} {
 		assert.Contains(t, body, want)
 	}
 	assert.NotContains(t, body, "the-code", "the code never appears on the page")
@@ -61,10 +61,17 @@ func TestBuiltinErrorPage(t *testing.T) {
 	s := listen(t, Config{})
 	r := post(t, s, url.Values{"error": {"access_denied"}, "error_description": {"AADSTS65004: declined"}, "state": {testState}})
 	requireHeaders(t, r)
-	for _, want := range []string{`<html lang="en">`, "<title>Sign-in failed</title>", `role="alert"`, "access_denied", "AADSTS65004: declined", "try again"} {
+	// access_denied is the user's Cancel: the page says so, not "failed".
+	for _, want := range []string{`<html lang="en">`, "<title>Sign-in canceled</title>", "<main>", `<h1 role="alert">`, "access_denied", "AADSTS65004: declined", "try again"} {
 		assert.Contains(t, r.body, want)
 	}
+	assert.NotContains(t, r.body, "failed")
 	assert.NotRegexp(t, `(src|href)=`, r.body)
+
+	s = listen(t, Config{})
+	r = post(t, s, url.Values{"error": {"invalid_request"}, "error_description": {"AADSTS900144: no PKCE"}, "state": {testState}})
+	assert.Contains(t, r.body, "<title>Sign-in failed</title>")
+	assert.Contains(t, r.body, "AADSTS900144")
 }
 
 func TestCustomPages(t *testing.T) {
