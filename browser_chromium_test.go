@@ -140,8 +140,8 @@ func TestChromium(t *testing.T) {
 		assert.Contains(t, err.Error(), "canceled")
 
 		tab.do(chromedp.WaitVisible(afterEntratest("h1")))
-		assert.Equal(t, "Sign-in failed", run(tab, chromedp.Title()))
-		assert.Equal(t, "Sign-in failed", tab.text("h1"))
+		assert.Equal(t, "Sign-in canceled", run(tab, chromedp.Title()))
+		assert.Equal(t, "Sign-in canceled", tab.text("h1"))
 		assert.Equal(t, "access_denied", tab.text("dd code"))
 		assert.Contains(t, tab.text("main"), "AADSTS65004")
 		assert.True(t, strings.HasPrefix(tab.location(), "http://localhost:"))
