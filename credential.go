@@ -88,6 +88,14 @@ type credential struct {
 	// whether another one changed the cache while it ran.
 	generation atomic.Uint64
 
+	// redeeming lets one silent MSAL call run at a time (a call holds its
+	// one slot). Each may redeem the user's refresh token, and an identity
+	// provider that rotates refresh tokens honours each one once: of two
+	// concurrent refreshes for different scopes, one would fail and the user
+	// would be asked to sign in again. Only index misses get here, so
+	// waiting is rare.
+	redeeming chan struct{}
+
 	silentFlights flights // one silent acquisition per token key at a time
 	signInFlight  flights // one interactive sign-in per credential at a time
 }
@@ -101,6 +109,7 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		acquire:      acquire,
 		opts:         o,
 		now:          time.Now,
+		redeeming:    make(chan struct{}, 1),
 	}
 	if o.TenantID == "" {
 		o.TenantID = organizationsTenantID
@@ -286,7 +295,7 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 			return indexEntry{}, c.contextError(ctx, ctxErr)
 		}
 		if c.opts.DisableAutomaticAuthentication {
-			cause := silentErr
+			cause := withoutResponseBody(silentErr)
 			if errors.Is(cause, errNoAccount) {
 				cause = nil // the message already says a sign-in is needed
 			}
@@ -314,6 +323,12 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (indexEntry, er
 			if e, ok := c.index.Load().lookup(r, monoNow()); ok {
 				return e, nil
 			}
+		}
+		select {
+		case c.redeeming <- struct{}{}:
+			defer func() { <-c.redeeming }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 		m := c.mode(r.EnableCAE)
 		gen := c.generation.Load()

@@ -172,6 +172,7 @@ func newAuthFailed(credType string, err error) error {
 	if errors.As(err, &already) || errors.As(err, &unavailable) {
 		return err
 	}
+	err = withoutResponseBody(err)
 	e := &AuthenticationFailedError{credType: credType, err: err}
 	var call msalerrors.CallErr
 	if errors.As(err, &call) && call.Resp != nil {
@@ -206,6 +207,43 @@ func newAuthFailed(credType string, err error) error {
 	}
 	return e
 }
+
+// msalQuotes precede the body MSAL quotes in the error for a response it
+// couldn't decode, a body that for a token response holds the tokens.
+var msalQuotes = []string{"\nraw message was:", "\njson message bytes were:"}
+
+// withoutResponseBody returns err, or, when err quotes a response body that
+// MSAL couldn't decode, an error with err's message up to the quote that
+// still matches the context errors err did. MSAL's error type for this has
+// no Unwrap, so nothing below it is lost.
+func withoutResponseBody(err error) error {
+	var undecodable msalerrors.InvalidJsonErr
+	if !errors.As(err, &undecodable) {
+		return err
+	}
+	msg := err.Error()
+	for _, q := range msalQuotes {
+		if i := strings.Index(msg, q); i >= 0 {
+			msg = msg[:i]
+		}
+	}
+	r := &redactedError{msg: msg + " (the response isn't quoted: it may hold tokens)"}
+	for _, target := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, target) {
+			r.causes = append(r.causes, target)
+		}
+	}
+	return r
+}
+
+// redactedError is an error whose message lost a secret.
+type redactedError struct {
+	msg    string
+	causes []error
+}
+
+func (e *redactedError) Error() string   { return e.msg }
+func (e *redactedError) Unwrap() []error { return e.causes }
 
 // readBody returns r's body and leaves it readable again.
 func readBody(r *http.Response) ([]byte, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,7 +18,8 @@ const (
 // validTenantID is azidentity's rule: letters, digits, '.' and '-'. Anything
 // else (slashes, '%', '@', unicode look-alikes) could change the authority URL.
 func validTenantID(t string) bool {
-	if t == "" || len(t) > 256 {
+	if t == "" || len(t) > 256 || t == "." || t == ".." {
+		// "." and ".." are path segments that would move the authority.
 		return false
 	}
 	for i := 0; i < len(t); i++ {
@@ -83,7 +85,9 @@ func validateScopes(credType string, scopes []string) error {
 			return fmt.Errorf("%s: scope %q isn't valid UTF-8", credType, s)
 		}
 		for _, r := range s {
-			if r <= ' ' || r == 0x7f || r == '"' || r == '\\' {
+			// Unicode spaces too: a server that splits the list on them
+			// would see other scopes than the user asked for.
+			if r <= ' ' || r == 0x7f || r == '"' || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) {
 				return fmt.Errorf("%s: scope %q contains a space, a quote, a backslash or a control character; pass each scope as its own string", credType, s)
 			}
 		}
@@ -121,9 +125,23 @@ func validateAuthorityHost(credType, host string) (string, error) {
 			return fail("the host must be ASCII letters, digits, '.', '-' (punycode for international names) and a port")
 		}
 	}
+	if h := u.Hostname(); h == "" || strings.Contains(h, ":") && !strings.HasPrefix(u.Host, "[") {
+		// url.Parse takes "host:1:2" for a host "host:1" with port 2.
+		return fail("it must have one host and at most one port")
+	}
 	path := strings.Trim(u.Path, "/")
 	if strings.Contains(path, "..") {
 		return fail("its path must not contain \"..\"")
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "." {
+			return fail("its path must not contain \".\" segments")
+		}
+	}
+	for _, r := range path {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || strings.ContainsRune("-._~/", r)) {
+			return fail("its path must be ASCII letters, digits, '-', '.', '_', '~' and '/'")
+		}
 	}
 	out := "https://" + u.Host + "/"
 	if path != "" {
