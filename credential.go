@@ -69,7 +69,6 @@ type credential struct {
 	tracer                  tracing.Tracer
 	modes                   [2]mode // indexed by cae
 	now                     func() time.Time
-	afterInteractive        func(AuthenticationRecord)
 
 	// index maps what selects a token to a token that may be served without
 	// asking MSAL. Readers load it without locking; writers copy it under

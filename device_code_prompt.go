@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/term"
 )
@@ -33,6 +35,9 @@ func newDeviceCodeUI(out io.Writer) *deviceCodeUI {
 // show prints the instructions and, on a terminal, starts the countdown. The
 // returned function ends it with a last line saying how the sign-in ended.
 func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func(username string, err error)) {
+	// The text comes from the authority: control characters could drive the
+	// terminal (clear it, rewrite lines), so they don't reach it.
+	m.Message, m.UserCode = printable(m.Message), printable(m.UserCode)
 	_, _ = fmt.Fprintln(ui.out, m.Message)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -75,6 +80,20 @@ func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func(username string, 
 			}
 		})
 	}
+}
+
+// printable drops control characters (ESC, CR, BEL, ...) from s, keeping
+// line breaks as spaces.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return ' '
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // formatLeft writes a duration as m:ss, the way a countdown reads.

@@ -69,3 +69,15 @@ func TestDeviceCodeUI(t *testing.T) {
 		})
 	}
 }
+
+func TestDeviceCodeUIDropsControlCharacters(t *testing.T) {
+	var out syncBuffer
+	ui := &deviceCodeUI{out: &out, now: time.Now, tick: time.Hour}
+	finish := ui.show(DeviceCodeMessage{UserCode: "AB\x1b[2JCD", Message: "Open https://example/devicelogin\x1b]0;pwned\x07 and enter AB\x1b[2JCD\r"})
+	finish("", nil)
+	got := out.String()
+	assert.NotContains(t, got, "\x1b")
+	assert.NotContains(t, got, "\x07")
+	assert.NotContains(t, got, "\r")
+	assert.Contains(t, got, "Open https://example/devicelogin]0;pwned and enter AB[2JCD")
+}

@@ -1,3 +1,6 @@
+// The password grant is deprecated for applications, and exercised here on purpose.
+//lint:file-ignore SA1019 tests of the password grant
+
 package entratest_test
 
 import (
