@@ -32,6 +32,14 @@ type Cache struct {
 	// sibling is the other CAE mode's cache of the same credential, which
 	// receives the account and refresh token of every sign-in.
 	sibling *Cache
+	// gen counts the versions of data this Cache has seen.
+	gen uint64
+	// msalGen is the version of data that MSAL holds in memory, when
+	// msalHolds: decoding it again on every Replace (MSAL's whole cache, on
+	// every silent call) would cost more than the call itself once many
+	// tokens are cached.
+	msalGen   uint64
+	msalHolds bool
 }
 
 var _ cache.ExportReplace = (*Cache)(nil)
@@ -68,7 +76,11 @@ func (c *Cache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replac
 	if err != nil {
 		return err
 	}
+	if c.msalHolds && c.msalGen == c.gen {
+		return nil
+	}
 	c.served = data
+	c.msalHolds, c.msalGen = true, c.gen
 	if len(data) == 0 {
 		// Unmarshal of nothing fails; an empty object also clears what MSAL
 		// holds in memory, which sign-out relies on.
@@ -100,10 +112,21 @@ func (c *Cache) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHin
 	base, _ := parse(c.served)
 	changes := diff(base, nextC)
 	sibling := c.sibling
+	servedGen := c.msalGen
+	unchanged := false // storage still held what MSAL was served
 	err = c.update(ctx, func(cur contract) bool {
+		unchanged = c.gen == servedGen
 		cur.apply(changes)
 		return len(changes) > 0
 	})
+	if err == nil && unchanged {
+		// MSAL's memory is its Replace plus its changes, which is what
+		// storage now holds: the next Replace needn't hand it over again.
+		c.served = c.data
+		c.msalHolds, c.msalGen = true, c.gen
+	} else {
+		c.msalHolds = false
+	}
 	c.mu.Unlock()
 	if err != nil || sibling == nil {
 		return err
@@ -163,6 +186,7 @@ func (c *Cache) read(ctx context.Context, stamp string) ([]byte, error) {
 		return nil, err
 	}
 	c.data = data
+	c.gen++
 	return data, nil
 }
 
@@ -200,6 +224,10 @@ func (c *Cache) update(ctx context.Context, modify func(contract) bool) error {
 	case c.rejected != nil && bytes.Equal(cur, c.rejected):
 		parsed = contract{}
 	}
+	if !bytes.Equal(cur, c.data) {
+		// Another writer changed storage since this Cache last saw it.
+		c.gen++
+	}
 	if !modify(parsed) {
 		c.data, c.stamp = cur, stamp
 		return nil
@@ -210,6 +238,7 @@ func (c *Cache) update(ctx context.Context, modify func(contract) bool) error {
 		return err
 	}
 	c.data, c.rejected = out, nil
+	c.gen++
 	// Our own write needn't be read back: the new stamp names what we wrote.
 	c.stamp = c.stampNow(ctx)
 	return nil
