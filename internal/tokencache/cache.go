@@ -40,6 +40,24 @@ type Cache struct {
 	// tokens are cached.
 	msalGen   uint64
 	msalHolds bool
+	// parsed is data decoded, when parsedGen is gen: decoding the whole
+	// cache once per write instead of three times.
+	parsed    contract
+	parsedGen uint64
+}
+
+// parsedData returns data decoded. The result is c's own: callers may change
+// it only as they change data. c.mu is held.
+func (c *Cache) parsedData() (contract, error) {
+	if c.parsed != nil && c.parsedGen == c.gen {
+		return c.parsed, nil
+	}
+	p, err := parse(c.data)
+	if err != nil {
+		return nil, err
+	}
+	c.parsed, c.parsedGen = p, c.gen
+	return p, nil
 }
 
 var _ cache.ExportReplace = (*Cache)(nil)
@@ -109,7 +127,12 @@ func (c *Cache) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHin
 		return err
 	}
 	c.mu.Lock()
-	base, _ := parse(c.served)
+	var base contract
+	if c.msalHolds && c.msalGen == c.gen {
+		base, _ = c.parsedData() // what MSAL was served is data
+	} else {
+		base, _ = parse(c.served)
+	}
 	changes := diff(base, nextC)
 	sibling := c.sibling
 	servedGen := c.msalGen
@@ -216,17 +239,18 @@ func (c *Cache) update(ctx context.Context, modify func(contract) bool) error {
 			return err
 		}
 	}
-	parsed, err := parse(cur)
+	if !bytes.Equal(cur, c.data) {
+		// Another writer changed storage since this Cache last saw it.
+		c.data = cur
+		c.gen++
+	}
+	parsed, err := c.parsedData()
 	switch {
 	case err != nil:
 		c.warnOnce(stamp, err.Error()+"; it is overwritten")
 		parsed = contract{}
 	case c.rejected != nil && bytes.Equal(cur, c.rejected):
 		parsed = contract{}
-	}
-	if !bytes.Equal(cur, c.data) {
-		// Another writer changed storage since this Cache last saw it.
-		c.gen++
 	}
 	if !modify(parsed) {
 		c.data, c.stamp = cur, stamp
@@ -235,10 +259,12 @@ func (c *Cache) update(ctx context.Context, modify func(contract) bool) error {
 	out := parsed.marshal()
 	if err := c.storage.Write(ctx, out); err != nil {
 		c.stamp = ""
+		c.parsed = nil // modify changed it, but storage didn't change
 		return err
 	}
 	c.data, c.rejected = out, nil
 	c.gen++
+	c.parsed, c.parsedGen = parsed, c.gen
 	// Our own write needn't be read back: the new stamp names what we wrote.
 	c.stamp = c.stampNow(ctx)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -38,6 +39,18 @@ func parse(data []byte) (contract, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return c, nil
 	}
+	// The common case, every top-level value a section of entries, takes one
+	// pass; an unknown top-level value (kept verbatim) takes the long way.
+	var sections map[string]map[string]json.RawMessage
+	if json.Unmarshal(data, &sections) == nil {
+		for name, entries := range sections {
+			if entries == nil {
+				// A null section would be written back as {}; keep it as is.
+				sections[name] = map[string]json.RawMessage{verbatimKey: json.RawMessage("null")}
+			}
+		}
+		return contract(sections), nil
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return contract{}, fmt.Errorf("token cache is not valid JSON: %w", err)
@@ -55,18 +68,70 @@ func parse(data []byte) (contract, error) {
 	return c, nil
 }
 
+// marshal writes c as JSON with sorted keys. Entries are copied as they are:
+// they came from a JSON decoder, so they are valid JSON already, and
+// re-validating them (as encoding/json does for RawMessage) would cost as
+// much as the rest of a token request once many tokens are cached.
 func (c contract) marshal() []byte {
-	out := make(map[string]json.RawMessage, len(c))
+	size := 2
 	for name, entries := range c {
+		size += len(name) + 4
+		for k, v := range entries {
+			size += len(k) + len(v) + 4
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, name := range sortedKeys(c) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, name)
+		b = append(b, ':')
+		entries := c[name]
 		if v, ok := entries[verbatimKey]; ok {
-			out[name] = v
+			b = append(b, v...)
 			continue
 		}
-		b, _ := json.Marshal(entries) // RawMessage values are valid JSON already
-		out[name] = b
+		b = append(b, '{')
+		for j, k := range sortedKeys(entries) {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = append(b, entries[k]...)
+		}
+		b = append(b, '}')
 	}
-	b, _ := json.Marshal(out)
-	return b
+	return append(b, '}')
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 || c == '<' || c == '>' || c == '&' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	q, _ := json.Marshal(s)
+	return append(b, q...)
 }
 
 // change is one entry that a diff sets.

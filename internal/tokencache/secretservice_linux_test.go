@@ -222,3 +222,12 @@ func TestSecretServiceHonoursContext(t *testing.T) {
 	_, err := Encrypted(ctx, secretLoc(k, "x"))
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+// TestKeyringInSubtestNamedWithEquals: t.TempDir names carry the subtest's
+// name, and a '=' in a D-Bus address must be escaped.
+func TestKeyringInSubtestNamedWithEquals(t *testing.T) {
+	t.Run("lib=azinteractive", func(t *testing.T) {
+		kr := keyringtest.Start(t)
+		require.NotEmpty(t, kr.Env)
+	})
+}

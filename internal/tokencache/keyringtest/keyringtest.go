@@ -112,7 +112,14 @@ const bareConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Co
 func startBus(t testing.TB, bare bool) (addr string) {
 	t.Helper()
 	busBin := lookPath(t, "dbus-daemon")
-	dir := t.TempDir()
+	// A D-Bus address can't hold '=' or ',' unescaped, and t.TempDir names
+	// carry the (sub)test's name, which may ("lib=x"): a directory of our
+	// own naming keeps the socket path plain.
+	dir, err := os.MkdirTemp("", "keyringtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	socket := filepath.Join(dir, "bus")
 	args := []string{"--nofork", "--nopidfile", "--print-address=1"}
 	if bare {
@@ -126,6 +133,8 @@ func startBus(t testing.TB, bare bool) (addr string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	bus := exec.CommandContext(ctx, busBin, args...)
+	var stderr strings.Builder
+	bus.Stderr = &stderr
 	out, err := bus.StdoutPipe()
 	if err != nil {
 		cancel()
@@ -138,7 +147,9 @@ func startBus(t testing.TB, bare bool) (addr string) {
 	t.Cleanup(func() { cancel(); _ = bus.Wait() })
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
-		t.Fatalf("dbus-daemon printed no address: %v", err)
+		cancel()
+		_ = bus.Wait()
+		t.Fatalf("dbus-daemon printed no address: %v: %s", err, stderr.String())
 	}
 	addr = strings.TrimSpace(line)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
