@@ -11,6 +11,9 @@ const developerSignOnClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
 // Cache is where a credential keeps tokens. The zero value keeps them in memory
 // for the credential's lifetime, shared with no other credential.
+// [github.com/azinteractive/azinteractive/cache.New] makes a persistent one,
+// encrypted by the platform and shared across processes (and with Python's
+// azure-identity), which can also remember the signed-in account.
 type Cache = tokencache.Persistence
 
 // coreOptions is what each credential tells the shared core. The credential's
