@@ -2,6 +2,7 @@ package entratest
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"crypto/x509"
 	"net"
 	"net/http"
@@ -41,4 +42,25 @@ func TestAddrMustBeLoopback(t *testing.T) {
 		assert.True(t, strings.HasPrefix(r.(string), "entratest: "), r)
 	}()
 	NewUnstartedServer(&Options{Addr: "0.0.0.0:0"})
+}
+
+// TestApproveDeviceCodesAs: a server in another process approves codes itself.
+func TestApproveDeviceCodesAs(t *testing.T) {
+	s := NewServer(&Options{ApproveDeviceCodesAs: DefaultUsername})
+	defer s.Close()
+	c := s.Client()
+	res, err := c.PostForm(s.URL()+"/organizations/oauth2/v2.0/devicecode", map[string][]string{"client_id": {DefaultClientID}, "scope": {"https://management.azure.com/.default openid offline_access profile"}})
+	require.NoError(t, err)
+	var dc struct {
+		DeviceCode string `json:"device_code"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&dc))
+	res.Body.Close()
+	res, err = c.PostForm(s.URL()+"/organizations/oauth2/v2.0/token", map[string][]string{
+		"grant_type": {"device_code"}, "device_code": {dc.DeviceCode}, "client_id": {DefaultClientID}, "client_info": {"1"},
+		"scope": {"https://management.azure.com/.default openid offline_access profile"},
+	})
+	require.NoError(t, err)
+	defer res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode, "the first poll gets tokens")
 }

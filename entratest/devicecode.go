@@ -31,6 +31,11 @@ func (s *Server) serveDeviceCode(w http.ResponseWriter, r *http.Request, rt rout
 		return
 	}
 	s.addSecret(dc.deviceCode)
+	if user := s.opts.ApproveDeviceCodesAs; user != "" {
+		if err := s.ApproveDeviceCode(dc.userCode, user); err != nil {
+			s.logf("approving a device code as %s: %v", user, err)
+		}
+	}
 	verification := baseURL(r) + "/devicelogin"
 	writeJSON(w, http.StatusOK, deviceCodeResponse{
 		UserCode:        dc.userCode,

@@ -62,6 +62,10 @@ type Options struct {
 	// Logf, if set, receives one line per request and per stand-in browser step. Lines
 	// never contain secrets (tokens, codes, passwords).
 	Logf func(format string, args ...any)
+	// ApproveDeviceCodesAs, when set, approves every device code as this user the moment
+	// it is issued, as [Server.ApproveDeviceCode] would: for unattended runs against a
+	// server in another process, where a test can't call ApproveDeviceCode itself.
+	ApproveDeviceCodesAs string
 	// Addr is the loopback address to listen on, such as "127.0.0.1:8443". The default
 	// is a random port on 127.0.0.1. A fixed address lets another process (a program
 	// under test, a person's browser) find the server.
