@@ -2,8 +2,8 @@ package entratest
 
 import (
 	"crypto/tls"
-	"encoding/json"
 	"crypto/x509"
+	"encoding/json"
 	"net"
 	"net/http"
 	"strings"
