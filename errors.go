@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 )
@@ -177,7 +178,8 @@ func newAuthFailed(credType string, err error) error {
 	var call msalerrors.CallErr
 	if errors.As(err, &call) && call.Resp != nil {
 		e.RawResponse = call.Resp
-		b, rerr := readBody(call.Resp)
+		// azcore's Payload reads the body once and leaves it readable again.
+		b, rerr := runtime.Payload(call.Resp)
 		if rerr != nil || len(b) == 0 {
 			// MSAL's device code poll reads the body without rewinding it;
 			// its error text still holds the body.
@@ -244,17 +246,6 @@ type redactedError struct {
 
 func (e *redactedError) Error() string   { return e.msg }
 func (e *redactedError) Unwrap() []error { return e.causes }
-
-// readBody returns r's body and leaves it readable again.
-func readBody(r *http.Response) ([]byte, error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	_ = r.Body.Close()
-	r.Body = io.NopCloser(strings.NewReader(string(b)))
-	return b, err
-}
 
 // hintFor says what to do about the common failures. Codes are documented at
 // https://learn.microsoft.com/entra/identity-platform/reference-error-codes.
