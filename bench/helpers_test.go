@@ -13,15 +13,21 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/azinteractive/azinteractive"
+	"github.com/azinteractive/azinteractive/bench/internal/keyring"
 	"github.com/azinteractive/azinteractive/entratest"
 )
 
 // TestMain also lets this test binary play xdg-open for the browser
-// scenarios (see xdgOpen), and closes the servers of shared fixtures.
+// scenarios (see xdgOpen) and the scale benchmarks' entratest server (see
+// serveMain), and closes what shared fixtures started.
 func TestMain(m *testing.M) {
 	if isFakeOpener() {
 		// This binary was started as xdg-open by a browser credential.
 		os.Exit(fakeOpenerMain(os.Args[1:]))
+	}
+	if os.Getenv(serveEnv) != "" {
+		// This binary was started as the scale benchmarks' server.
+		os.Exit(serveMain())
 	}
 	code := m.Run()
 	closeShared()
@@ -198,9 +204,13 @@ type warmFixture struct {
 }
 
 var shared struct {
-	mu      sync.Mutex
-	warm    map[string]*warmFixture
-	closers []func()
+	mu           sync.Mutex
+	warm         map[string]*warmFixture
+	scaleServer  *remoteServer
+	keyring      *keyring.Keyring
+	keyringErr   error
+	xdgCacheHome string
+	closers      []func()
 }
 
 // warm returns a credential of l signed in once, with tokens for n scopes.
@@ -249,8 +259,8 @@ func fill(b *testing.B, cred credential, reqs []policy.TokenRequestOptions) {
 func closeShared() {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
-	for _, c := range shared.closers {
-		c()
+	for i := len(shared.closers) - 1; i >= 0; i-- {
+		shared.closers[i]()
 	}
 }
 

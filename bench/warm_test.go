@@ -158,15 +158,15 @@ func (t plainTempDirs) TempDir() string {
 	return dir
 }
 
-// maxShortScopes is the most scopes a scenario caches in -short mode:
-// filling azinteractive's cache with 1000 tokens takes minutes (see
-// BenchmarkSilentRefresh), too long for CI's smoke run.
+// maxShortScopes is the most tokens a scenario caches in -short mode, CI's
+// smoke run: caches of 1,000 and 10,000 tokens take from seconds to many
+// minutes to fill, and their ops up to seconds each.
 const maxShortScopes = 100
 
-func skipLargeInShortMode(b *testing.B, scopes int) {
+func skipLargeInShortMode(b *testing.B, tokens int) {
 	b.Helper()
-	if testing.Short() && scopes > maxShortScopes {
-		b.Skipf("-short: skipping %d scopes, which take minutes to cache", scopes)
+	if testing.Short() && tokens > maxShortScopes {
+		b.Skipf("-short: skipping %d cached tokens, too slow for a smoke run (at most %d under -short); bench/run.sh runs them", tokens, maxShortScopes)
 	}
 }
 
