@@ -210,6 +210,7 @@ var shared struct {
 	keyring      *keyring.Keyring
 	keyringErr   error
 	xdgCacheHome string
+	programs     map[string]string
 	closers      []func()
 }
 
