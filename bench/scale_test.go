@@ -88,6 +88,7 @@ func (f *scaleFixture) benchSilentRefresh(b *testing.B) {
 			b.Fatal(err)
 		}
 		requests += f.client.Requests() - before
+		f.refreshed[i%f.n] = time.Now()
 	})
 	reportRequests(b, requests, ops)
 }

@@ -1,14 +1,20 @@
 // Command benchtable writes the generated part of BENCHMARKS.md from
 // benchstat's output: the machine, azinteractive and azidentity side by side
-// with their ratio, the counts of the count scenarios, and each target of
-// issue #6 with whether it was met. bench/run.sh runs it; see there.
+// with their ratio, the scale benchmarks' curves as tables and plots (PNG),
+// the counts of the count scenarios, issue #15's goals (now, and before the
+// scale work) and issue #6's targets, each with whether it was met.
+// bench/run.sh runs it; see there.
 //
 // Usage:
 //
-//	benchtable -csv stats.csv -text stats.txt -results results.txt -out ../BENCHMARKS.md
+//	benchtable -csv stats.csv -text stats.txt -results results.txt -out ../BENCHMARKS.md \
+//		[-baseline-csv before.csv] [-plots DIR]
 //
 // stats.csv and stats.txt are `benchstat -col /lib` of results.txt, in CSV
-// and text. The part of -out between the begin and end markers is replaced.
+// and text; before.csv is the same of the results before the scale work
+// (bench/baseline-before-scale.txt). The part of -out between the begin and
+// end markers is replaced; the plots are written to DIR, which must be
+// beside -out or below it, so that the Markdown links to them work.
 package main
 
 import (
@@ -41,25 +47,41 @@ func main() {
 	textPath := flag.String("text", "", "benchstat -col /lib output")
 	resultsPath := flag.String("results", "", "the raw go test -bench output")
 	outPath := flag.String("out", "", "the Markdown file whose generated section to replace")
+	baselinePath := flag.String("baseline-csv", "", "benchstat -col /lib -format csv of the results before the scale work (optional)")
+	plotsDir := flag.String("plots", "", "directory to write the scale plots to (optional)")
 	flag.Parse()
 	if *csvPath == "" || *textPath == "" || *resultsPath == "" || *outPath == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*csvPath, *textPath, *resultsPath, *outPath); err != nil {
+	if err := run(*csvPath, *textPath, *resultsPath, *outPath, *baselinePath, *plotsDir); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(csvPath, textPath, resultsPath, outPath string) error {
-	f, err := os.Open(csvPath)
+func readStats(path string) (*stats, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	st, err := parseCSV(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", csvPath, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return st, nil
+}
+
+func run(csvPath, textPath, resultsPath, outPath, baselinePath, plotsDir string) error {
+	st, err := readStats(csvPath)
+	if err != nil {
+		return err
+	}
+	var before *stats
+	if baselinePath != "" {
+		if before, err = readStats(baselinePath); err != nil {
+			return err
+		}
 	}
 	text, err := os.ReadFile(textPath)
 	if err != nil {
@@ -75,6 +97,13 @@ func run(csvPath, textPath, resultsPath, outPath string) error {
 	}
 	var gen bytes.Buffer
 	writeMachine(&gen, results)
+	writeGoals(&gen, st, before)
+	if plotsDir != "" {
+		if err := writePlots(&gen, st, plotsDir, outPath); err != nil {
+			return err
+		}
+	}
+	writeScale(&gen, st)
 	writeSideBySide(&gen, st)
 	writeCounts(&gen, st)
 	writeTargets(&gen, st)
@@ -192,13 +221,17 @@ func writeSideBySide(w io.Writer, st *stats) {
 	fmt.Fprintf(w, "| Benchmark | azinteractive time/op | azidentity time/op | ratio | azinteractive allocs/op | azidentity allocs/op | ratio |\n")
 	fmt.Fprintf(w, "|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, row := range st.rows("sec/op") {
-		if untimed[row] {
+		if untimed[row] || isScale(row) {
 			continue
 		}
 		a, aok := st.get("sec/op", row, ours)
 		b, bok := st.get("sec/op", row, theirs)
 		aa, aaok := st.get("allocs/op", row, ours)
 		ba, baok := st.get("allocs/op", row, theirs)
+		if strings.HasPrefix(row, "SecondProcess/") {
+			// The benchmark process's, not the second process's.
+			aaok, baok = false, false
+		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", row,
 			maybe(aok, fmtTime(a)), maybe(bok, fmtTime(b)), ratio(b, a, aok && bok),
 			maybe(aaok, fmtCount(aa)), maybe(baok, fmtCount(ba)), ratio(ba, aa, aaok && baok))
@@ -218,6 +251,9 @@ func writeCounts(w io.Writer, st *stats) {
 	fmt.Fprintf(w, "| Scenario | Metric | azinteractive | azidentity |\n")
 	fmt.Fprintf(w, "|---|---|--:|--:|\n")
 	for _, row := range st.order {
+		if isScale(row) {
+			continue // every op sent one request, or the benchmark failed
+		}
 		for _, unit := range countUnits {
 			a, aok := st.get(unit, row, ours)
 			b, bok := st.get(unit, row, theirs)
@@ -239,33 +275,33 @@ type target struct {
 }
 
 var targets = []target{
-	{"Warm GetToken, in memory: ≥ 50× faster than azidentity", speedup("WarmGetToken/scopes=1", 50)},
-	{"Warm GetToken, in memory: ≤ 1 alloc", allocsAtMost("WarmGetToken/scopes=1", 1)},
+	{"Warm GetToken, in memory: ≥ 50× faster than azidentity", speedup("WarmGetToken/tokens=1", 50)},
+	{"Warm GetToken, in memory: ≤ 1 alloc", allocsAtMost("WarmGetToken/tokens=1", 1)},
 	{"Warm GetToken, encrypted persistent cache: ≥ 50× faster than azidentity", speedup("WarmGetTokenPersistent/store=encrypted", 50)},
 	{"Warm GetToken, encrypted persistent cache: ≤ 1 alloc", allocsAtMost("WarmGetTokenPersistent/store=encrypted", 1)},
 	{"Warm GetToken, plaintext persistent cache: ≤ 1 alloc", allocsAtMost("WarmGetTokenPersistent/store=plaintext", 1)},
 	{"1000 scopes cached: within 1.5× of 1 scope", func(st *stats) (string, bool, bool) {
-		one, ok1 := st.get("sec/op", "WarmGetToken/scopes=1", ours)
-		many, ok2 := st.get("sec/op", "WarmGetToken/scopes=1000", ours)
+		one, ok1 := st.get("sec/op", "WarmGetToken/tokens=1", ours)
+		many, ok2 := st.get("sec/op", "WarmGetToken/tokens=1000", ours)
 		if !ok1 || !ok2 {
 			return "", false, false
 		}
 		s := fmt.Sprintf("%.2f×", many/one)
-		t1, ok3 := st.get("sec/op", "WarmGetToken/scopes=1", theirs)
-		t2, ok4 := st.get("sec/op", "WarmGetToken/scopes=1000", theirs)
+		t1, ok3 := st.get("sec/op", "WarmGetToken/tokens=1", theirs)
+		t2, ok4 := st.get("sec/op", "WarmGetToken/tokens=1000", theirs)
 		if ok3 && ok4 {
 			s += fmt.Sprintf(" (azidentity: %.2f×)", t2/t1)
 		}
 		return s, many/one <= 1.5, true
 	}},
 	{"RunParallel throughput ≥ 1.7× serial", func(st *stats) (string, bool, bool) {
-		serial, ok1 := st.get("sec/op", "WarmGetToken/scopes=1", ours)
+		serial, ok1 := st.get("sec/op", "WarmGetToken/tokens=1", ours)
 		par, ok2 := st.get("sec/op", "WarmGetTokenParallel", ours)
 		if !ok1 || !ok2 {
 			return "", false, false
 		}
 		s := fmt.Sprintf("%.2f×", serial/par)
-		t1, ok3 := st.get("sec/op", "WarmGetToken/scopes=1", theirs)
+		t1, ok3 := st.get("sec/op", "WarmGetToken/tokens=1", theirs)
 		t2, ok4 := st.get("sec/op", "WarmGetTokenParallel", theirs)
 		if ok3 && ok4 {
 			s += fmt.Sprintf(" (azidentity: %.2f×)", t1/t2)
