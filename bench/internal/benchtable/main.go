@@ -49,7 +49,14 @@ func main() {
 	outPath := flag.String("out", "", "the Markdown file whose generated section to replace")
 	baselinePath := flag.String("baseline-csv", "", "benchstat -col /lib -format csv of the results before the scale work (optional)")
 	plotsDir := flag.String("plots", "", "directory to write the scale plots to (optional)")
+	scaleOnly := flag.Bool("scale-only", false, "print only the scale plots and tables (for a static copy), instead of replacing -out's section; needs -csv, -out and -plots")
 	flag.Parse()
+	if *scaleOnly {
+		if err := printScale(*csvPath, *outPath, *plotsDir); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *csvPath == "" || *textPath == "" || *resultsPath == "" || *outPath == "" {
 		flag.Usage()
 		os.Exit(2)
@@ -57,6 +64,23 @@ func main() {
 	if err := run(*csvPath, *textPath, *resultsPath, *outPath, *baselinePath, *plotsDir); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// printScale prints the scale plots and tables of csvPath, with links
+// relative to outPath, for a copy that regenerating doesn't overwrite (the
+// baseline before the scale work).
+func printScale(csvPath, outPath, plotsDir string) error {
+	st, err := readStats(csvPath)
+	if err != nil {
+		return err
+	}
+	var gen bytes.Buffer
+	if err := writePlots(&gen, st, plotsDir, outPath); err != nil {
+		return err
+	}
+	writeScale(&gen, st)
+	_, err = os.Stdout.Write(gen.Bytes())
+	return err
 }
 
 func readStats(path string) (*stats, error) {

@@ -36,7 +36,7 @@ func writePlots(w io.Writer, st *stats, dir, outPath string) error {
 		if err := plotOp(st, o, path); err != nil {
 			return fmt.Errorf("plotting %s: %w", o.op, err)
 		}
-		rel, err := filepath.Rel(filepath.Dir(outPath), path)
+		rel, err := relPath(outPath, path)
 		if err != nil {
 			return err
 		}
@@ -82,4 +82,17 @@ func plotOp(st *stats, o scaleOp, path string) error {
 		}
 	}
 	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}
+
+// relPath returns path relative to the directory of the Markdown file out.
+func relPath(out, path string) (string, error) {
+	outAbs, err := filepath.Abs(out)
+	if err != nil {
+		return "", err
+	}
+	pathAbs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Rel(filepath.Dir(outAbs), pathAbs)
 }
