@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
@@ -45,15 +46,7 @@ type tokenRequest struct {
 type acquireFunc func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error)
 
 // newClientFunc builds the MSAL client of one CAE mode over its cache.
-type newClientFunc func(cae bool, cache *tokencache.Cache) (msalClient, error)
-
-// mode is MSAL's client and token cache for CAE or non-CAE tokens. MSAL
-// requires the split (a CAE client announces the CP1 capability); the caches
-// are linked so one sign-in serves both.
-type mode struct {
-	client msalClient
-	cache  *tokencache.Cache
-}
+type newClientFunc func(cae bool, cache cache.ExportReplace) (msalClient, error)
 
 // credential is the core every credential embeds: silent first (the warm
 // index, then MSAL's cache and refresh token), then the credential's acquire
@@ -67,7 +60,8 @@ type credential struct {
 	allowedTenants          []string
 	defaultScope            []string
 	tracer                  tracing.Tracer
-	modes                   [2]mode // indexed by cae
+	clients                 [2]msalClient // indexed by cae
+	store                   *tokencache.Store
 	now                     func() time.Time
 
 	// index maps what selects a token to a token that may be served without
@@ -133,6 +127,7 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 	}
 	c.opts = o
 	c.records = o.Cache.Records()
+	var err error
 	if c.record.Load() == nil && c.records != nil {
 		// Remember-me: the user who signed in last time, with these options.
 		if rec, ok := c.loadRecord(); ok {
@@ -147,7 +142,7 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		}
 		host = cloud.AzurePublic.ActiveDirectoryAuthorityHost
 	}
-	host, err := validateAuthorityHost(name, host)
+	host, err = validateAuthorityHost(name, host)
 	if err != nil {
 		return nil, err
 	}
@@ -169,25 +164,24 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		newClient = c.msalClientFactory(host+o.TenantID, azClient)
 	}
 	warn := func(msg string) { logf("%s: %s", name, msg) }
-	for i, cae := range []bool{false, true} {
-		tc, err := o.Cache.Open(cae, warn)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		client, err := newClient(cae, tc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		c.modes[i] = mode{client: client, cache: tc}
+	c.store, err = tokencache.Open(o.Cache, warn)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	tokencache.Link(c.modes[0].cache, c.modes[1].cache)
+	for i, cae := range []bool{false, true} {
+		client, err := newClient(cae, c.store.Mode(cae))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		c.clients[i] = client
+	}
 	c.index.Store(&tokenIndex{})
 	return c, nil
 }
 
 // msalClientFactory returns the production newClientFunc.
 func (c *credential) msalClientFactory(authority string, azClient *azcore.Client) newClientFunc {
-	return func(cae bool, tc *tokencache.Cache) (msalClient, error) {
+	return func(cae bool, tc cache.ExportReplace) (msalClient, error) {
 		o := []public.Option{
 			public.WithAuthority(authority),
 			public.WithCache(tc),
@@ -323,22 +317,13 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (indexEntry, er
 				return e, nil
 			}
 		}
-		select {
-		case c.redeeming <- struct{}{}:
-			defer func() { <-c.redeeming }()
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		m := c.mode(r.EnableCAE)
-		gen := c.generation.Load()
-		ar, err := m.client.AcquireTokenSilent(ctx, r.Scopes,
-			public.WithSilentAccount(rec.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
-		if err != nil && ar.AccessToken == "" && c.generation.Load() != gen && ctx.Err() == nil {
-			// Another flight stored tokens meanwhile, perhaps rotating the
-			// refresh token this call redeemed: try once more with the new one.
-			ar, err = m.client.AcquireTokenSilent(ctx, r.Scopes,
+		var ar public.AuthResult
+		err := c.store.Redeem(ctx, func(ctx context.Context) error {
+			var err error
+			ar, err = c.client(r.EnableCAE).AcquireTokenSilent(c.store.Begin(ctx, r.Scopes), r.Scopes,
 				public.WithSilentAccount(rec.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
-		}
+			return err
+		})
 		if err != nil {
 			if ar.AccessToken != "" && ar.ExpiresOn.After(c.now()) {
 				// MSAL's proactive refresh failed but the cached token is
@@ -389,7 +374,7 @@ func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool
 // signIn calls the credential's acquire function and records the result.
 func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	logf("%s: starting an interactive sign-in", c.name)
-	ar, err := c.acquire(ctx, c.mode(r.EnableCAE).client, r)
+	ar, err := c.acquire(c.store.Begin(ctx, r.Scopes), c.client(r.EnableCAE), r)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w: %w", ctxErr, err)
@@ -464,10 +449,8 @@ func (c *credential) SignOut(ctx context.Context) error {
 		}
 		return nil
 	}
-	for _, m := range c.modes {
-		if err := m.cache.RemoveAccount(ctx, rec.HomeAccountID); err != nil {
-			errs = append(errs, err)
-		}
+	if err := c.store.RemoveAccount(ctx, rec.HomeAccountID); err != nil {
+		errs = append(errs, err)
 	}
 	if c.records != nil {
 		if err := c.records.Delete(c.recordKey()); err != nil {
@@ -481,11 +464,11 @@ func (c *credential) SignOut(ctx context.Context) error {
 	return nil
 }
 
-func (c *credential) mode(cae bool) mode {
+func (c *credential) client(cae bool) msalClient {
 	if cae {
-		return c.modes[1]
+		return c.clients[1]
 	}
-	return c.modes[0]
+	return c.clients[0]
 }
 
 // remember indexes a token MSAL returned and returns its index entry.

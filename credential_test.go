@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	msalcache "github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
-	"github.com/azinteractive/azinteractive/internal/tokencache"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -109,7 +109,7 @@ func newCoreFixture(t testing.TB, o coreOptions, s *fakeSignIn) *coreFixture {
 		s = &fakeSignIn{}
 	}
 	f := &coreFixture{signIn: s}
-	newClient := func(cae bool, _ *tokencache.Cache) (msalClient, error) {
+	newClient := func(cae bool, _ msalcache.ExportReplace) (msalClient, error) {
 		c := &fakeMSAL{cae: cae}
 		if cae {
 			f.clients[1] = c
@@ -256,7 +256,7 @@ func TestCoreRecordClientID(t *testing.T) {
 	assert.Equal(t, rec.ClientID, f.cred.opts.ClientID, "an unset ClientID comes from the record")
 
 	_, err := newCredential("TestCredential", coreOptions{AuthenticationRecord: rec, ClientID: "22222222-2222-2222-2222-222222222222"}, (&fakeSignIn{}).acquire,
-		func(bool, *tokencache.Cache) (msalClient, error) { return &fakeMSAL{}, nil })
+		func(bool, msalcache.ExportReplace) (msalClient, error) { return &fakeMSAL{}, nil })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "11111111-1111-1111-1111-111111111111")
 	assert.Contains(t, err.Error(), "ClientID")
