@@ -31,6 +31,9 @@ type fakeIDP struct {
 	*httptest.Server
 	mu     sync.Mutex     // guards issued
 	issued map[string]int // user → number of the last refresh token issued
+	// padding lengthens access tokens to the size of real ones (a JWT of
+	// Entra ID's claims is about 1.4 KB), for benchmarks of memory.
+	padding string
 }
 
 func newFakeIDP(t testing.TB) *fakeIDP {
@@ -92,20 +95,38 @@ func (f *fakeIDP) token(w http.ResponseWriter, r *http.Request) {
 	}
 	n := f.issued[user]
 	uid := "uid-" + user
+	scope := grantedScopes(r.PostForm.Get("scope"))
 	now := time.Now().Unix()
 	idToken := "eyJhbGciOiJub25lIn0." + b64(fmt.Sprintf(
 		`{"iss":%q,"aud":%q,"tid":%q,"oid":%q,"sub":%q,"preferred_username":%q,"exp":%d,"iat":%d,"nbf":%d,"ver":"2.0"}`,
 		f.authority()+"/v2.0", testClientID, testTenant, uid, uid, user+"@contoso.com", now+3600, now, now)) + "."
 	body, _ := json.Marshal(map[string]any{
 		"token_type":    "Bearer",
-		"scope":         strings.Join(testScopes, " "),
+		"scope":         scope,
 		"expires_in":    3600,
-		"access_token":  fmt.Sprintf("at-%s-%d", user, n),
+		"access_token":  fmt.Sprintf("at-%s-%d", user, n) + f.padding,
 		"refresh_token": fmt.Sprintf("rt-%s-%d", user, n),
 		"id_token":      idToken,
 		"client_info":   b64(fmt.Sprintf(`{"uid":%q,"utid":%q}`, uid, testTenant)),
 	})
 	w.Write(body)
+}
+
+// grantedScopes is the scope of a token response: what was asked for, less
+// the OpenID Connect scopes MSAL adds, as Entra ID answers.
+func grantedScopes(requested string) string {
+	var out []string
+	for _, s := range strings.Fields(requested) {
+		switch s {
+		case "openid", "profile", "offline_access":
+		default:
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return strings.Join(testScopes, " ")
+	}
+	return strings.Join(out, " ")
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
