@@ -126,7 +126,7 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		o.ClientID = developerSignOnClientID
 	}
 	c.opts = o
-	c.records = o.Cache.Records()
+	c.records = tokencache.RecordsOf(o.Cache)
 	var err error
 	if c.record.Load() == nil && c.records != nil {
 		// Remember-me: the user who signed in last time, with these options.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/stretchr/testify/require"
 )
@@ -134,7 +135,7 @@ func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s
 // newMSALClient returns a real MSAL public client over c. With idp nil, any
 // network call fails the test's assertion, because the authority is
 // unreachable.
-func newMSALClient(t testing.TB, c *Cache, idp *fakeIDP) public.Client {
+func newMSALClient(t testing.TB, c cache.ExportReplace, idp *fakeIDP) public.Client {
 	t.Helper()
 	authority := "https://login.microsoftonline.com/" + testTenant
 	opts := []public.Option{public.WithCache(c), public.WithInstanceDiscovery(false)}

@@ -45,7 +45,9 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 	wait := time.Millisecond
 	for {
 		if f == nil {
-			if f, err = os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+			// Never through a link: one planted at this name would make
+			// noteOwner truncate the file it points at.
+			if f, err = openPrivate(l.path, os.O_RDWR|os.O_CREATE); err != nil {
 				return nil, fmt.Errorf("can't open the token cache lock %s: %w", l.path, err)
 			}
 		}

@@ -6,6 +6,7 @@ package tokencache
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -34,7 +35,7 @@ func newBenchEnv(b *testing.B, kind string, n int) *benchEnv {
 	b.Helper()
 	var p Persistence
 	if kind == "plaintext" {
-		p = Plaintext(Location{Dir: b.TempDir(), Name: "bench.cache", OwnDir: true})
+		p = Plaintext(Location{Dir: filepath.Join(b.TempDir(), "cache"), Name: "bench.cache", OwnDir: true})
 	}
 	s, err := Open(p, func(msg string) { b.Errorf("warning: %s", msg) })
 	if err != nil {

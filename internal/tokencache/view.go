@@ -1,0 +1,156 @@
+package tokencache
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+)
+
+// MSAL's cache interface trades whole caches: Replace hands MSAL a cache to
+// hold, and after every token it writes, MSAL marshals everything it holds
+// for Export. Handing it the whole cache makes each token cost as much as
+// the cache (and filling a cache quadratic), so the Store hands MSAL a view:
+// every section MSAL reads whole (accounts, ID tokens, refresh tokens, app
+// metadata, anything unknown) and, of the access tokens, only those MSAL
+// could match to the call's scopes (see match.go). MSAL's lookup sees the
+// same candidates as in the whole cache, so it makes the same choice.
+//
+// Views are sticky: while MSAL holds one that is current and has what the
+// next call needs, it isn't handed a new one. A new view keeps the access
+// tokens of the last one while they number at most stickyLimit, so that a
+// credential cycling through a few scopes pays for no view at all, and a
+// call whose Replace lands between another call's Replace and its lookup
+// (MSAL takes its cache lock only around Replace) still finds its token.
+
+// stickyLimit bounds the access tokens a view keeps from the one before.
+const stickyLimit = 64
+
+// served is what MSAL holds in memory since the last Replace: the base
+// against which the next Export's changes are found.
+type served struct {
+	// gen is the part's gen the view was current at.
+	gen uint64
+	// sections holds the entries served, by section (access tokens too).
+	sections contract
+	// ats counts the access tokens in sections.
+	ats int
+}
+
+// covers reports whether v holds every access token of keys.
+func (v *served) covers(keys []string) bool {
+	at := v.sections[sectionAccessToken]
+	for _, k := range keys {
+		if _, ok := at[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// newView builds the view of m for the access tokens keys, keeping those of
+// prev (which may be nil) when there is room.
+func newView(m *model, keys []string, prev *served) *served {
+	v := &served{sections: make(contract, len(m.sections)+1)}
+	for name, entries := range m.sections {
+		cp := make(map[string]json.RawMessage, len(entries))
+		for k, e := range entries {
+			cp[k] = e
+		}
+		v.sections[name] = cp
+	}
+	if m.atVerbatim() {
+		return v
+	}
+	at := make(map[string]json.RawMessage, len(keys))
+	for _, k := range keys {
+		if e, ok := m.ats[k]; ok {
+			at[k] = e
+		}
+	}
+	if prev != nil && len(at) < stickyLimit {
+		for k := range prev.sections[sectionAccessToken] {
+			if len(at) >= stickyLimit {
+				break
+			}
+			if e, ok := m.ats[k]; ok {
+				at[k] = e
+			}
+		}
+	}
+	if len(at) > 0 {
+		v.sections[sectionAccessToken] = at
+	}
+	v.ats = len(at)
+	return v
+}
+
+// fullView is the view of every entry of m, for a call whose scopes the
+// Store doesn't know.
+func fullView(m *model) *served {
+	keys := make([]string, 0, len(m.ats))
+	for k := range m.ats {
+		keys = append(keys, k)
+	}
+	return newView(m, keys, nil)
+}
+
+// marshal writes v as MSAL's schema.
+func (v *served) marshal() []byte {
+	m := &model{sections: v.sections}
+	return m.marshal()
+}
+
+// diff lists the entries next holds that v lacks or holds differently.
+// Entries missing from next are not deletions: MSAL deletes only in its
+// RemoveAccount, which the Store replaces, and when it renames an entry of
+// MSAL's first schema, whose old key may stay.
+func (v *served) diff(next contract) []change {
+	var out []change
+	for section, entries := range next {
+		if _, verbatim := entries[verbatimKey]; verbatim {
+			continue
+		}
+		for k, e := range entries {
+			var old json.RawMessage
+			ok := false
+			if v != nil {
+				old, ok = v.sections[section][k]
+			}
+			if !ok || !sameEntry(old, e) {
+				out = append(out, change{section, k, e})
+			}
+		}
+	}
+	return out
+}
+
+// apply records that MSAL holds changes on top of v.
+func (v *served) apply(changes []change) {
+	for _, ch := range changes {
+		entries := v.sections[ch.section]
+		if _, verbatim := entries[verbatimKey]; verbatim || entries == nil {
+			entries = map[string]json.RawMessage{}
+			v.sections[ch.section] = entries
+		}
+		if _, ok := entries[ch.key]; !ok && ch.section == sectionAccessToken {
+			v.ats++
+		}
+		entries[ch.key] = ch.value
+	}
+}
+
+// sameEntry reports whether MSAL's marshalling of an entry says what the
+// entry served to it said. MSAL writes members in its own order and format,
+// so an entry another library wrote comes back in other bytes though MSAL
+// didn't change it; taking that for a change would write MSAL's stale copy
+// over whatever another process wrote since.
+func sameEntry(served, next json.RawMessage) bool {
+	if bytes.Equal(served, next) {
+		return true
+	}
+	var a, b any
+	if json.Unmarshal(served, &a) != nil || json.Unmarshal(next, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
+}
