@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -120,10 +121,17 @@ func over(st Storage) Persistence {
 	}}
 }
 
-// memory is Storage in memory.
+// memory is Storage in memory, stamped with a count of its writes.
 type memory struct {
-	mu   sync.Mutex // guards data
-	data []byte
+	mu     sync.Mutex // guards data and writes
+	data   []byte
+	writes int
+}
+
+func (m *memory) Stamp(context.Context) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return strconv.Itoa(m.writes), nil
 }
 
 func (m *memory) Read(context.Context) ([]byte, error) {
@@ -136,6 +144,7 @@ func (m *memory) Write(_ context.Context, data []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.data = data
+	m.writes++
 	return nil
 }
 

@@ -66,7 +66,7 @@ func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	var keys []string
 	if c != nil {
 		keys = p.m.matching(c.scopes)
-		if v := p.served; v != nil && v.gen == p.gen && v.covers(keys) {
+		if v := p.served; v != nil && v.gen == p.gen && v.fits(keys) {
 			return nil
 		}
 	}
@@ -74,7 +74,7 @@ func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	if c == nil {
 		v = fullView(p.m)
 	} else {
-		v = newView(p.m, keys, p.served)
+		v = newView(p.m, keys)
 	}
 	v.gen = p.gen
 	if err := u.Unmarshal(v.marshal()); err != nil {

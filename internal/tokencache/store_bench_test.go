@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 )
 
@@ -148,4 +149,34 @@ func heapInUse() uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// BenchmarkPersist is the storage half of a refresh over plaintext files
+// holding n access tokens: an Export that rotates the refresh token and
+// rewrites one access token, with no MSAL and no network.
+func BenchmarkPersist(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("cache=plaintext/tokens=%d", n), func(b *testing.B) {
+			e := newBenchEnv(b, "plaintext", n)
+			e.silent(b, benchScope(n)) // MSAL's client holds another view
+			mode := e.store.Mode(false)
+			m := &fakeMSAL{}
+			ctx := e.store.Begin(context.Background(), []string{e.scope})
+			i := 0
+			for b.Loop() {
+				if err := mode.Replace(ctx, m, cache.ReplaceHints{}); err != nil {
+					b.Fatal(err)
+				}
+				i++
+				for _, section := range []string{sectionRefreshToken, sectionAccessToken} {
+					for _, e := range m.data[section] {
+						e.(map[string]any)["secret"] = "rotated-" + strconv.Itoa(i)
+					}
+				}
+				if err := mode.Export(ctx, m, cache.ExportHints{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

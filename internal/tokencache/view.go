@@ -15,15 +15,11 @@ import (
 // could match to the call's scopes (see match.go). MSAL's lookup sees the
 // same candidates as in the whole cache, so it makes the same choice.
 //
-// Views are sticky: while MSAL holds one that is current and has what the
-// next call needs, it isn't handed a new one. A new view keeps the access
-// tokens of the last one while they number at most stickyLimit, so that a
-// credential cycling through a few scopes pays for no view at all, and a
-// call whose Replace lands between another call's Replace and its lookup
-// (MSAL takes its cache lock only around Replace) still finds its token.
-
-// stickyLimit bounds the access tokens a view keeps from the one before.
-const stickyLimit = 64
+// Views are sticky: while MSAL holds one that is current and holds what the
+// next call can use and nothing more, it isn't handed a new one. Nothing
+// more, because MSAL marshals everything it holds after every token it
+// writes (about a quarter of a millisecond per access token): a view that
+// kept growing would make every refresh cost what the cache holds again.
 
 // served is what MSAL holds in memory since the last Replace: the base
 // against which the next Export's changes are found.
@@ -36,8 +32,11 @@ type served struct {
 	ats int
 }
 
-// covers reports whether v holds every access token of keys.
-func (v *served) covers(keys []string) bool {
+// fits reports whether v holds every access token of keys and no other.
+func (v *served) fits(keys []string) bool {
+	if v.ats > len(keys) {
+		return false
+	}
 	at := v.sections[sectionAccessToken]
 	for _, k := range keys {
 		if _, ok := at[k]; !ok {
@@ -47,9 +46,8 @@ func (v *served) covers(keys []string) bool {
 	return true
 }
 
-// newView builds the view of m for the access tokens keys, keeping those of
-// prev (which may be nil) when there is room.
-func newView(m *model, keys []string, prev *served) *served {
+// newView builds the view of m for the access tokens keys.
+func newView(m *model, keys []string) *served {
 	v := &served{sections: make(contract, len(m.sections)+1)}
 	for name, entries := range m.sections {
 		cp := make(map[string]json.RawMessage, len(entries))
@@ -67,16 +65,6 @@ func newView(m *model, keys []string, prev *served) *served {
 			at[k] = e
 		}
 	}
-	if prev != nil && len(at) < stickyLimit {
-		for k := range prev.sections[sectionAccessToken] {
-			if len(at) >= stickyLimit {
-				break
-			}
-			if e, ok := m.ats[k]; ok {
-				at[k] = e
-			}
-		}
-	}
 	if len(at) > 0 {
 		v.sections[sectionAccessToken] = at
 	}
@@ -91,7 +79,7 @@ func fullView(m *model) *served {
 	for k := range m.ats {
 		keys = append(keys, k)
 	}
-	return newView(m, keys, nil)
+	return newView(m, keys)
 }
 
 // marshal writes v as MSAL's schema.
