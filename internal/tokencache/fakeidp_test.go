@@ -30,12 +30,32 @@ var testScopes = []string{"https://management.azure.com/.default"}
 // user is redeemable, so a client that loses a rotation fails.
 type fakeIDP struct {
 	*httptest.Server
-	mu     sync.Mutex     // guards issued
+	mu     sync.Mutex     // guards issued and gate
 	issued map[string]int // user → number of the last refresh token issued
 	// padding lengthens access tokens to the size of real ones (a JWT of
 	// Entra ID's claims is about 1.4 KB), for benchmarks of memory.
 	padding string
+	// gate, when set, holds each refresh token redemption: the request is
+	// announced on gate.arrived, then waits for gate.release. Guarded by mu.
+	gate *gate
 }
+
+// hold makes f hold refresh token redemptions at a new gate.
+func (f *fakeIDP) hold() *gate {
+	g := newGate()
+	f.mu.Lock()
+	f.gate = g
+	f.mu.Unlock()
+	return g
+}
+
+// gate holds requests until a test lets them through.
+type gate struct {
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func newGate() *gate { return &gate{arrived: make(chan struct{}, 16), release: make(chan struct{})} }
 
 func newFakeIDP(t testing.TB) *fakeIDP {
 	f := startFakeIDP()
@@ -71,6 +91,13 @@ func (f *fakeIDP) token(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
 		return
+	}
+	f.mu.Lock()
+	g := f.gate
+	f.mu.Unlock()
+	if g != nil && r.PostForm.Get("grant_type") == "refresh_token" {
+		g.arrived <- struct{}{}
+		<-g.release
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

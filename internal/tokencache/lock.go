@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -69,6 +70,11 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 			f = nil
 			continue
 		}
+		if wait == time.Millisecond {
+			if h := lockWaitHook.Load(); h != nil {
+				(*h)(l.path)
+			}
+		}
 		t := time.NewTimer(wait + rand.N(wait)) // jitter keeps waiters from polling in step
 		select {
 		case <-ctx.Done():
@@ -79,6 +85,9 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 		wait = min(2*wait, 20*time.Millisecond)
 	}
 }
+
+// lockWaitHook, when set (by tests), is told when a Lock begins to wait.
+var lockWaitHook atomic.Pointer[func(path string)]
 
 // sameFile reports whether f is still the file at path.
 func sameFile(f *os.File, path string) bool {

@@ -29,8 +29,6 @@ type part struct {
 	// pending are the changes in m that storage doesn't hold yet, because
 	// writing failed: each write tries them again.
 	pending []op
-	// failing is set while writes fail, so that one warning covers them.
-	failing bool
 	// rejected is the stamp of stored bytes MSAL (or this package) couldn't
 	// decode: the next write starts from an empty cache instead of merging
 	// into them, or they would survive every write.

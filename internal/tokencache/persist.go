@@ -113,21 +113,23 @@ func (p *part) read(ctx context.Context, stamp string) error {
 
 // persist writes m to storage when it holds changes storage lacks. On
 // failure the changes stay pending, for the next write to try again, and
-// the first failure of a run is logged. s.mu is held.
+// the first failure of a run (in either mode) is logged, as is the write
+// that ends it. s.mu is held.
 func (p *part) persist(ctx context.Context) error {
 	if len(p.pending) == 0 {
 		return nil
 	}
+	s := p.s
 	if err := p.write(ctx); err != nil {
-		if !p.failing {
-			p.failing = true
-			p.s.warn(fmt.Sprintf("%s: can't be saved, so new tokens are kept in memory only (this process still has them), and saving is tried again with each new token: %v", p.name(), err))
+		if !s.writeFailing {
+			s.writeFailing = true
+			s.warn(fmt.Sprintf("the token cache can't be saved, so new tokens are kept in memory only (this process still has them), and saving is tried again with each new token: %v", err))
 		}
 		return fmt.Errorf("%s can't be saved: %w", p.name(), err)
 	}
-	if p.failing {
-		p.failing = false
-		p.s.warn(p.name() + ": saved again; the tokens kept in memory only are saved too")
+	if s.writeFailing && len(s.parts[0].pending)+len(s.parts[1].pending) == 0 {
+		s.writeFailing = false
+		s.warn("the token cache is saved again, with the tokens that were kept in memory only")
 	}
 	return nil
 }

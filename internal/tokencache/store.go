@@ -48,6 +48,9 @@ type Store struct {
 	removed map[string]uint64
 	// redeemWarned is set once the redemption lock's failure was logged.
 	redeemWarned bool
+	// writeFailing is set while storage writes fail, so that one warning
+	// covers a run of failures.
+	writeFailing bool
 }
 
 // Open returns the Store of one credential over p. warn, when not nil, is
