@@ -127,7 +127,9 @@ func TestPendingChangesMergeWithWhatOthersWroteMeanwhile(t *testing.T) {
 
 func TestPendingHoldsOneOpPerEntry(t *testing.T) {
 	p := &part{}
-	set := func(key, v string) { p.queue(op{section: sectionRefreshToken, key: key, value: json.RawMessage(`"` + v + `"`)}) }
+	set := func(key, v string) {
+		p.queue(op{section: sectionRefreshToken, key: key, value: json.RawMessage(`"` + v + `"`)})
+	}
 	set("uid-a.tid-x", "1")
 	set("uid-b.tid-x", "1")
 	set("uid-a.tid-x", "2")
