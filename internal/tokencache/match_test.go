@@ -40,8 +40,8 @@ func cacheWithToken(t testing.TB, key string, entry map[string]any) []byte {
 	return b
 }
 
-// atEntry is a valid access token of alice's with target.
-func atEntry(target string) map[string]any {
+// tokenEntry is a valid access token of alice's with target.
+func tokenEntry(target string) map[string]any {
 	return map[string]any{
 		"home_account_id": "uid-alice.tid", "environment": "login.microsoftonline.com", "credential_type": "AccessToken",
 		"client_id": "cid", "realm": "tid", "target": target, "secret": "the-token",
@@ -115,7 +115,7 @@ func TestViewsHoldWhatMSALWouldMatch(t *testing.T) {
 		{"two invalid bytes", "x\ufffd", []string{"X\xfe"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			whole := cacheWithToken(t, "k1", atEntry(tc.target))
+			whole := cacheWithToken(t, "k1", tokenEntry(tc.target))
 			got := viewAgreesWithMSAL(t, whole, tc.scopes)
 			assert.Equal(t, tc.match, got == "the-token", "MSAL itself")
 		})
@@ -123,7 +123,7 @@ func TestViewsHoldWhatMSALWouldMatch(t *testing.T) {
 }
 
 func TestViewsReadTheTargetAsMSALDoes(t *testing.T) {
-	base := atEntry("")
+	base := tokenEntry("")
 	delete(base, "target")
 	with := func(members string) []byte {
 		b, err := json.Marshal(base)
@@ -161,7 +161,7 @@ func TestViewHoldsOnlyWhatTheCallCanUse(t *testing.T) {
 	m.signIn("alice", "rt-1", "unused")
 	m.data[sectionAccessToken] = map[string]any{}
 	for _, target := range []string{"a", "b", "a c", "d"} {
-		m.put(sectionAccessToken, "k-"+target, atEntry(target))
+		m.put(sectionAccessToken, "k-"+target, tokenEntry(target))
 	}
 	whole, err := m.Marshal()
 	require.NoError(t, err)
@@ -185,7 +185,7 @@ func TestViewsAreSticky(t *testing.T) {
 	m.signIn("alice", "rt-1", "unused")
 	m.data[sectionAccessToken] = map[string]any{}
 	for _, target := range []string{"a", "b", "c"} {
-		m.put(sectionAccessToken, "k-"+target, atEntry(target))
+		m.put(sectionAccessToken, "k-"+target, tokenEntry(target))
 	}
 	whole, err := m.Marshal()
 	require.NoError(t, err)
@@ -246,6 +246,6 @@ func FuzzViewNeverHidesAToken(f *testing.F) {
 		if len(scopes) > 8 {
 			scopes = scopes[:8]
 		}
-		viewAgreesWithMSAL(t, cacheWithToken(t, "k1", atEntry(target)), scopes)
+		viewAgreesWithMSAL(t, cacheWithToken(t, "k1", tokenEntry(target)), scopes)
 	})
 }

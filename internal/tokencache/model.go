@@ -1,7 +1,6 @@
 package tokencache
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -13,10 +12,14 @@ type model struct {
 	// sections holds every section but the access tokens, and top-level
 	// values that aren't sections, verbatim (see verbatimKey).
 	sections contract
-	// ats holds the access tokens by key.
-	ats map[string]json.RawMessage
+	// ats holds the access tokens by key (see atEntry), and heads the JSON
+	// their entries share.
+	ats   map[string]atEntry
+	heads map[string]*sharedHead
 	// byScope lists the keys of the access tokens whose target has a part
-	// with this foldScope key.
+	// with this foldScope key. Its keys and lists are substrings of the
+	// entries' keys where they can be, so that they cost no memory of
+	// their own.
 	byScope map[string][]string
 	// anyScope holds the keys of access tokens whose target can't be read
 	// (see entryTarget): they go in every view.
@@ -24,7 +27,13 @@ type model struct {
 }
 
 func newModel() *model {
-	return &model{sections: contract{}, ats: map[string]json.RawMessage{}, byScope: map[string][]string{}, anyScope: map[string]struct{}{}}
+	return &model{
+		sections: contract{},
+		ats:      map[string]atEntry{},
+		heads:    map[string]*sharedHead{},
+		byScope:  map[string][]string{},
+		anyScope: map[string]struct{}{},
+	}
 }
 
 // modelOf takes over c.
@@ -44,8 +53,11 @@ func modelOf(c contract) *model {
 // get returns an entry.
 func (m *model) get(section, key string) (json.RawMessage, bool) {
 	if section == sectionAccessToken && !m.atVerbatim() {
-		v, ok := m.ats[key]
-		return v, ok
+		e, ok := m.ats[key]
+		if !ok {
+			return nil, false
+		}
+		return e.raw(), true
 	}
 	v, ok := m.sections[section][key]
 	return v, ok
@@ -70,25 +82,28 @@ func (m *model) set(section, key string, value json.RawMessage) {
 
 func (m *model) setAT(key string, value json.RawMessage) {
 	if old, ok := m.ats[key]; ok {
-		if bytes.Equal(old, value) {
+		if old.equal(value) {
 			return
 		}
-		m.unindex(key, old)
+		m.deleteAT(key)
 	}
-	m.ats[key] = value
-	m.index(key, value)
+	e := newATEntry(key, value, m.heads)
+	m.ats[e.key()] = e
+	m.index(e, value)
 }
 
 func (m *model) deleteAT(key string) {
 	if old, ok := m.ats[key]; ok {
-		m.unindex(key, old)
+		m.unindex(old)
+		old.release(m.heads)
 		delete(m.ats, key)
 	}
 }
 
-// index adds an access token to byScope or anyScope.
-func (m *model) index(key string, value json.RawMessage) {
-	target, ok := entryTarget(value)
+// index adds an access token, whose JSON is raw, to byScope or anyScope.
+func (m *model) index(e atEntry, raw json.RawMessage) {
+	key := e.key()
+	target, ok := entryTarget(raw)
 	if !ok {
 		m.anyScope[key] = struct{}{}
 		return
@@ -99,16 +114,18 @@ func (m *model) index(key string, value json.RawMessage) {
 		if dup(parts[:i], f) {
 			continue
 		}
-		m.byScope[f] = append(m.byScope[f], key)
+		keys := m.byScope[f]
+		m.byScope[within(key, f)] = append(keys, key)
 	}
 }
 
-func (m *model) unindex(key string, value json.RawMessage) {
+func (m *model) unindex(e atEntry) {
+	key := e.key()
 	if _, ok := m.anyScope[key]; ok {
 		delete(m.anyScope, key)
 		return
 	}
-	target, _ := entryTarget(value)
+	target, _ := entryTarget(e.raw())
 	for _, p := range scopeParts(target) {
 		f := foldScope(p)
 		keys := m.byScope[f]
@@ -119,12 +136,23 @@ func (m *model) unindex(key string, value json.RawMessage) {
 				break
 			}
 		}
-		if len(keys) == 0 {
-			delete(m.byScope, f)
-		} else {
-			m.byScope[f] = keys
+		delete(m.byScope, f)
+		if len(keys) > 0 {
+			// The map's key may be a substring of the entry going away:
+			// key the list by one that stays.
+			m.byScope[within(keys[0], f)] = keys
 		}
 	}
+}
+
+// within returns s as a substring of key when key holds it (MSAL's keys end
+// with the target, lowercased, so a scope's key is usually there), and
+// otherwise a copy of s: either way, no memory of a caller's.
+func within(key, s string) string {
+	if j := strings.Index(key, s); j >= 0 && s != "" {
+		return key[j : j+len(s)]
+	}
+	return strings.Clone(s)
 }
 
 // dup reports whether a part earlier in a target folds to f.
@@ -168,7 +196,7 @@ func (m *model) matching(scopes []string) []string {
 		for _, k := range m.byScope[s] {
 			if !seen[k] {
 				seen[k] = true
-				if target, _ := entryTarget(m.ats[k]); msalMatches(scopes, target) {
+				if target, _ := entryTarget(m.ats[k].raw()); msalMatches(scopes, target) {
 					out = append(out, k)
 				}
 			}
@@ -208,8 +236,8 @@ func (m *model) removeAccount(homeAccountID string) bool {
 			}
 		}
 	}
-	for k, v := range m.ats {
-		if ofAccount(k, v, homeAccountID) {
+	for k, e := range m.ats {
+		if ofAccount(k, e.raw(), homeAccountID) {
 			m.deleteAT(k)
 			removed = true
 		}
@@ -246,15 +274,28 @@ func (m *model) marshal() []byte {
 			size += len(k) + len(v) + 4
 		}
 	}
-	for k, v := range m.ats {
-		size += len(k) + len(v) + 4
+	for _, e := range m.ats {
+		size += len(e.buf) + 4
+		if e.head != nil {
+			size += len(e.head.s)
+		}
 	}
 	b := make([]byte, 0, size)
 	b = append(b, '{')
 	first := true
 	if len(m.ats) > 0 {
-		b = appendSection(b, sectionAccessToken, m.ats)
-		first = false
+		b = appendJSONString(b, sectionAccessToken)
+		b = append(b, ':', '{')
+		for k, e := range m.ats {
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = e.appendRaw(b)
+		}
+		b = append(b, '}')
 	}
 	for name, entries := range m.sections {
 		if !first {

@@ -138,6 +138,15 @@ func (p *part) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 	if other.storage != nil && len(sh) > 0 {
 		_ = other.persist(ctx)
 	}
+	if c != nil {
+		for _, ch := range changes {
+			if ch.section == sectionAccessToken {
+				if e, ok := p.m.ats[ch.key]; ok && e.secret() != "" {
+					c.tokens = append(c.tokens, e.secret())
+				}
+			}
+		}
+	}
 	return nil
 }
 

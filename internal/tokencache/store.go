@@ -113,6 +113,9 @@ type call struct {
 	silent bool
 	// replaces counts the call's Replaces. Guarded by Store.mu.
 	replaces int
+	// tokens are the access tokens the call stored, as the Store keeps
+	// them (see Intern). Guarded by Store.mu.
+	tokens []string
 }
 
 // callOf returns the call ctx belongs to, or nil.
@@ -134,6 +137,27 @@ func (s *Store) Begin(ctx context.Context, scopes []string) context.Context {
 		c.scopes[i] = foldScope(sc)
 	}
 	return context.WithValue(ctx, callKey{s}, c)
+}
+
+// Intern returns the Store's own copy of token, an access token that the
+// MSAL call of ctx (a context from Begin) stored, or token itself when it
+// stored no such token. A caller that keeps the token it got from MSAL (an
+// index of tokens to serve without asking MSAL) should keep Intern's result
+// instead: the two are equal, and the process then holds one copy of the
+// token, not two.
+func (s *Store) Intern(ctx context.Context, token string) string {
+	c := s.callOf(ctx)
+	if c == nil {
+		return token
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range c.tokens {
+		if t == token {
+			return t
+		}
+	}
+	return token
 }
 
 // Redeem runs fn, which may redeem the user's refresh token, while no other

@@ -62,7 +62,7 @@ func newView(m *model, keys []string) *served {
 	at := make(map[string]json.RawMessage, len(keys))
 	for _, k := range keys {
 		if e, ok := m.ats[k]; ok {
-			at[k] = e
+			at[k] = e.raw()
 		}
 	}
 	if len(at) > 0 {
