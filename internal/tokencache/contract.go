@@ -66,16 +66,20 @@ func parse(data []byte) (contract, error) {
 	return c, nil
 }
 
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	plain := true
+// plainJSON reports whether s is its own JSON string, quotes aside, as
+// encoding/json writes it.
+func plainJSON(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 || c == '<' || c == '>' || c == '&' {
-			plain = false
-			break
+			return false
 		}
 	}
-	if plain {
+	return true
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	if plainJSON(s) {
 		b = append(b, '"')
 		b = append(b, s...)
 		return append(b, '"')

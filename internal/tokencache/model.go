@@ -6,33 +6,35 @@ import (
 )
 
 // model is one CAE mode's cache as the Store holds it: every entry once,
-// raw as MSAL's schema has it, with the access tokens indexed by scope so
-// that a view (view.go) costs what it holds, not what the cache holds.
+// parsed, with the access tokens kept compactly (at_entry.go) and indexed by
+// scope, so that a view (view.go) costs what it holds, not what the cache
+// holds.
 type model struct {
 	// sections holds every section but the access tokens, and top-level
 	// values that aren't sections, verbatim (see verbatimKey).
 	sections contract
-	// ats holds the access tokens by key (see atEntry), and heads the JSON
-	// their entries share.
-	ats   map[string]atEntry
-	heads map[string]*sharedHead
-	// byScope lists the keys of the access tokens whose target has a part
-	// with this foldScope key. Its keys and lists are substrings of the
-	// entries' keys where they can be, so that they cost no memory of
-	// their own.
-	byScope map[string][]string
-	// anyScope holds the keys of access tokens whose target can't be read
-	// (see entryTarget): they go in every view.
-	anyScope map[string]struct{}
+	// ats holds the access tokens, and prefixes and heads the strings
+	// they share.
+	ats      map[atKey]*atEntry
+	prefixes interned
+	heads    interned
+	// byScope lists the access tokens whose target has a part with this
+	// foldScope key. Its keys are substrings of the entries' where they can
+	// be, so that they cost no memory of their own.
+	byScope map[string][]*atEntry
+	// anyScope holds the access tokens whose target can't be read (see
+	// entryTarget): they go in every view.
+	anyScope map[*atEntry]struct{}
 }
 
 func newModel() *model {
 	return &model{
 		sections: contract{},
-		ats:      map[string]atEntry{},
-		heads:    map[string]*sharedHead{},
-		byScope:  map[string][]string{},
-		anyScope: map[string]struct{}{},
+		ats:      map[atKey]*atEntry{},
+		prefixes: interned{},
+		heads:    interned{},
+		byScope:  map[string][]*atEntry{},
+		anyScope: map[*atEntry]struct{}{},
 	}
 }
 
@@ -50,14 +52,21 @@ func modelOf(c contract) *model {
 	return m
 }
 
+// atVerbatim reports whether the stored access token section wasn't an
+// object of entries: it is then kept in sections, verbatim, until a token
+// is written.
+func (m *model) atVerbatim() bool {
+	_, ok := m.sections[sectionAccessToken]
+	return ok
+}
+
 // get returns an entry.
 func (m *model) get(section, key string) (json.RawMessage, bool) {
 	if section == sectionAccessToken && !m.atVerbatim() {
-		e, ok := m.ats[key]
-		if !ok {
-			return nil, false
+		if e := m.findAT(key); e != nil {
+			return e.raw(), true
 		}
-		return e.raw(), true
+		return nil, false
 	}
 	v, ok := m.sections[section][key]
 	return v, ok
@@ -80,32 +89,33 @@ func (m *model) set(section, key string, value json.RawMessage) {
 	entries[key] = value
 }
 
+// findAT returns the access token of key, or nil.
+func (m *model) findAT(key string) *atEntry {
+	if e := m.ats[atKey{nil, key}]; e != nil {
+		return e
+	}
+	for _, p := range m.prefixes {
+		if strings.HasPrefix(key, p.s) {
+			if e := m.ats[atKey{p, key[len(p.s):]}]; e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
 func (m *model) setAT(key string, value json.RawMessage) {
-	if old, ok := m.ats[key]; ok {
+	if old := m.findAT(key); old != nil {
 		if old.equal(value) {
 			return
 		}
-		m.deleteAT(key)
+		m.deleteAT(old)
 	}
-	e := newATEntry(key, value, m.heads)
-	m.ats[e.key()] = e
-	m.index(e, value)
-}
-
-func (m *model) deleteAT(key string) {
-	if old, ok := m.ats[key]; ok {
-		m.unindex(old)
-		old.release(m.heads)
-		delete(m.ats, key)
-	}
-}
-
-// index adds an access token, whose JSON is raw, to byScope or anyScope.
-func (m *model) index(e atEntry, raw json.RawMessage) {
-	key := e.key()
-	target, ok := entryTarget(raw)
+	target, ok := entryTarget(value)
+	e := newATEntry(key, value, target, m.prefixes, m.heads)
+	m.ats[e.mapKey()] = e
 	if !ok {
-		m.anyScope[key] = struct{}{}
+		m.anyScope[e] = struct{}{}
 		return
 	}
 	parts := scopeParts(target)
@@ -114,33 +124,37 @@ func (m *model) index(e atEntry, raw json.RawMessage) {
 		if dup(parts[:i], f) {
 			continue
 		}
-		keys := m.byScope[f]
-		m.byScope[within(key, f)] = append(keys, key)
+		m.byScope[within(e.rest[:e.klen], f)] = append(m.byScope[f], e)
 	}
 }
 
-func (m *model) unindex(e atEntry) {
-	key := e.key()
-	if _, ok := m.anyScope[key]; ok {
-		delete(m.anyScope, key)
+func (m *model) deleteAT(e *atEntry) {
+	delete(m.ats, e.mapKey())
+	defer e.release(m.prefixes, m.heads)
+	if _, ok := m.anyScope[e]; ok {
+		delete(m.anyScope, e)
 		return
 	}
 	target, _ := entryTarget(e.raw())
 	for _, p := range scopeParts(target) {
 		f := foldScope(p)
-		keys := m.byScope[f]
-		for i, k := range keys {
-			if k == key {
-				keys[i] = keys[len(keys)-1]
-				keys = keys[:len(keys)-1]
+		list, ok := m.byScope[f]
+		if !ok {
+			continue
+		}
+		for i, x := range list {
+			if x == e {
+				list[i] = list[len(list)-1]
+				list[len(list)-1] = nil
+				list = list[:len(list)-1]
 				break
 			}
 		}
 		delete(m.byScope, f)
-		if len(keys) > 0 {
+		if len(list) > 0 {
 			// The map's key may be a substring of the entry going away:
 			// key the list by one that stays.
-			m.byScope[within(keys[0], f)] = keys
+			m.byScope[within(list[0].rest[:list[0].klen], f)] = list
 		}
 	}
 }
@@ -165,20 +179,20 @@ func dup(earlier []string, f string) bool {
 	return false
 }
 
-// matching returns the keys of every access token MSAL could match to a
-// request for scopes (folded with foldScope, duplicates kept), and perhaps
-// a few more: see msalMatches.
-func (m *model) matching(scopes []string) []string {
-	var out []string
-	for k := range m.anyScope {
-		out = append(out, k)
+// matching returns every access token MSAL could match to a request for
+// scopes (folded with foldScope, duplicates kept), and perhaps a few more:
+// see msalMatches.
+func (m *model) matching(scopes []string) []*atEntry {
+	var out []*atEntry
+	for e := range m.anyScope {
+		out = append(out, e)
 	}
 	switch len(scopes) {
 	case 0:
 		// MSAL matches every token to no scope at all.
-		for k := range m.ats {
-			if _, any := m.anyScope[k]; !any {
-				out = append(out, k)
+		for _, e := range m.ats {
+			if _, any := m.anyScope[e]; !any {
+				out = append(out, e)
 			}
 		}
 		return out
@@ -188,16 +202,16 @@ func (m *model) matching(scopes []string) []string {
 		return append(out, m.byScope[scopes[0]]...)
 	}
 	// A match has a part equal to at least one of the scopes.
-	seen := map[string]bool{}
+	seen := map[*atEntry]bool{}
 	for i, s := range scopes {
 		if dup(scopes[:i], s) {
 			continue
 		}
-		for _, k := range m.byScope[s] {
-			if !seen[k] {
-				seen[k] = true
-				if target, _ := entryTarget(m.ats[k].raw()); msalMatches(scopes, target) {
-					out = append(out, k)
+		for _, e := range m.byScope[s] {
+			if !seen[e] {
+				seen[e] = true
+				if target, _ := entryTarget(e.raw()); msalMatches(scopes, target) {
+					out = append(out, e)
 				}
 			}
 		}
@@ -236,9 +250,9 @@ func (m *model) removeAccount(homeAccountID string) bool {
 			}
 		}
 	}
-	for k, e := range m.ats {
-		if ofAccount(k, e.raw(), homeAccountID) {
-			m.deleteAT(k)
+	for _, e := range m.ats {
+		if ofAccount(e.key(), e.raw(), homeAccountID) {
+			m.deleteAT(e)
 			removed = true
 		}
 	}
@@ -256,14 +270,6 @@ func ofAccount(key string, value json.RawMessage, homeAccountID string) bool {
 	return json.Unmarshal(value, &e) == nil && e.HomeAccountID != "" && strings.EqualFold(e.HomeAccountID, homeAccountID)
 }
 
-// atVerbatim reports whether the stored access token section wasn't an
-// object of entries: it is then kept in sections, verbatim, until a token
-// is written.
-func (m *model) atVerbatim() bool {
-	_, ok := m.sections[sectionAccessToken]
-	return ok
-}
-
 // marshal writes the whole cache as MSAL's schema. Entries are copied as
 // they are: they came from a JSON decoder, so they are valid JSON already.
 func (m *model) marshal() []byte {
@@ -275,9 +281,9 @@ func (m *model) marshal() []byte {
 		}
 	}
 	for _, e := range m.ats {
-		size += len(e.buf) + 4
-		if e.head != nil {
-			size += len(e.head.s)
+		size += len(e.rest) + e.size() + 8
+		if e.prefix != nil {
+			size += len(e.prefix.s)
 		}
 	}
 	b := make([]byte, 0, size)
@@ -286,12 +292,12 @@ func (m *model) marshal() []byte {
 	if len(m.ats) > 0 {
 		b = appendJSONString(b, sectionAccessToken)
 		b = append(b, ':', '{')
-		for k, e := range m.ats {
+		for _, e := range m.ats {
 			if !first {
 				b = append(b, ',')
 			}
 			first = false
-			b = appendJSONString(b, k)
+			b = e.appendKey(b)
 			b = append(b, ':')
 			b = e.appendRaw(b)
 		}

@@ -61,10 +61,10 @@ func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	if err := p.load(ctx, c); err != nil {
 		return err
 	}
-	var keys []string
+	var ats []*atEntry
 	if c != nil {
-		keys = p.m.matching(c.scopes)
-		if v := p.served; v != nil && v.gen == p.gen && v.fits(keys) {
+		ats = p.m.matching(c.scopes)
+		if v := p.served; v != nil && v.gen == p.gen && v.fits(ats) {
 			return nil
 		}
 	}
@@ -72,7 +72,7 @@ func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	if c == nil {
 		v = fullView(p.m)
 	} else {
-		v = newView(p.m, keys)
+		v = newView(p.m, ats)
 	}
 	v.gen = p.gen
 	if err := u.Unmarshal(v.marshal()); err != nil {
@@ -141,8 +141,8 @@ func (p *part) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 	if c != nil {
 		for _, ch := range changes {
 			if ch.section == sectionAccessToken {
-				if e, ok := p.m.ats[ch.key]; ok && e.secret() != "" {
-					c.tokens = append(c.tokens, e.secret())
+				if e := p.m.findAT(ch.key); e != nil && e.secret != "" {
+					c.tokens = append(c.tokens, e.secret)
 				}
 			}
 		}

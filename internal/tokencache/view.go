@@ -32,22 +32,23 @@ type served struct {
 	ats int
 }
 
-// fits reports whether v holds every access token of keys and no other.
-func (v *served) fits(keys []string) bool {
-	if v.ats > len(keys) {
+// fits reports whether v holds the access tokens ats, as they are, and no
+// other.
+func (v *served) fits(ats []*atEntry) bool {
+	if v.ats > len(ats) {
 		return false
 	}
 	at := v.sections[sectionAccessToken]
-	for _, k := range keys {
-		if _, ok := at[k]; !ok {
+	for _, e := range ats {
+		if raw, ok := at[e.key()]; !ok || !e.equal(raw) {
 			return false
 		}
 	}
 	return true
 }
 
-// newView builds the view of m for the access tokens keys.
-func newView(m *model, keys []string) *served {
+// newView builds the view of m for the access tokens ats.
+func newView(m *model, ats []*atEntry) *served {
 	v := &served{sections: make(contract, len(m.sections)+1)}
 	for name, entries := range m.sections {
 		cp := make(map[string]json.RawMessage, len(entries))
@@ -59,11 +60,9 @@ func newView(m *model, keys []string) *served {
 	if m.atVerbatim() {
 		return v
 	}
-	at := make(map[string]json.RawMessage, len(keys))
-	for _, k := range keys {
-		if e, ok := m.ats[k]; ok {
-			at[k] = e.raw()
-		}
+	at := make(map[string]json.RawMessage, len(ats))
+	for _, e := range ats {
+		at[e.key()] = e.raw()
 	}
 	if len(at) > 0 {
 		v.sections[sectionAccessToken] = at
@@ -75,11 +74,11 @@ func newView(m *model, keys []string) *served {
 // fullView is the view of every entry of m, for a call whose scopes the
 // Store doesn't know.
 func fullView(m *model) *served {
-	keys := make([]string, 0, len(m.ats))
-	for k := range m.ats {
-		keys = append(keys, k)
+	ats := make([]*atEntry, 0, len(m.ats))
+	for _, e := range m.ats {
+		ats = append(ats, e)
 	}
-	return newView(m, keys)
+	return newView(m, ats)
 }
 
 // marshal writes v as MSAL's schema.
