@@ -147,31 +147,6 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 	return err
 }
 
-// remove deletes every item matching attrs.
-func (c *ssConn) remove(ctx context.Context, attrs map[string]string) error {
-	var unlocked, locked []dbus.ObjectPath
-	if err := c.service().CallWithContext(ctx, ssService+".SearchItems", 0, attrs).Store(&unlocked, &locked); err != nil {
-		return err
-	}
-	for _, item := range locked {
-		if err := c.unlock(ctx, item); err != nil {
-			return err
-		}
-	}
-	for _, item := range append(unlocked, locked...) {
-		var prompt dbus.ObjectPath
-		if err := c.object(item).CallWithContext(ctx, ssItem+".Delete", 0).Store(&prompt); err != nil {
-			return err
-		}
-		if prompt != nullPath {
-			if _, err := c.prompt(ctx, prompt); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // defaultCollection returns the unlocked default collection ("keyring"),
 // creating it when there is none, as libsecret does. Either step may show the
 // user a prompt.
