@@ -291,14 +291,14 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 			return e, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return indexEntry{}, c.contextError(ctx, ctxErr)
+			return indexEntry{}, classify(ctx, c.name, ctxErr)
 		}
 		if c.opts.DisableAutomaticAuthentication {
-			cause := withoutResponseBody(silentErr)
-			if errors.Is(cause, errNoAccount) {
-				cause = nil // the message already says a sign-in is needed
+			var cause error
+			if !errors.Is(silentErr, errNoAccount) { // else the message already says a sign-in is needed
+				cause = classify(ctx, c.name, silentErr)
 			}
-			return indexEntry{}, &AuthenticationRequiredError{TokenRequestOptions: opts, credType: c.name, err: cause}
+			return indexEntry{}, newAuthenticationRequiredError(c.name, opts, cause)
 		}
 		e, led, err := c.interactive(ctx, r, attempt >= 2)
 		if led || err != nil {
@@ -365,7 +365,7 @@ func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool
 		f, leader := c.signInFlight.join("sign-in")
 		if !leader {
 			if werr := f.wait(ctx); werr != nil {
-				return indexEntry{}, false, c.contextError(ctx, werr)
+				return indexEntry{}, false, classify(ctx, c.name, werr)
 			}
 			if f.err == nil && !force {
 				return indexEntry{}, false, nil
@@ -391,16 +391,13 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	logf("%s: starting an interactive sign-in", c.name)
 	ar, err := c.acquire(ctx, c.mode(r.EnableCAE).client, r)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-			err = fmt.Errorf("%w: %w", ctxErr, err)
-		}
-		err = newAuthFailed(c.name, err)
+		err = classify(ctx, c.name, err)
 		logf("%s: sign-in failed: %s", c.name, firstLine(err.Error()))
 		return nil, err
 	}
 	rec, err := newAuthenticationRecord(ar)
 	if err != nil {
-		return nil, newAuthFailed(c.name, err)
+		return nil, classify(ctx, c.name, err)
 	}
 	if prev := c.record.Load(); prev == nil || prev.HomeAccountID != rec.HomeAccountID {
 		// Another user: tokens indexed for the previous one must not be served.
@@ -446,7 +443,7 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 	if p := c.record.Load(); p != nil {
 		return *p, nil
 	}
-	return AuthenticationRecord{}, newAuthFailed(c.name, errors.New("the sign-in returned no account"))
+	return AuthenticationRecord{}, newAuthenticationFailedError(c.name, "the sign-in returned no account", "", nil)
 }
 
 // SignOut forgets the signed-in user: their tokens leave memory and the
@@ -503,14 +500,6 @@ func (c *credential) remember(r tokenRequest, ar public.AuthResult, rec *Authent
 		logf("%s.GetToken() acquired a token for scopes %q", c.name, r.Scopes)
 	}
 	return e
-}
-
-// contextError wraps a context's error in the credential's typed error.
-func (c *credential) contextError(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil && cause != err {
-		err = fmt.Errorf("%w: %w", err, cause)
-	}
-	return newAuthFailed(c.name, err)
 }
 
 func isContextError(err error) bool {

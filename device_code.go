@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
 const credNameDeviceCode = "DeviceCodeCredential"
@@ -127,33 +128,31 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient new
 		}
 		if timeout > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeoutCause(ctx, timeout, errUserTimeout(credNameDeviceCode, timeout))
+			ctx, cancel = withUserTimeout(ctx, timeout)
 			defer cancel()
 		}
 		dc, err := dcClient.AcquireTokenByDeviceCode(ctx, r.Scopes, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 		if err != nil {
+			return public.AuthResult{}, withContextCause(ctx, err)
+		}
+		msg, err := deviceCodeMessage(dc.Result)
+		if err != nil {
 			return public.AuthResult{}, err
 		}
-		msg := DeviceCodeMessage{
-			UserCode:        dc.Result.UserCode,
-			VerificationURL: dc.Result.VerificationURL,
-			Message:         dc.Result.Message,
-			ExpiresOn:       dc.Result.ExpiresOn.UTC(),
-		}
 		if ui != nil {
-			finish := ui.show(msg)
-			defer func() { finish(ar.IDToken.PreferredUsername, err) }()
+			defer ui.show(msg)()
 		} else if err := prompt(ctx, msg); err != nil {
-			return public.AuthResult{}, fmt.Errorf("UserPrompt returned an error, so the sign-in stopped: %w", err)
+			return public.AuthResult{}, withContextCause(ctx, fmt.Errorf("UserPrompt returned an error, so the sign-in stopped: %w", err))
 		}
 		ar, err = dc.AuthenticationResult(ctx)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
-			err = expiredOr(ctx, err)
+			err = withContextCause(ctx, err)
 		case errors.Is(err, context.DeadlineExceeded):
-			// MSAL stops polling when the code expires.
-			err = fmt.Errorf("the device code expired before the user signed in; start again and finish signing in before %s: %w", msg.ExpiresOn.Local().Format(time.Kitchen), err)
+			// MSAL stops polling when the code expires; neither the
+			// caller's context nor Timeout ended.
+			err = errDeviceCodeExpired()
 		}
 		return ar, err
 	}
@@ -202,3 +201,36 @@ func (c *DeviceCodeCredential) SignOut(ctx context.Context) error {
 }
 
 var _ azcore.TokenCredential = (*DeviceCodeCredential)(nil)
+
+// deviceCodeMessage is what the user is shown of the service's device code
+// response: each field bounded in size and safe for a terminal, since custom
+// prompts print it too.
+func deviceCodeMessage(r public.DeviceCodeResult) (DeviceCodeMessage, error) {
+	for _, f := range []struct {
+		name  string
+		value string
+		limit int
+	}{
+		{"the device code response's message", r.Message, maxDeviceCodeMessageLen},
+		{"the device code response's user_code", r.UserCode, maxUserCodeLen},
+		{"the device code response's verification_uri", r.VerificationURL, maxVerificationURLLen},
+	} {
+		if len(f.value) > f.limit {
+			return DeviceCodeMessage{}, tooLong(f.name, len(f.value), f.limit)
+		}
+	}
+	return DeviceCodeMessage{
+		UserCode:        safetext.Line(r.UserCode),
+		VerificationURL: safetext.Line(r.VerificationURL),
+		Message:         safetext.Line(r.Message),
+		ExpiresOn:       r.ExpiresOn.UTC(),
+	}, nil
+}
+
+// errDeviceCodeExpired is the error of a device code sign-in that nobody
+// finished before the code expired.
+func errDeviceCodeExpired() error {
+	e := newAuthenticationFailedError(credNameDeviceCode, "the device code expired before anyone signed in with it", oauthHints["expired_token"], nil)
+	e.ErrorCode = "expired_token"
+	return e
+}
