@@ -65,6 +65,7 @@ type credential struct {
 	opts                    coreOptions
 	tenant                  string
 	allowedTenants          []string
+	domainTenant            *domainTenant // tenant's ID, when tenant is a domain
 	defaultScope            []string
 	tracer                  tracing.Tracer
 	modes                   [2]mode // indexed by cae
@@ -110,26 +111,17 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		now:          time.Now,
 		redeeming:    make(chan struct{}, 1),
 	}
-	if o.TenantID == "" {
-		o.TenantID = organizationsTenantID
-	}
-	if !validTenantID(o.TenantID) {
-		return nil, errInvalidTenant(name, o.TenantID)
+	// Defaults, the AuthenticationRecord's client, tenant and authority,
+	// AZURE_AUTHORITY_HOST: options_resolve.go.
+	o, host, err := resolveOptions(name, o)
+	if err != nil {
+		return nil, err
 	}
 	c.tenant = o.TenantID
-	c.allowedTenants = normalizeAllowedTenants(o.AdditionallyAllowedTenants)
+	c.allowedTenants = o.AdditionallyAllowedTenants
 	if r := o.AuthenticationRecord; !r.IsZero() {
-		switch {
-		case o.ClientID == "":
-			o.ClientID = r.ClientID
-		case r.ClientID != "" && !strings.EqualFold(r.ClientID, o.ClientID):
-			return nil, fmt.Errorf("%s: the AuthenticationRecord is for client ID %q but ClientID is %q: pass the record of a sign-in to this application, or leave ClientID unset to use the record's", name, r.ClientID, o.ClientID)
-		}
 		rec := r
 		c.record.Store(&rec)
-	}
-	if o.ClientID == "" {
-		o.ClientID = developerSignOnClientID
 	}
 	c.opts = o
 	c.records = o.Cache.Records()
@@ -140,17 +132,6 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		}
 	}
 
-	host := o.Cloud.ActiveDirectoryAuthorityHost
-	if host == "" {
-		if len(o.Cloud.Services) > 0 {
-			return nil, fmt.Errorf("%s: the cloud configuration has no ActiveDirectoryAuthorityHost", name)
-		}
-		host = cloud.AzurePublic.ActiveDirectoryAuthorityHost
-	}
-	host, err := validateAuthorityHost(name, host)
-	if err != nil {
-		return nil, err
-	}
 	c.defaultScope = defaultScopeFor(o.Cloud, host)
 
 	// Every body this pipeline carries is a secret: passwords, codes and
@@ -165,6 +146,7 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	c.tracer = azClient.Tracer()
+	c.domainTenant = newDomainTenant(o.TenantID, host, pipelineClient{azClient})
 	if newClient == nil {
 		newClient = c.msalClientFactory(host+o.TenantID, azClient)
 	}
@@ -230,8 +212,8 @@ func defaultScopeFor(cc cloud.Configuration, host string) []string {
 // request resolves the tenant of opts. Its scopes are validated separately,
 // by validateScopes, because the warm path needn't: only validated requests
 // are ever indexed, so an invalid one can't find a token there.
-func (c *credential) request(opts policy.TokenRequestOptions) (tokenRequest, error) {
-	t, err := resolveTenant(c.name, c.tenant, opts.TenantID, c.allowedTenants)
+func (c *credential) request(ctx context.Context, opts policy.TokenRequestOptions) (tokenRequest, error) {
+	t, err := c.resolveTenant(ctx, opts.TenantID)
 	if err != nil {
 		return tokenRequest{}, err
 	}
@@ -269,7 +251,7 @@ func (c *credential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestO
 }
 
 func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptions) (indexEntry, error) {
-	r, err := c.request(opts)
+	r, err := c.request(ctx, opts)
 	if err != nil {
 		return indexEntry{}, err
 	}
@@ -343,7 +325,7 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (indexEntry, er
 			if ar.AccessToken != "" && ar.ExpiresOn.After(c.now()) {
 				// MSAL's proactive refresh failed but the cached token is
 				// still good: serve it rather than prompt.
-				logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v", c.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
+				logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v", c.name, ar.ExpiresOn.UTC().Format(time.RFC3339), networkLine(withoutResponseBody(err).Error()))
 				return c.remember(r, ar, rec), nil
 			}
 			return nil, err
@@ -430,7 +412,7 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 		}
 		o.Scopes = c.defaultScope
 	}
-	r, err := c.request(o)
+	r, err := c.request(ctx, o)
 	if err == nil {
 		err = validateScopes(c.name, r.Scopes)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf16"
 )
 
 // secretParams are the request parameters whose values are secrets of the
@@ -111,14 +112,17 @@ func secretForms(secret string) []string {
 	if j, err := json.Marshal(url.QueryEscape(secret)); err == nil {
 		add(strings.Trim(string(j), `"`))
 	}
-	// .NET's encoder escapes every ASCII punctuation mark as \u00XX.
+	// .NET's encoder escapes ASCII punctuation and everything non-ASCII as
+	// \uXXXX (UTF-16).
 	var dotnet strings.Builder
 	for _, r := range secret {
-		if r < 0x80 && !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
-			fmt.Fprintf(&dotnet, "\\u%04X", r)
+		if '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+			dotnet.WriteRune(r)
 			continue
 		}
-		dotnet.WriteRune(r)
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&dotnet, "\\u%04X", u)
+		}
 	}
 	add(dotnet.String())
 	return forms
