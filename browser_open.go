@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/azinteractive/azinteractive/internal/browser"
+	"github.com/azinteractive/azinteractive/internal/loopback"
 )
 
 // open shows the user the sign-in page. With the default opener it says on
@@ -51,6 +52,16 @@ func (f *browserFlow) open(ctx context.Context, authURL string) error {
 func errNoBrowser(why error) error {
 	return newCredentialUnavailableError(credNameBrowser, "can't open a browser", "Use DeviceCodeCredential here, or forward the redirect port "+
 		"(RedirectURL \"http://localhost:8400\" and ssh -L 8400:localhost:8400) and set PrintURLIfNoBrowser to have the sign-in URL printed.", why)
+}
+
+// errRedirectServer is the error of a redirect server that couldn't start.
+func errRedirectServer(err error) error {
+	var hint string
+	var inUse *loopback.PortInUseError
+	if errors.As(err, &inUse) {
+		hint = inUse.Remedy()
+	}
+	return newCredentialUnavailableError(credNameBrowser, "couldn't start the local server that receives the sign-in", hint, err)
 }
 
 // waitLeft is how long the sign-in may still take, for a person to read:

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -123,4 +124,44 @@ func TestUnavailableErrorsSatisfyAzidentity(t *testing.T) {
 		assert.True(t, errors.As(err, &unavailable))
 	}
 	_ = azidentity.NewCredentialUnavailableError
+}
+
+// TestTroubleshootingAADSTSRows: every AADSTS code with a hint has a row in
+// TROUBLESHOOTING.md and every row's code gets its hint, on the last line of
+// the message, after the service's description and the request.
+func TestTroubleshootingAADSTSRows(t *testing.T) {
+	b, err := os.ReadFile("TROUBLESHOOTING.md")
+	require.NoError(t, err)
+	var documented []int
+	inTable := false
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "| AADSTS |"):
+			inTable = true
+		case !strings.HasPrefix(line, "|"):
+			inTable = false
+		case inTable && !strings.HasPrefix(line, "|---"):
+			for _, c := range strings.Split(strings.Split(line, "|")[1], ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(c))
+				require.NoError(t, err, line)
+				documented = append(documented, n)
+			}
+		}
+	}
+	require.NotEmpty(t, documented)
+	for code := range aadstsHints {
+		assert.Contains(t, documented, code, "AADSTS%d has a hint but no row in TROUBLESHOOTING.md", code)
+	}
+	for _, code := range documented {
+		for _, cred := range []string{credNameDeviceCode, credNameUsernamePassword} {
+			body := fmt.Sprintf(`{"error":"invalid_grant","error_description":"AADSTS%d: Something.\r\nTrace ID: 1\r\nCorrelation ID: 2\r\nTimestamp: 2025-01-02 03:04:05Z","error_codes":[%d]}`, code, code)
+			msg := classify(context.Background(), cred, entraResponse(400, body)).Error()
+			lines := strings.Split(msg, "\n")
+			hint := lines[len(lines)-1]
+			assert.Equal(t, hintFor(cred, "", []int{code}), hint, "AADSTS%d", code)
+			assert.NotEmpty(t, hint, "AADSTS%d has a row but no hint", code)
+			assert.Equal(t, "RESPONSE 400 Bad Request", lines[len(lines)-2], "the hint follows the request dump")
+			assert.True(t, strings.HasPrefix(lines[len(lines)-4], "Timestamp: "), "the description, Timestamp last, comes before the request")
+		}
+	}
 }

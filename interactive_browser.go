@@ -278,7 +278,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 		Logf:               func(format string, args ...any) { logf(credNameBrowser+": redirect server: "+format, args...) },
 	})
 	if err != nil {
-		return public.AuthResult{}, newCredentialUnavailableError(credNameBrowser, "couldn't start the local server that receives the sign-in", "", err)
+		return public.AuthResult{}, errRedirectServer(err)
 	}
 	defer srv.Close()
 	redirectURI := srv.RedirectURI()

@@ -259,3 +259,31 @@ func TestDeviceCodeExpiredIsTyped(t *testing.T) {
 	assert.NotContains(t, err.Error(), "context")
 	assert.False(t, errors.Is(err, context.DeadlineExceeded), "no context ended")
 }
+
+// TestCanceledSaidOnce: a cancellation, by the caller's context or by the
+// user on the sign-in page, is reported once, not as "canceled: context
+// canceled".
+func TestCanceledSaidOnce(t *testing.T) {
+	srv := entratest.NewServer(nil)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{
+		ClientOptions: clientOptions(srv),
+		UserPrompt:    func(context.Context, azinteractive.DeviceCodeMessage) error { cancel(); return nil },
+	})
+	require.NoError(t, err)
+	_, err = cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: armScope})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 1, strings.Count(err.Error(), "cancel"), err.Error())
+	assert.Equal(t, "DeviceCodeCredential: the caller's context was canceled before a token was acquired", err.Error())
+
+	browser, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
+		ClientOptions: clientOptions(srv), OpenURL: srv.CancelBrowser(),
+	})
+	require.NoError(t, err)
+	_, err = browser.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	require.Error(t, err)
+	assert.Equal(t, 1, strings.Count(err.Error(), "cancel"), err.Error())
+	assert.True(t, strings.HasPrefix(err.Error(), "InteractiveBrowserCredential: the user canceled the sign-in (access_denied): AADSTS"), err.Error())
+	assert.False(t, errors.Is(err, context.Canceled), "the user canceled, not a context")
+}

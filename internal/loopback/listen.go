@@ -124,12 +124,15 @@ type PortInUseError struct {
 	err  error  // from net.Listen
 }
 
-// Error says which port is taken and what to do about it.
+// Error says which port is taken; Remedy says what to do about it.
 func (e *PortInUseError) Error() string {
-	return fmt.Sprintf("port %d (%s) is already in use, or reserved by the system: "+
-		"stop the program using it, or put another port in the redirect URL "+
-		"(loopback redirect URIs match on any port), or leave the port out to use a random free one%s: %v",
-		e.Port, e.Addr, reservedHint, e.err)
+	return fmt.Sprintf("port %d (%s) is already in use, or reserved by the system: %v", e.Port, e.Addr, e.err)
+}
+
+// Remedy says what to do about the port, as a sentence of its own.
+func (e *PortInUseError) Remedy() string {
+	return "Stop the program using port " + strconv.Itoa(e.Port) + ", or put another port in the redirect URL " +
+		"(loopback redirect URIs match on any port), or leave the port out to use a random free one" + reservedHint + "."
 }
 
 // Unwrap returns the listen error.
