@@ -247,7 +247,9 @@ func TestTroubleshootingRows(t *testing.T) {
 		},
 		`(authorization_declined)`: func(*testing.T) error {
 			return deviceCodeToken(ctx, azinteractive.DeviceCodeCredentialOptions{
-				UserPrompt: func(_ context.Context, m azinteractive.DeviceCodeMessage) error { return srv.DenyDeviceCode(m.UserCode) }}, arm)
+				UserPrompt: func(_ context.Context, m azinteractive.DeviceCodeMessage) error {
+					return srv.DenyDeviceCode(m.UserCode)
+				}}, arm)
 		},
 		`UserPrompt returned an error`: func(*testing.T) error {
 			return deviceCodeToken(ctx, azinteractive.DeviceCodeCredentialOptions{
