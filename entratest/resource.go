@@ -299,4 +299,3 @@ func (s *Server) resourceCertificate(host string) tls.Certificate {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
-
