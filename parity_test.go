@@ -3,7 +3,11 @@ package azinteractive_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azinteractive/azinteractive"
+	"github.com/azinteractive/azinteractive/cache"
 	"github.com/azinteractive/azinteractive/entratest"
 )
 
@@ -286,4 +291,60 @@ func TestCanceledSaidOnce(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(err.Error(), "cancel"), err.Error())
 	assert.True(t, strings.HasPrefix(err.Error(), "InteractiveBrowserCredential: the user canceled the sign-in (access_denied): AADSTS"), err.Error())
 	assert.False(t, errors.Is(err, context.Canceled), "the user canceled, not a context")
+}
+
+// hostRecorder is a transport that records the host of every request.
+type hostRecorder struct {
+	next  policy.Transporter
+	mu    sync.Mutex // guards hosts
+	hosts map[string]bool
+}
+
+func (h *hostRecorder) Do(req *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	if h.hosts == nil {
+		h.hosts = map[string]bool{}
+	}
+	h.hosts[req.URL.Host] = true
+	h.mu.Unlock()
+	return h.next.Do(req)
+}
+
+// TestRememberedRecordDoesNotMoveAuthority: the record a persistent cache
+// remembers names the account; even tampered with, it never sends requests
+// to its authority. Only a record the application passes does, and only
+// when no cloud is configured.
+func TestRememberedRecordDoesNotMoveAuthority(t *testing.T) {
+	srv := entratest.NewServer(nil)
+	defer srv.Close()
+	dir := t.TempDir()
+	a := &approver{srv: srv}
+	newCred := func(transport policy.Transporter) *azinteractive.DeviceCodeCredential {
+		c, err := cache.New(&cache.Options{Name: "tamper", Directory: dir, AllowUnencryptedStorage: true, RememberAccount: true})
+		require.NoError(t, err)
+		cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{
+			ClientOptions: azcore.ClientOptions{Transport: transport}, Cache: c, UserPrompt: a.prompt,
+		})
+		require.NoError(t, err)
+		return cred
+	}
+	_, err := newCred(srv.Client()).GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	require.NoError(t, err)
+
+	files, err := filepath.Glob(filepath.Join(dir, "tamper.*.authrecord.json"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	b, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	tampered := strings.Replace(string(b), `"authority":"login.microsoftonline.com"`, `"authority":"attacker.example"`, 1)
+	require.NotEqual(t, string(b), tampered)
+	require.NoError(t, os.WriteFile(files[0], []byte(tampered), 0o600))
+
+	rec := &hostRecorder{next: srv.Client()}
+	_, err = newCred(rec).GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
+	require.NoError(t, err)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	assert.NotContains(t, rec.hosts, "attacker.example")
+	assert.True(t, rec.hosts["login.microsoftonline.com"], "%v", rec.hosts)
 }
