@@ -66,9 +66,15 @@ type DeviceCodeCredentialOptions struct {
 	Timeout time.Duration
 
 	// UserPrompt controls how the credential presents authentication instructions. The credential calls
-	// this function with authentication details when it receives a device code. By default, the credential
-	// writes the message to standard error (never standard output, which may be a pipe). Returning an error
-	// stops the sign-in.
+	// this function with authentication details when it receives a device code; their text is already
+	// bounded in size and free of control characters. Returning an error stops the sign-in.
+	//
+	// By default the credential writes to standard error (never standard output, which may be a pipe)
+	// exactly two things: the service's message, one line ("To sign in, use a web browser to open the
+	// page https://microsoft.com/devicelogin and enter the code ABCD1234 to authenticate."), and, only on
+	// a terminal, a countdown line below it ("Waiting for you to sign in: the code ABCD1234 expires in
+	// 14:59") that it rewrites each second and erases when the sign-in ends. It says nothing about how the
+	// sign-in ended: the application does, with what GetToken or Authenticate returns.
 	UserPrompt func(context.Context, DeviceCodeMessage) error
 
 	// promptOutput is where the default prompt writes; tests set it.
@@ -81,7 +87,7 @@ type DeviceCodeMessage struct {
 	UserCode string `json:"user_code"`
 	// VerificationURL is the URL at which the user must authenticate.
 	VerificationURL string `json:"verification_uri"`
-	// Message is user instruction from Microsoft Entra ID.
+	// Message is user instruction from Microsoft Entra ID, on one line.
 	Message string `json:"message"`
 	// ExpiresOn is when the code expires; the user must finish before then.
 	ExpiresOn time.Time `json:"expires_on"`
