@@ -154,6 +154,7 @@ type Broker struct {
 	order    []string                  // home account IDs, device account first
 	signIn   signInPolicy
 	dialogs  map[*dialog]bool // open interactive sign-ins
+	canceled map[string]bool  // correlation IDs canceled before their dialog opened
 	requests []BrokerRequest
 }
 
@@ -175,7 +176,7 @@ type dialog struct {
 // started), takes the broker's name there and serves the broker interface until Close.
 // It panics if it can't connect or the name is taken.
 func NewBroker(srv *Server, busAddress string, opts *BrokerOptions) *Broker {
-	b := &Broker{srv: srv, addr: busAddress, accounts: map[string]*brokerAccount{}, dialogs: map[*dialog]bool{}}
+	b := &Broker{srv: srv, addr: busAddress, accounts: map[string]*brokerAccount{}, dialogs: map[*dialog]bool{}, canceled: map[string]bool{}}
 	if opts != nil {
 		b.opts = *opts
 	}
@@ -211,17 +212,23 @@ func (b *Broker) start() {
 	b.srv.logf("broker: serving %s as %s", BrokerBusName, b.owner)
 }
 
-// stop ends open sign-ins and leaves the bus. The caller holds b.mu.
+// stop leaves the bus and ends open sign-ins, as a broker process exiting would: their
+// callers get D-Bus's NoReply error, not an answer. The caller holds b.mu.
 func (b *Broker) stop() {
-	b.answerDialogs(errorJSON(true, BrokerError{Status: BrokerStatusApplicationCanceled, Context: "The broker stopped."}))
 	if b.conn != nil {
+		// Releasing the name first makes the bus forget the owner before Close
+		// returns; a disconnection alone is processed whenever the bus gets to it.
+		_, _ = b.conn.ReleaseName(BrokerBusName)
 		_ = b.conn.Close()
 		b.conn = nil
 	}
+	// The connection is gone, so these answers go nowhere; they end the goroutines
+	// that wait for them.
+	b.answerDialogs(errorJSON(true, BrokerError{Status: BrokerStatusApplicationCanceled, Context: "The broker stopped."}))
 }
 
-// Close leaves the bus, releasing the name, and ends open sign-ins. It may be called
-// more than once.
+// Close leaves the bus, releasing the name, and ends open sign-ins (their callers get
+// D-Bus's NoReply error). It may be called more than once.
 func (b *Broker) Close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -106,6 +106,11 @@ func (b *Broker) serve(method, sender, protocolVersion, correlationID, request s
 		defer b.mu.Unlock()
 		return brokerMethods[method](b, c)
 	}
+	if b.canceled[correlationID] {
+		delete(b.canceled, correlationID)
+		b.mu.Unlock()
+		return errApplicationCanceled()
+	}
 	d := &dialog{correlationID: correlationID, call: c, done: make(chan struct{})}
 	if b.signIn.kind != signInHold {
 		answer := b.interactiveAnswer(c, b.signIn)
@@ -185,13 +190,24 @@ func (b *Broker) removeAccount(c *brokerCall) string {
 }
 
 func (b *Broker) cancelInteractiveFlow(c *brokerCall) string {
+	found := false
 	for d := range b.dialogs {
 		if d.correlationID == c.req.CorrelationID {
+			found = true
 			b.srv.logf("broker: sign-in canceled by the application (correlation ID %s)", d.correlationID)
-			b.answer(d, errorJSON(true, BrokerError{Status: BrokerStatusApplicationCanceled, Context: "The application canceled the sign-in."}))
+			b.answer(d, errApplicationCanceled())
 		}
 	}
+	if !found {
+		// D-Bus handles calls concurrently: the cancellation may overtake the
+		// sign-in it cancels.
+		b.canceled[c.req.CorrelationID] = true
+	}
 	return "{}"
+}
+
+func errApplicationCanceled() string {
+	return errorJSON(true, BrokerError{Status: BrokerStatusApplicationCanceled, Context: "The application canceled the sign-in."})
 }
 
 func (b *Broker) notEmulated(c *brokerCall) string {
