@@ -1,29 +1,35 @@
-// Package bustest starts a private D-Bus session bus for a test, on which
-// nothing runs or can be activated, so that tests serve and call D-Bus
-// services without touching the user's session.
+// Package bustest starts a private D-Bus session bus, on which nothing runs or
+// can be activated, so that tests and the offline examples serve and call
+// D-Bus services (the emulated identity broker) without touching the user's
+// session.
 //
 // internal/tokencache/keyringtest starts a bus the same way for a keyring; its
 // helper is unexported and its skip message names the keyring's packages, so
-// the broker's tests have this one.
+// the broker has this one.
 package bustest
 
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// Package is what the tests need installed, as Debian and Ubuntu name it.
+// Package is what a private bus needs installed, as Debian and Ubuntu name it.
 const Package = "dbus"
 
+// ErrNoDaemon reports that dbus-daemon isn't installed.
+var ErrNoDaemon = errors.New("dbus-daemon not found; install the " + Package + " package")
+
 // config is a session bus with no service directories: nothing is activated
-// on demand, so a name has an owner only if a test's connection took it.
+// on demand, so a name has an owner only if a connection took it.
 const config = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -37,8 +43,73 @@ const config = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
   </policy>
 </busconfig>`
 
-// Start starts a private session bus, stopped when the test ends, and returns
-// its address. It doesn't change the environment; SetSession does. Without
+// Bus is a running private bus.
+type Bus struct {
+	// Addr is the bus's D-Bus address, for DBUS_SESSION_BUS_ADDRESS.
+	Addr string
+
+	dir    string
+	cancel context.CancelFunc
+	cmd    *exec.Cmd
+	once   sync.Once
+}
+
+// New starts a private bus. The caller must Close it. On systems without
+// dbus-daemon it returns an error wrapping ErrNoDaemon.
+func New() (*Bus, error) {
+	if runtime.GOOS != "linux" {
+		return nil, errors.New("a private D-Bus bus is started on Linux only")
+	}
+	bin, err := exec.LookPath("dbus-daemon")
+	if err != nil {
+		return nil, ErrNoDaemon
+	}
+	// A D-Bus address can't hold '=' or ',' unescaped, and t.TempDir names
+	// carry the test's name, which may: a directory of our own naming keeps
+	// the socket path plain.
+	dir, err := os.MkdirTemp("", "bustest")
+	if err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(dir, "bus.conf")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, config, filepath.Join(dir, "bus")), 0o600); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &Bus{dir: dir, cancel: cancel}
+	b.cmd = exec.CommandContext(ctx, bin, "--nofork", "--nopidfile", "--print-address=1", "--config-file="+conf)
+	var stderr strings.Builder
+	b.cmd.Stderr = &stderr
+	out, err := b.cmd.StdoutPipe()
+	if err == nil {
+		err = b.cmd.Start()
+	}
+	if err != nil {
+		cancel()
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("%w (dbus-daemon won't start: %v)", ErrNoDaemon, err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("dbus-daemon printed no address: %v: %s", err, stderr.String())
+	}
+	b.Addr = strings.TrimSpace(line)
+	return b, nil
+}
+
+// Close stops the bus and removes its socket. It may be called more than once.
+func (b *Bus) Close() {
+	b.once.Do(func() {
+		b.cancel()
+		_ = b.cmd.Wait()
+		_ = os.RemoveAll(b.dir)
+	})
+}
+
+// Start starts a private bus, stopped when the test ends, and returns its
+// address. It doesn't change the environment; SetSession does. Without
 // dbus-daemon the test is skipped or, when the environment variable CI is
 // set, fails.
 func Start(t testing.TB) string {
@@ -46,41 +117,15 @@ func Start(t testing.TB) string {
 	if runtime.GOOS != "linux" {
 		t.Skip("the D-Bus broker is tested on Linux only")
 	}
-	bin, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		Unavailable(t, "dbus-daemon not found")
+	b, err := New()
+	if errors.Is(err, ErrNoDaemon) {
+		Unavailable(t, err.Error())
 	}
-	// A D-Bus address can't hold '=' or ',' unescaped, and t.TempDir names
-	// carry the test's name, which may: a directory of our own naming keeps
-	// the socket path plain.
-	dir, err := os.MkdirTemp("", "bustest")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	conf := filepath.Join(dir, "bus.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, config, filepath.Join(dir, "bus")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	bus := exec.CommandContext(ctx, bin, "--nofork", "--nopidfile", "--print-address=1", "--config-file="+conf)
-	var stderr strings.Builder
-	bus.Stderr = &stderr
-	out, err := bus.StdoutPipe()
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		cancel()
-		Unavailable(t, "dbus-daemon won't start: "+err.Error())
-	}
-	t.Cleanup(func() { cancel(); _ = bus.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon printed no address: %v: %s", err, stderr.String())
-	}
-	return strings.TrimSpace(line)
+	t.Cleanup(b.Close)
+	return b.Addr
 }
 
 // SetSession starts a private bus with Start and points
@@ -97,7 +142,10 @@ func SetSession(t testing.TB) string {
 // where it must be installed.
 func Unavailable(t testing.TB, why string) {
 	t.Helper()
-	msg := why + "; install the " + Package + " package to run this test"
+	msg := why
+	if !strings.Contains(msg, "install") {
+		msg += "; install the " + Package + " package to run this test"
+	}
 	if os.Getenv("CI") != "" {
 		t.Fatal(msg)
 	}
