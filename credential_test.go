@@ -24,7 +24,7 @@ type fakeBackend struct {
 	tokens  map[string]tokenResult
 	calls   []backendCall
 	silentF func(r tokenRequest) (tokenResult, error) // overrides the cache when set
-	removed []string                                 // home account IDs removeAccount was given
+	removed []string                                  // home account IDs removeAccount was given
 }
 
 // backendCall is one call the core made.
