@@ -9,12 +9,17 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 )
 
-// msalClient is the part of MSAL's public client the MSAL backend uses: the
-// silent path, and the one sign-in flow each credential's acquire function
-// asks for.
+// msalClient is MSAL's public client as the MSAL backend uses it: the silent
+// path, and every credential's sign-in flow.
 type msalClient interface {
 	AcquireTokenSilent(ctx context.Context, scopes []string, opts ...public.AcquireSilentOption) (public.AuthResult, error)
+	AuthCodeURL(ctx context.Context, clientID, redirectURI string, scopes []string, opts ...public.AuthCodeURLOption) (string, error)
+	AcquireTokenByAuthCode(ctx context.Context, code string, redirectURI string, scopes []string, opts ...public.AcquireByAuthCodeOption) (public.AuthResult, error)
+	AcquireTokenByDeviceCode(ctx context.Context, scopes []string, opts ...public.AcquireByDeviceCodeOption) (public.DeviceCode, error)
+	AcquireTokenByUsernamePassword(ctx context.Context, scopes []string, username, password string, opts ...public.AcquireByUsernamePasswordOption) (public.AuthResult, error)
 }
+
+var _ msalClient = (*public.Client)(nil)
 
 // acquireFunc is how a credential signs a user in through MSAL: the one step
 // that differs between credentials. The core calls it at most once at a time
