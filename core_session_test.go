@@ -145,8 +145,8 @@ func TestCorePassesRequestToBackend(t *testing.T) {
 // fakeMSAL fakes MSAL's public client for the MSAL backend's own tests.
 type fakeMSAL struct {
 	msalClient // nil: the flows these tests don't use panic
-	silentF func(scopes []string) (public.AuthResult, error)
-	calls   int
+	silentF    func(scopes []string) (public.AuthResult, error)
+	calls      int
 }
 
 func (f *fakeMSAL) AcquireTokenSilent(_ context.Context, scopes []string, _ ...public.AcquireSilentOption) (public.AuthResult, error) {
