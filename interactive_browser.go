@@ -145,12 +145,6 @@ type InteractiveBrowserCredential struct {
 	*credential
 }
 
-// authCoder is what the browser flow needs from MSAL.
-type authCoder interface {
-	AuthCodeURL(ctx context.Context, clientID, redirectURI string, scopes []string, opts ...public.AuthCodeURLOption) (string, error)
-	AcquireTokenByAuthCode(ctx context.Context, code string, redirectURI string, scopes []string, opts ...public.AcquireByAuthCodeOption) (public.AuthResult, error)
-}
-
 // NewInteractiveBrowserCredential constructs a new InteractiveBrowserCredential. Pass nil to accept default options.
 func NewInteractiveBrowserCredential(options *InteractiveBrowserCredentialOptions) (*InteractiveBrowserCredential, error) {
 	return newInteractiveBrowserCredential(options, nil)
@@ -244,10 +238,6 @@ type browserFlow struct {
 var oidcScopes = []string{"openid", "offline_access", "profile"}
 
 func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
-	ac, ok := client.(authCoder)
-	if !ok {
-		return public.AuthResult{}, fmt.Errorf("the MSAL client doesn't support the authorization code flow")
-	}
 	ctx, cancel := context.WithTimeoutCause(ctx, f.o.Timeout, errUserTimeout(credNameBrowser, f.o.Timeout))
 	defer cancel()
 
@@ -281,7 +271,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	if f.o.DomainHint != "" {
 		urlOpts = append(urlOpts, public.WithDomainHint(f.o.DomainHint))
 	}
-	authURL, err := ac.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
+	authURL, err := client.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
 	if err != nil {
 		return public.AuthResult{}, expiredOr(ctx, err)
 	}
@@ -300,7 +290,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 		}
 		return public.AuthResult{}, expiredOr(ctx, err)
 	}
-	ar, err := ac.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
+	ar, err := client.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
 		public.WithChallenge(verifier), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 	if err != nil && ctx.Err() != nil {
 		err = expiredOr(ctx, err)
