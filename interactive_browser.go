@@ -42,6 +42,11 @@ type InteractiveBrowserCredentialOptions struct {
 	// to enable the credential to use data from a previous authentication.
 	AuthenticationRecord AuthenticationRecord
 
+	// Broker signs the user in through the operating system's authentication broker when one is
+	// available, and through the browser otherwise. nil: never use a broker. Only Linux's identity
+	// broker is supported; see [BrokerOptions].
+	Broker *BrokerOptions
+
 	// Cache is where the credential keeps tokens. The zero value keeps them in
 	// memory, for this credential only.
 	Cache Cache
@@ -179,7 +184,11 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 		return nil, fmt.Errorf("%s: Prompt %q isn't one of select_account, login, consent, create or none", credNameBrowser, o.Prompt)
 	}
 	f := &browserFlow{o: o}
-	c, err := newCredential(credNameBrowser, coreOptions{
+	backend := msalBackendFactory(f.acquire, newClient)
+	if o.Broker != nil {
+		backend = brokerBackendFactory(o, backend)
+	}
+	c, err := newCredentialWith(credNameBrowser, coreOptions{
 		ClientOptions:                  o.ClientOptions,
 		AdditionallyAllowedTenants:     o.AdditionallyAllowedTenants,
 		AuthenticationRecord:           o.AuthenticationRecord,
@@ -189,7 +198,7 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 		DisableInstanceDiscovery:       o.DisableInstanceDiscovery,
 		EnableSupportLogging:           o.EnableSupportLogging,
 		TenantID:                       o.TenantID,
-	}, f.acquire, newClient)
+	}, backend)
 	if err != nil {
 		return nil, err
 	}

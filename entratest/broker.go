@@ -1,6 +1,7 @@
 package entratest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -154,6 +155,7 @@ type Broker struct {
 	order    []string                  // home account IDs, device account first
 	signIn   signInPolicy
 	dialogs  map[*dialog]bool // open interactive sign-ins
+	opened   chan struct{}    // closed, and replaced, when a dialog opens
 	canceled map[string]bool  // correlation IDs canceled before their dialog opened
 	requests []BrokerRequest
 }
@@ -176,7 +178,7 @@ type dialog struct {
 // started), takes the broker's name there and serves the broker interface until Close.
 // It panics if it can't connect or the name is taken.
 func NewBroker(srv *Server, busAddress string, opts *BrokerOptions) *Broker {
-	b := &Broker{srv: srv, addr: busAddress, accounts: map[string]*brokerAccount{}, dialogs: map[*dialog]bool{}, canceled: map[string]bool{}}
+	b := &Broker{srv: srv, addr: busAddress, accounts: map[string]*brokerAccount{}, dialogs: map[*dialog]bool{}, canceled: map[string]bool{}, opened: make(chan struct{})}
 	if opts != nil {
 		b.opts = *opts
 	}
@@ -319,6 +321,24 @@ func (b *Broker) OpenDialogs() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.dialogs)
+}
+
+// WaitForDialog waits until an interactive sign-in is waiting for the user (see
+// HoldSignIns), or ctx ends.
+func (b *Broker) WaitForDialog(ctx context.Context) error {
+	for {
+		b.mu.Lock()
+		n, opened := len(b.dialogs), b.opened
+		b.mu.Unlock()
+		if n > 0 {
+			return nil
+		}
+		select {
+		case <-opened:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Requests returns the calls the broker received, oldest first.

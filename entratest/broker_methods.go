@@ -118,6 +118,8 @@ func (b *Broker) serve(method, sender, protocolVersion, correlationID, request s
 		return answer
 	}
 	b.dialogs[d] = true
+	close(b.opened)
+	b.opened = make(chan struct{})
 	b.srv.logf("broker: sign-in dialog open (correlation ID %s)", correlationID)
 	b.mu.Unlock()
 	<-d.done

@@ -257,7 +257,7 @@ func TestInteractiveHeldThenApproved(t *testing.T) {
 		_, err := e.client.AcquireTokenInteractively(ctxFor(t), e.params(nil))
 		done <- err
 	}()
-	require.Eventually(t, func() bool { return e.broker.OpenDialogs() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, e.broker.WaitForDialog(ctxFor(t)))
 	e.broker.SignInAs(entratest.DefaultUsername)
 	require.NoError(t, <-done)
 }
@@ -291,7 +291,7 @@ func TestBrokerRestartsDuringInteractive(t *testing.T) {
 		_, err := e.client.AcquireTokenInteractively(ctxFor(t), e.params(nil))
 		done <- err
 	}()
-	require.Eventually(t, func() bool { return e.broker.OpenDialogs() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, e.broker.WaitForDialog(ctxFor(t)))
 	e.broker.Restart()
 	err := <-done
 	require.ErrorIs(t, err, broker.ErrBrokerGone)
