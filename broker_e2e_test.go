@@ -232,6 +232,7 @@ func TestBrokerFailureKeepsBrokersCodes(t *testing.T) {
 	assert.Equal(t, []int{53000}, failed.ErrorCodes)
 	assert.Contains(t, err.Error(), "AADSTS53000")
 	assert.Contains(t, err.Error(), "tag 42")
+	assert.Contains(t, err.Error(), "enroll the device", "AADSTS53000's hint")
 }
 
 func TestBrokerContextDeadlineCancelsDialog(t *testing.T) {
