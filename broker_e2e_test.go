@@ -15,6 +15,7 @@ import (
 	"github.com/azinteractive/azinteractive/internal/broker/bustest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // These tests run the real InteractiveBrowserCredential against entratest's emulated
@@ -453,4 +454,101 @@ func (c *lockedClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// TestBrokerSecretsNeverLeak runs brokered flows, succeeding and failing, with azcore's log
+// at full verbosity and the emulator's log on, and looks for every token the emulator
+// issued in the logs, the errors and the formatted values.
+func TestBrokerSecretsNeverLeak(t *testing.T) {
+	w := newLeakWitness(t)
+	ctx := t.Context()
+	srv := w.server(t, nil)
+	addr := bustest.SetSession(t)
+	b := entratest.NewBroker(srv, addr, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	t.Cleanup(b.Close)
+	scopes := policy.TokenRequestOptions{Scopes: armScope}
+	newCred := func(bo *azinteractive.BrokerOptions) *azinteractive.InteractiveBrowserCredential {
+		o := &azinteractive.InteractiveBrowserCredentialOptions{ClientOptions: clientOptions(srv), EnableSupportLogging: true, Broker: bo}
+		c, err := azinteractive.NewInteractiveBrowserCredential(o)
+		require.NoError(t, err)
+		w.format(o)
+		return c
+	}
+
+	cred := newCred(&azinteractive.BrokerOptions{ParentWindowHandle: 7})
+	rec, err := cred.Authenticate(ctx, &scopes)
+	require.NoError(t, err)
+	w.format(rec)
+	for _, o := range []policy.TokenRequestOptions{scopes, {Scopes: graphScope}, {Scopes: armScope, EnableCAE: true}} {
+		info, err := cred.GetTokenInfo(ctx, o)
+		require.NoError(t, err)
+		w.format(info, &info)
+	}
+	challenge := srv.RevokeSessions(entratest.DefaultUsername)
+	_, err = cred.GetTokenInfo(ctx, policy.TokenRequestOptions{Scopes: armScope})
+	require.NoError(t, err, "served from the index")
+	info, err := cred.GetTokenInfo(ctx, policy.TokenRequestOptions{Scopes: armScope, EnableCAE: true, Claims: challenge})
+	require.NoError(t, err)
+	w.format(info)
+	w.err(cred.SignOut(ctx))
+
+	def := newCred(&azinteractive.BrokerOptions{UseDefaultBrokerAccount: true})
+	b.SetDeviceAccount(entratest.DefaultUsername)
+	_, err = def.GetTokenInfo(ctx, scopes)
+	w.err(err)
+
+	for _, fail := range []func(){
+		b.CancelSignIns,
+		func() {
+			b.FailSignIns(entratest.BrokerError{Status: entratest.BrokerStatusIncorrectConfiguration, ErrorCode: 50011, Context: "AADSTS50011: redirect URI"})
+		},
+	} {
+		fail()
+		_, err := newCred(&azinteractive.BrokerOptions{}).GetTokenInfo(ctx, scopes)
+		require.Error(t, err)
+		w.err(err)
+	}
+	b.HoldSignIns()
+	tctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = newCred(&azinteractive.BrokerOptions{}).GetTokenInfo(tctx, scopes)
+	cancel()
+	require.Error(t, err)
+	w.err(err)
+
+	require.NotEmpty(t, srv.Secrets(), "the broker's tokens count as the emulator's secrets")
+	w.check(t)
+}
+
+// TestBrokerLeavesNoGoroutines: a brokered credential holds no connection between calls.
+func TestBrokerLeavesNoGoroutines(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	func() {
+		bus, err := bustest.New()
+		if errors.Is(err, bustest.ErrNoDaemon) {
+			bustest.Unavailable(t, err.Error())
+		}
+		require.NoError(t, err)
+		defer bus.Close()
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Addr)
+		srv := entratest.NewServer(nil)
+		defer srv.Close()
+		b := entratest.NewBroker(srv, bus.Addr, nil)
+		defer b.Close()
+		cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
+			ClientOptions: clientOptions(srv), Broker: &azinteractive.BrokerOptions{},
+		})
+		require.NoError(t, err)
+		for _, s := range [][]string{armScope, graphScope} {
+			_, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: s})
+			require.NoError(t, err)
+		}
+		b.HoldSignIns()
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		defer cancel()
+		_, err = cred.Authenticate(ctx, nil)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		// The credential lives on, unclosed, as applications keep theirs.
+		_ = cred
+	}()
+	goleak.VerifyNone(t, before)
 }
