@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -271,13 +272,17 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 // silent returns a token from the index or the backend's cache, redeeming a
 // refresh token if need be, one caller per token key at a time.
 func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, error) {
-	if c.session.Load().record == nil {
+	began := c.session.Load()
+	if began.record == nil {
 		return nil, errNoAccount
 	}
-	v, err := c.silentFlights.do(ctx, r.flightKey(), func(ctx context.Context) (any, error) {
+	// Callers in another session (after a sign-out or a switch of user)
+	// don't join this flight: its token isn't theirs.
+	key := r.flightKey() + "\x00" + strconv.FormatUint(began.epoch, 10)
+	v, err := c.silentFlights.do(ctx, key, func(ctx context.Context) (any, error) {
 		s := c.session.Load()
-		if s.record == nil {
-			return nil, errNoAccount
+		if s.epoch != began.epoch {
+			return nil, errSignedOutDuringCall
 		}
 		// A flight that finished just before this one began may have
 		// indexed the token already.
