@@ -69,6 +69,8 @@ the record names the account, the cache holds its tokens.
 	                                                  DeviceCodeCredential (the browser
 	                                                  credential fails at once where no
 	                                                  browser can be opened)
+	A managed Linux device whose Conditional Access   InteractiveBrowserCredential with Broker set
+	requires a compliant device                       (Microsoft's identity broker over D-Bus)
 	Legacy automation with a password and no MFA      UsernamePasswordCredential (deprecated)
 	Tests of code that takes a credential             any of them, against entratest
 

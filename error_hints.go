@@ -29,6 +29,8 @@ var aadstsHints = map[int]string{
 	90002:   "The tenant wasn't found: check TenantID (a tenant ID, or a verified domain such as contoso.onmicrosoft.com) and that the cloud (ClientOptions.Cloud, AZURE_AUTHORITY_HOST) is the tenant's.",
 	50020:   "The account isn't in the tenant: sign in with an account of that tenant, or set TenantID to the account's home tenant (\"consumers\" or \"common\" for personal Microsoft accounts).",
 	50011:   "The redirect URI isn't registered for the application: register it, or set RedirectURL to a registered one.",
+	53000:   "Conditional Access requires a compliant or joined device: enroll the device (Intune Company Portal) and, on Linux, sign in through the identity broker (InteractiveBrowserCredentialOptions.Broker).",
+	53001:   "Conditional Access requires a compliant or joined device: enroll the device (Intune Company Portal) and, on Linux, sign in through the identity broker (InteractiveBrowserCredentialOptions.Broker).",
 	70019:   "Start the sign-in again, and finish it before the new code expires.",
 	70020:   "Start the sign-in again, and finish it before the new code expires.",
 	70000:   "The saved sign-in is no longer valid: sign in again.",

@@ -72,7 +72,11 @@ func (e *AuthenticationFailedError) Error() string {
 		}
 		fmt.Fprintf(&b, "RESPONSE %s", r.Status)
 	}
-	writeHint(&b, e.hint)
+	hint := e.hint
+	if hint == "" {
+		hint = hintFor(e.credType, e.ErrorCode, e.ErrorCodes)
+	}
+	writeHint(&b, hint)
 	return b.String()
 }
 

@@ -263,6 +263,63 @@ func TestTroubleshootingRows(t *testing.T) {
 			srv.InjectFault(entratest.EndpointToken, 1, entratest.Fault{MalformedJSON: true})
 			return password(azinteractive.UsernamePasswordCredentialOptions{})
 		},
+		`RequireBroker is set and no identity broker can be used: …`: func(t *testing.T) error {
+			e := newBrokerEnv(t, nil, nil) // a session bus with no broker on it
+			return brokerToken(t, e, &azinteractive.BrokerOptions{RequireBroker: true}, nil)
+		},
+		`the sign-in was canceled in the identity broker's window`: func(t *testing.T) error {
+			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			e.broker.CancelSignIns()
+			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
+		},
+		`the identity broker needs the user to sign in interactively`: func(t *testing.T) error {
+			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			cred := e.cred(t, &azinteractive.BrokerOptions{}, func(o *azinteractive.InteractiveBrowserCredentialOptions) { o.DisableAutomaticAuthentication = true })
+			if _, err := cred.Authenticate(t.Context(), &arm); err != nil {
+				return err
+			}
+			e.srv.RevokeSessions(entratest.DefaultUsername)
+			_, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: graphScope})
+			return err
+		},
+		`the identity broker refused the sign-in: …`: func(t *testing.T) error {
+			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			e.broker.FailSignIns(entratest.BrokerError{Status: entratest.BrokerStatusIncorrectConfiguration, ErrorCode: 50011,
+				Context: "AADSTS50011: The redirect URI 'ms-appx-web://Microsoft.AAD.BrokerPlugin/x' does not match the redirect URIs configured for the application."})
+			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
+		},
+		`the identity broker is too old for this module`: func(t *testing.T) error {
+			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{Version: "1.0.0", Unimplemented: []string{"acquireTokenInteractively"}})
+			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
+		},
+		`the identity broker stopped or restarted before it answered`: func(t *testing.T) error {
+			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			e.broker.HoldSignIns()
+			go func() {
+				if e.broker.WaitForDialog(t.Context()) == nil {
+					e.broker.Restart()
+				}
+			}()
+			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
+		},
+		`the identity broker isn't reachable`: func(t *testing.T) error {
+			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			cred := e.cred(t, &azinteractive.BrokerOptions{}, nil)
+			if _, err := cred.GetToken(t.Context(), arm); err != nil {
+				return err
+			}
+			e.broker.Close()
+			_, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: graphScope})
+			return err
+		},
+		`the identity broker's response can't be read`: func(t *testing.T) error {
+			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			// Its ID token, which names the user, makes the answer larger than 1 MiB.
+			e.srv.AddUser(entratest.User{Username: "big@contoso.com", Password: "big-Pa55w0rd-7", DisplayName: strings.Repeat("n", 2<<20)})
+			e.broker.SignInAs("big@contoso.com")
+			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
+		},
+
 		`more than the 1048576 bytes this module reads`: func(*testing.T) error { return bigDeviceCodeMessage(2 << 20) },
 		`this module accepts; refusing it`:              func(*testing.T) error { return bigDeviceCodeMessage(8 << 10) },
 	}
@@ -292,4 +349,10 @@ func takenPort(t *testing.T) int {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// brokerToken gets a token through the broker of e.
+func brokerToken(t *testing.T, e *brokerEnv, bo *azinteractive.BrokerOptions, set func(*azinteractive.InteractiveBrowserCredentialOptions)) error {
+	_, err := e.cred(t, bo, set).GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	return err
 }
