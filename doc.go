@@ -90,10 +90,11 @@ Errors are [AuthenticationFailedError], [AuthenticationRequiredError] and
 context.DeadlineExceeded) and errors.Is(err, context.Canceled) hold when a
 context ended the request, and azidentity's chains treat the last two as
 "credential unavailable", as they do [NewCredentialUnavailableError]'s for a
-credential of your own. Each message ends with what to do next, on a line of
-its own; TROUBLESHOOTING.md lists them. No error, log entry or formatted value
-ever holds a token, password, code or refresh token, and text from the
-network reaches them only bounded in size and without control characters.
+credential of your own. Each message ends with what to do next (when there
+is something to do) on a line of its own; TROUBLESHOOTING.md lists them. No
+error, log entry or formatted value ever holds a token, password, code or
+refresh token, and text from the network reaches them only bounded in size
+and without control characters.
 
 # Logging and tracing
 
