@@ -92,8 +92,10 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 	var ar public.AuthResult
 	err := b.cfg.store.Redeem(ctx, func(ctx context.Context) error {
 		var err error
-		ar, err = b.client(r.EnableCAE).AcquireTokenSilent(b.cfg.store.Begin(ctx, r.Scopes), r.Scopes,
+		callCtx := b.cfg.store.Begin(ctx, r.Scopes)
+		ar, err = b.client(r.EnableCAE).AcquireTokenSilent(callCtx, r.Scopes,
 			public.WithSilentAccount(account.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
 		return err
 	})
 	if err != nil {
@@ -110,10 +112,12 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 }
 
 func (b *msalBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {
-	ar, err := b.acquire(b.cfg.store.Begin(ctx, r.Scopes), b.client(r.EnableCAE), r)
+	callCtx := b.cfg.store.Begin(ctx, r.Scopes)
+	ar, err := b.acquire(callCtx, b.client(r.EnableCAE), r)
 	if err != nil {
 		return tokenResult{}, err
 	}
+	ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
 	rec, err := newAuthenticationRecord(ar)
 	if err != nil {
 		return tokenResult{}, err

@@ -1,8 +1,12 @@
+// The password grant is deprecated for applications, and exercised here on purpose.
+//lint:file-ignore SA1019 tests of the password grant
+
 package tokencache
 
 import (
 	"encoding/json"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,4 +62,30 @@ func TestAccessTokensShareWhatRepeats(t *testing.T) {
 	for _, e := range m.ats {
 		assert.Equal(t, "tok-"+e.rest[:e.klen], e.secret)
 	}
+}
+
+// TestInternHandsOutTheStoresCopy: a caller that keeps what Intern returns
+// keeps no copy of its own.
+func TestInternHandsOutTheStoresCopy(t *testing.T) {
+	s := openStore(t, Persistence{}, nil)
+	idp := newFakeIDP(t)
+	client := newMSALClient(t, s.Mode(false), idp)
+	ctx := s.Begin(t.Context(), testScopes)
+	ar, err := client.AcquireTokenByUsernamePassword(ctx, testScopes, "alice@contoso.com", "password")
+	require.NoError(t, err)
+
+	got := s.Intern(ctx, ar.AccessToken)
+	assert.Equal(t, ar.AccessToken, got)
+	var stored *atEntry
+	for _, e := range s.part(false).m.ats {
+		stored = e
+	}
+	require.NotNil(t, stored)
+	assert.Same(t, unsafe.StringData(stored.secret), unsafe.StringData(got), "Intern returned a copy")
+	assert.NotSame(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(got))
+
+	// Another call's token, or a context without Begin: the token itself.
+	other := s.Begin(t.Context(), testScopes)
+	assert.Same(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(s.Intern(other, ar.AccessToken)))
+	assert.Same(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(s.Intern(t.Context(), ar.AccessToken)))
 }
