@@ -112,7 +112,7 @@ func stampOf(path string) (string, error) {
 
 // readFile returns path's bytes, or nil when it doesn't exist.
 func readFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := readWhole(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
