@@ -95,11 +95,6 @@ type DeviceCodeCredential struct {
 	*credential
 }
 
-// deviceCoder is the MSAL method the device code flow needs.
-type deviceCoder interface {
-	AcquireTokenByDeviceCode(ctx context.Context, scopes []string, opts ...public.AcquireByDeviceCodeOption) (public.DeviceCode, error)
-}
-
 // NewDeviceCodeCredential creates a DeviceCodeCredential. Pass nil to accept default options.
 func NewDeviceCodeCredential(options *DeviceCodeCredentialOptions) (*DeviceCodeCredential, error) {
 	return newDeviceCodeCredential(options, nil)
@@ -121,16 +116,12 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient new
 	}
 	timeout := o.Timeout
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
-		dcClient, ok := client.(deviceCoder)
-		if !ok {
-			return public.AuthResult{}, fmt.Errorf("%s: the MSAL client doesn't support the device code flow", credNameDeviceCode)
-		}
 		if timeout > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeoutCause(ctx, timeout, errUserTimeout(credNameDeviceCode, timeout))
 			defer cancel()
 		}
-		dc, err := dcClient.AcquireTokenByDeviceCode(ctx, r.Scopes, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		dc, err := client.AcquireTokenByDeviceCode(ctx, r.Scopes, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 		if err != nil {
 			return public.AuthResult{}, err
 		}

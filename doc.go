@@ -60,6 +60,8 @@ for offline tests.
 	                                                  InteractiveBrowserCredential whose
 	                                                  RequireBrowser is set, then a
 	                                                  DeviceCodeCredential
+	A managed Linux device whose Conditional Access   InteractiveBrowserCredential with Broker set
+	requires a compliant device                       (Microsoft's identity broker over D-Bus)
 	Legacy automation with a password and no MFA      UsernamePasswordCredential (deprecated)
 	Tests of code that takes a credential             any of them, against entratest
 

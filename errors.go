@@ -271,6 +271,8 @@ func hintFor(credType, code string, codes []int) string {
 			return "The account isn't in the tenant: sign in with an account of that tenant, or set TenantID to the account's home tenant (\"consumers\" or \"common\" for personal Microsoft accounts)"
 		case 50011:
 			return "The redirect URI isn't registered for the application: register it, or set RedirectURL to a registered one"
+		case 53000, 53001:
+			return "Conditional Access requires a compliant or joined device: enroll the device (Intune Company Portal) and, on Linux, sign in through the identity broker (InteractiveBrowserCredentialOptions.Broker)"
 		case 70016:
 			return "The user hasn't finished signing in yet"
 		case 70019, 70020:

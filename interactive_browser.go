@@ -42,6 +42,11 @@ type InteractiveBrowserCredentialOptions struct {
 	// to enable the credential to use data from a previous authentication.
 	AuthenticationRecord AuthenticationRecord
 
+	// Broker signs the user in through the operating system's authentication broker when one is
+	// available, and through the browser otherwise. nil: never use a broker. Only Linux's identity
+	// broker is supported; see [BrokerOptions].
+	Broker *BrokerOptions
+
 	// Cache is where the credential keeps tokens. The zero value keeps them in
 	// memory, for this credential only.
 	Cache Cache
@@ -145,12 +150,6 @@ type InteractiveBrowserCredential struct {
 	*credential
 }
 
-// authCoder is what the browser flow needs from MSAL.
-type authCoder interface {
-	AuthCodeURL(ctx context.Context, clientID, redirectURI string, scopes []string, opts ...public.AuthCodeURLOption) (string, error)
-	AcquireTokenByAuthCode(ctx context.Context, code string, redirectURI string, scopes []string, opts ...public.AcquireByAuthCodeOption) (public.AuthResult, error)
-}
-
 // NewInteractiveBrowserCredential constructs a new InteractiveBrowserCredential. Pass nil to accept default options.
 func NewInteractiveBrowserCredential(options *InteractiveBrowserCredentialOptions) (*InteractiveBrowserCredential, error) {
 	return newInteractiveBrowserCredential(options, nil)
@@ -185,7 +184,11 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 		return nil, fmt.Errorf("%s: Prompt %q isn't one of select_account, login, consent, create or none", credNameBrowser, o.Prompt)
 	}
 	f := &browserFlow{o: o}
-	c, err := newCredential(credNameBrowser, coreOptions{
+	backend := msalBackendFactory(f.acquire, newClient)
+	if o.Broker != nil {
+		backend = brokerBackendFactory(o, backend)
+	}
+	c, err := newCredentialWith(credNameBrowser, coreOptions{
 		ClientOptions:                  o.ClientOptions,
 		AdditionallyAllowedTenants:     o.AdditionallyAllowedTenants,
 		AuthenticationRecord:           o.AuthenticationRecord,
@@ -195,7 +198,7 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 		DisableInstanceDiscovery:       o.DisableInstanceDiscovery,
 		EnableSupportLogging:           o.EnableSupportLogging,
 		TenantID:                       o.TenantID,
-	}, f.acquire, newClient)
+	}, backend)
 	if err != nil {
 		return nil, err
 	}
@@ -244,10 +247,6 @@ type browserFlow struct {
 var oidcScopes = []string{"openid", "offline_access", "profile"}
 
 func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
-	ac, ok := client.(authCoder)
-	if !ok {
-		return public.AuthResult{}, fmt.Errorf("the MSAL client doesn't support the authorization code flow")
-	}
 	ctx, cancel := context.WithTimeoutCause(ctx, f.o.Timeout, errUserTimeout(credNameBrowser, f.o.Timeout))
 	defer cancel()
 
@@ -281,7 +280,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	if f.o.DomainHint != "" {
 		urlOpts = append(urlOpts, public.WithDomainHint(f.o.DomainHint))
 	}
-	authURL, err := ac.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
+	authURL, err := client.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
 	if err != nil {
 		return public.AuthResult{}, expiredOr(ctx, err)
 	}
@@ -300,7 +299,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 		}
 		return public.AuthResult{}, expiredOr(ctx, err)
 	}
-	ar, err := ac.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
+	ar, err := client.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
 		public.WithChallenge(verifier), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 	if err != nil && ctx.Err() != nil {
 		err = expiredOr(ctx, err)

@@ -35,9 +35,12 @@
 //
 // The directory starts with tenant [DefaultTenantID] (domain [DefaultTenantDomain]), user
 // [DefaultUsername] with password [DefaultPassword], and app [DefaultClientID], a consented
-// public client with redirect URI http://localhost. [Server.AddTenant], [Server.AddUser]
-// and [Server.AddApp] add more; users can require MFA, be disabled, federated or personal
-// Microsoft accounts.
+// public client with redirect URIs http://localhost and the identity broker's. [Server.AddTenant],
+// [Server.AddUser] and [Server.AddApp] add more; users can require MFA, be disabled, federated
+// or personal Microsoft accounts.
+//
+// [NewBroker] emulates Microsoft's Linux identity broker on a D-Bus bus, answering from the
+// same directory with tokens signed by the same key, for brokered sign-in tests.
 //
 // Tests can inject faults ([Server.InjectFault]), read the request log
 // ([Server.Requests]), check that no secret leaked ([Server.Secrets]), revoke sessions to

@@ -24,8 +24,9 @@ const (
 	// DefaultTenantDomain is the verified domain of the default tenant.
 	DefaultTenantDomain = "contoso.com"
 	// DefaultClientID is the Azure development client ID, which the credentials use by default.
-	// Every server registers it as a consented public client with the redirect URI
-	// "http://localhost".
+	// Every server registers it as a consented public client with the redirect URIs
+	// "http://localhost" and, for the identity broker, "ms-appx-web://Microsoft.AAD.BrokerPlugin/"
+	// followed by the client ID.
 	DefaultClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 	// DefaultUsername is the sign-in name of the user every server starts with.
 	DefaultUsername = "alice@contoso.com"

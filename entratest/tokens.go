@@ -40,13 +40,20 @@ type grant struct {
 // issueTokens mints the tokens for g and remembers the refresh token and access token.
 // The caller holds s.mu.
 func (s *Server) issueTokens(r *http.Request, form url.Values, g grant) tokenResponse {
+	return s.mintTokens(baseURL(r), g, form.Get("client_info") == "1")
+}
+
+// mintTokens mints the tokens for g, issued by base (scheme and host), and remembers the
+// refresh token and access token. The token endpoint and the broker share it, so their
+// tokens verify alike. The caller holds s.mu.
+func (s *Server) mintTokens(base string, g grant, clientInfo bool) tokenResponse {
 	now := s.now()
 	iat := now.Unix()
 	if g.claims.nbf > iat {
 		iat = g.claims.nbf // a CAE challenge asked for tokens valid from a later time
 	}
 	lifetime := int64(s.opts.AccessTokenLifetime / time.Second)
-	issuer := baseURL(r) + "/" + g.auth.tid + "/v2.0"
+	issuer := base + "/" + g.auth.tid + "/v2.0"
 	sub := pairwiseSubject(g.user.ObjectID, g.app.ClientID)
 	amr := []string{"pwd"}
 	if g.auth.mfa {
@@ -122,7 +129,7 @@ func (s *Server) issueTokens(r *http.Request, form url.Values, g grant) tokenRes
 			expires:  now.Add(s.opts.RefreshTokenLifetime),
 		}
 	}
-	if form.Get("client_info") == "1" {
+	if clientInfo {
 		ci, _ := json.Marshal(map[string]string{"uid": g.user.ObjectID, "utid": g.user.TenantID})
 		resp.ClientInfo = base64.RawURLEncoding.EncodeToString(ci)
 	}
