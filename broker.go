@@ -101,7 +101,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 			if err == nil {
 				err = ctx.Err()
 			}
-			return false, expiredOr(ctx, err)
+			return false, withContextCause(ctx, err)
 		case err != nil:
 			why = err.Error()
 		case !ok:
@@ -109,7 +109,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 		}
 	}
 	if why != "" && b.opts.RequireBroker {
-		return false, &CredentialUnavailableError{credType: b.cfg.name, message: "RequireBroker is set and no identity broker can be used: " + why}
+		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+why, "", nil)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -160,7 +160,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 		logf("%s: signing in silently as the device's account failed; asking the user: %s", b.cfg.name, firstLine(err.Error()))
 	}
 	// The broker's dialog gets as long as the browser's sign-in would.
-	ctx, cancel := context.WithTimeoutCause(ctx, b.browser.Timeout, errUserTimeout(b.cfg.name, b.browser.Timeout))
+	ctx, cancel := withUserTimeout(ctx, b.browser.Timeout)
 	defer cancel()
 	p := b.params(r, nil)
 	p.Username, p.Prompt, p.DomainHint = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint
@@ -168,7 +168,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	res, err := b.client.AcquireTokenInteractively(ctx, p)
 	if err != nil {
 		if ctx.Err() != nil {
-			return tokenResult{}, expiredOr(ctx, err)
+			return tokenResult{}, withContextCause(ctx, err)
 		}
 		return tokenResult{}, b.brokerError(err)
 	}

@@ -17,7 +17,9 @@ func (b *brokerBackend) brokerError(err error) error {
 	var be *broker.Error
 	switch {
 	case errors.As(err, &be):
-		e := &AuthenticationFailedError{credType: b.cfg.name, err: err}
+		e := newAuthenticationFailedError(b.cfg.name, "the identity broker refused the sign-in", "", err)
+		// What the broker said, made safe: it quotes the service.
+		e.description = networkText(err.Error(), maxDescriptionLen)
 		if m := aadsts.FindStringSubmatch(be.Context); m != nil {
 			if n, cerr := strconv.Atoi(m[1]); cerr == nil {
 				e.ErrorCodes = []int{n}
@@ -25,22 +27,22 @@ func (b *brokerBackend) brokerError(err error) error {
 		}
 		switch {
 		case be.Canceled():
-			e.message = "the sign-in was canceled in the identity broker's window; sign in again to continue"
+			e.message, e.hint = "the sign-in was canceled in the identity broker's window", "Sign in again to continue."
 		case be.InteractionRequired():
 			e.ErrorCode = "interaction_required"
 			e.message = "the identity broker needs the user to sign in interactively"
-		default:
-			e.message = "the identity broker refused the sign-in"
 		}
 		return e
 	case errors.Is(err, broker.ErrTooOld):
-		return &CredentialUnavailableError{credType: b.cfg.name, message: "the identity broker is too old for this module; update microsoft-identity-broker", err: err}
+		return newCredentialUnavailableError(b.cfg.name, "the identity broker is too old for this module", "Update microsoft-identity-broker.", err)
 	case errors.Is(err, broker.ErrUnavailable):
-		return &CredentialUnavailableError{credType: b.cfg.name, message: "the identity broker isn't reachable", err: err}
+		return newCredentialUnavailableError(b.cfg.name, "the identity broker isn't reachable", "", err)
 	case errors.Is(err, broker.ErrBrokerGone):
-		return &AuthenticationFailedError{credType: b.cfg.name, message: "the identity broker stopped or restarted before it answered; try again", err: err}
+		return newAuthenticationFailedError(b.cfg.name, "the identity broker stopped or restarted before it answered", "Try again.", err)
 	case errors.Is(err, errNotInBroker):
 		return err
 	}
-	return &AuthenticationFailedError{credType: b.cfg.name, message: "the identity broker failed", err: err}
+	e := newAuthenticationFailedError(b.cfg.name, "the identity broker failed", "", err)
+	e.description = networkText(err.Error(), maxDescriptionLen)
+	return e
 }

@@ -33,6 +33,7 @@ type credential struct {
 	opts                    coreOptions
 	tenant                  string
 	allowedTenants          []string
+	domainTenant            *domainTenant // tenant's ID, when tenant is a domain
 	defaultScope            []string
 	tracer                  tracing.Tracer
 	// traced is whether tracer records spans; when it doesn't, the warm path
@@ -82,27 +83,18 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 		opts:         o,
 		now:          time.Now,
 	}
-	if o.TenantID == "" {
-		o.TenantID = organizationsTenantID
-	}
-	if !validTenantID(o.TenantID) {
-		return nil, errInvalidTenant(name, o.TenantID)
+	// Defaults, the AuthenticationRecord's client, tenant and authority,
+	// AZURE_AUTHORITY_HOST: options_resolve.go.
+	o, host, err := resolveOptions(name, o)
+	if err != nil {
+		return nil, err
 	}
 	c.tenant = o.TenantID
-	c.allowedTenants = normalizeAllowedTenants(o.AdditionallyAllowedTenants)
+	c.allowedTenants = o.AdditionallyAllowedTenants
 	var record *AuthenticationRecord
 	if r := o.AuthenticationRecord; !r.IsZero() {
-		switch {
-		case o.ClientID == "":
-			o.ClientID = r.ClientID
-		case r.ClientID != "" && !strings.EqualFold(r.ClientID, o.ClientID):
-			return nil, fmt.Errorf("%s: the AuthenticationRecord is for client ID %q but ClientID is %q: pass the record of a sign-in to this application, or leave ClientID unset to use the record's", name, r.ClientID, o.ClientID)
-		}
 		rec := r
 		record = &rec
-	}
-	if o.ClientID == "" {
-		o.ClientID = developerSignOnClientID
 	}
 	c.opts = o
 	c.records = o.Cache.Records()
@@ -114,17 +106,6 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 	}
 	c.session.Store(&session{record: record, index: emptyIndex})
 
-	host := o.Cloud.ActiveDirectoryAuthorityHost
-	if host == "" {
-		if len(o.Cloud.Services) > 0 {
-			return nil, fmt.Errorf("%s: the cloud configuration has no ActiveDirectoryAuthorityHost", name)
-		}
-		host = cloud.AzurePublic.ActiveDirectoryAuthorityHost
-	}
-	host, err := validateAuthorityHost(name, host)
-	if err != nil {
-		return nil, err
-	}
 	c.defaultScope = defaultScopeFor(o.Cloud, host)
 
 	// Every body this pipeline carries is a secret: passwords, codes and
@@ -140,6 +121,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 	}
 	c.tracer = azClient.Tracer()
 	c.traced = c.tracer.Enabled()
+	c.domainTenant = newDomainTenant(o.TenantID, host, pipelineClient{azClient})
 	warn := func(msg string) { logf("%s: %s", name, msg) }
 	c.store, err = tokencache.Open(o.Cache, warn)
 	if err != nil {
@@ -184,8 +166,8 @@ func defaultScopeFor(cc cloud.Configuration, host string) []string {
 // request resolves the tenant of opts. Its scopes are validated separately,
 // by validateScopes, because the warm path needn't: only validated requests
 // are ever indexed, so an invalid one can't find a token there.
-func (c *credential) request(opts policy.TokenRequestOptions) (tokenRequest, error) {
-	t, err := resolveTenant(c.name, c.tenant, opts.TenantID, c.allowedTenants)
+func (c *credential) request(ctx context.Context, opts policy.TokenRequestOptions) (tokenRequest, error) {
+	t, err := c.resolveTenant(ctx, opts.TenantID)
 	if err != nil {
 		return tokenRequest{}, err
 	}
@@ -232,7 +214,7 @@ func (c *credential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestO
 }
 
 func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptions) (*indexEntry, error) {
-	r, err := c.request(opts)
+	r, err := c.request(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -253,14 +235,14 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 			return e, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, c.contextError(ctx, ctxErr)
+			return nil, classify(ctx, c.name, ctxErr)
 		}
 		if c.opts.DisableAutomaticAuthentication {
-			cause := withoutResponseBody(silentErr)
-			if errors.Is(cause, errNoAccount) {
-				cause = nil // the message already says a sign-in is needed
+			var cause error
+			if !errors.Is(silentErr, errNoAccount) { // else the message already says a sign-in is needed
+				cause = classify(ctx, c.name, silentErr)
 			}
-			return nil, &AuthenticationRequiredError{TokenRequestOptions: opts, credType: c.name, err: cause}
+			return nil, newAuthenticationRequiredError(c.name, opts, cause)
 		}
 		e, led, err := c.interactive(ctx, r, attempt >= 2)
 		if led || err != nil {
@@ -316,7 +298,7 @@ func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool
 		f, leader := c.signInFlight.join("sign-in")
 		if !leader {
 			if werr := f.wait(ctx); werr != nil {
-				return nil, false, c.contextError(ctx, werr)
+				return nil, false, classify(ctx, c.name, werr)
 			}
 			if f.err == nil && !force {
 				return nil, false, nil
@@ -343,10 +325,7 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	logf("%s: starting an interactive sign-in", c.name)
 	res, err := c.backend.interactive(ctx, r)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-			err = fmt.Errorf("%w: %w", ctxErr, err)
-		}
-		err = newAuthFailed(c.name, err)
+		err = classify(ctx, c.name, err)
 		logf("%s: sign-in failed: %s", c.name, firstLine(err.Error()))
 		return nil, err
 	}
@@ -355,7 +334,7 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	cur := c.session.Load()
 	if cur.epoch != began {
 		c.mu.Unlock()
-		return nil, newAuthFailed(c.name, errSignedOutDuringCall)
+		return nil, classify(ctx, c.name, errSignedOutDuringCall)
 	}
 	next := &session{record: &rec, index: cur.index, epoch: cur.epoch}
 	if cur.record == nil || cur.record.HomeAccountID != rec.HomeAccountID {
@@ -373,7 +352,7 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	c.saveRecord(rec)
 	e, ok := c.remember(next.epoch, r, res)
 	if !ok {
-		return nil, newAuthFailed(c.name, errSignedOutDuringCall)
+		return nil, classify(ctx, c.name, errSignedOutDuringCall)
 	}
 	return e, nil
 }
@@ -393,7 +372,7 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 		}
 		o.Scopes = c.defaultScope
 	}
-	r, err := c.request(o)
+	r, err := c.request(ctx, o)
 	if err == nil {
 		err = validateScopes(c.name, r.Scopes)
 	}
@@ -461,14 +440,6 @@ func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e 
 		logf("%s.GetToken() acquired a token for scopes %q", c.name, r.Scopes)
 	}
 	return e, true
-}
-
-// contextError wraps a context's error in the credential's typed error.
-func (c *credential) contextError(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil && cause != err {
-		err = fmt.Errorf("%w: %w", err, cause)
-	}
-	return newAuthFailed(c.name, err)
 }
 
 func isContextError(err error) bool {

@@ -423,7 +423,7 @@ func TestResolveTenant(t *testing.T) {
 		{"", "other", nil, "other", ""},
 		{"mine", "", nil, "mine", ""},
 		{"mine", "mine", nil, "mine", ""},
-		{"mine", "other", nil, "", "isn't configured to acquire tokens for tenant \"other\""},
+		{"mine", "other", nil, "", "the token request is for tenant \"other\", but TenantID is \"mine\""},
 		{"mine", "other", []string{"other"}, "other", ""},
 		{"mine", "other", []string{"*"}, "other", ""},
 		{"mine", "third", []string{"other"}, "", "AdditionallyAllowedTenants"},
