@@ -1,4 +1,6 @@
 // Package wine lets the Windows build's tests run under Wine (see
-// .ci/wine/run): test binaries built with the build tag "wine" import it
-// for what Wine 8 lacks. Programs never import it.
+// .ci/wine/run, which adds an import of it to every package's tests when it
+// builds them with the tag "wine"): it makes up for what Wine 8 lacks, and
+// lets tests meant only for Wine switch that back off. Programs never import
+// it.
 package wine

@@ -1,5 +1,0 @@
-//go:build wine
-
-package loopback
-
-import _ "github.com/azinteractive/azinteractive/internal/wine" // Wine 8's missing FileDispositionInformationEx
