@@ -109,7 +109,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 		}
 	}
 	if why != "" && b.opts.RequireBroker {
-		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+why, "", nil)
+		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+networkLine(why), "", nil)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
