@@ -108,8 +108,11 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 			why = broker.ErrUnavailable.Error()
 		}
 	}
+	// why may quote what the bus or another process said; it goes into a
+	// log entry or an error.
+	why = networkLine(why)
 	if why != "" && b.opts.RequireBroker {
-		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+networkLine(why), "", nil)
+		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+why, "", nil)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
