@@ -157,8 +157,13 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	}
 	if b.opts.UseDefaultBrokerAccount {
 		res, err := b.defaultAccount(ctx, r)
-		if err == nil || ctx.Err() != nil {
-			return res, err
+		if err == nil {
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			// The caller's context ended it, not the broker: classify
+			// explains that, as for every other flow.
+			return tokenResult{}, withContextCause(ctx, ctx.Err())
 		}
 		logf("%s: signing in silently as the device's account failed; asking the user: %s", b.cfg.name, firstLine(err.Error()))
 	}

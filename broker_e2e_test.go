@@ -177,6 +177,22 @@ func TestBrokerDefaultAccount(t *testing.T) {
 	assert.Equal(t, []string{"acquireTokenInteractively"}, e.methods())
 }
 
+// TestBrokerDefaultAccountCanceledContext: a caller's context that ends during the
+// silent sign-in as the device's account is explained as the caller's, as everywhere
+// else, not as a failure of the broker.
+func TestBrokerDefaultAccountCanceledContext(t *testing.T) {
+	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	cred := e.cred(t, &azinteractive.BrokerOptions{UseDefaultBrokerAccount: true}, nil)
+	_, err := cred.Authenticate(t.Context(), nil) // the credential settles on the broker
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = cred.Authenticate(ctx, nil)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "the caller's context was canceled")
+	assert.NotContains(t, err.Error(), "the identity broker failed")
+}
+
 func TestBrokerDefaultAccountFallsBackToPrompt(t *testing.T) {
 	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{}) // no device account
 	cred := e.cred(t, &azinteractive.BrokerOptions{UseDefaultBrokerAccount: true}, nil)
