@@ -546,16 +546,16 @@ func TestBrokerLeavesNoGoroutines(t *testing.T) {
 	}
 	before := goleak.IgnoreCurrent()
 	func() {
-		bus, err := bustest.New()
-		if errors.Is(err, bustest.ErrNoDaemon) {
+		bus, err := entratest.NewSessionBus()
+		if errors.Is(err, entratest.ErrNoDBusDaemon) {
 			bustest.Unavailable(t, err.Error())
 		}
 		require.NoError(t, err)
 		defer bus.Close()
-		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Addr)
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address())
 		srv := entratest.NewServer(nil)
 		defer srv.Close()
-		b := entratest.NewBroker(srv, bus.Addr, nil)
+		b := entratest.NewBroker(srv, bus.Address(), nil)
 		defer b.Close()
 		// The bus, the server and the broker's own goroutines are theirs.
 		running := goleak.IgnoreCurrent()
