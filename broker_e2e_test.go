@@ -426,6 +426,54 @@ func TestBrokerFallsBackToBrowser(t *testing.T) {
 	}
 }
 
+// TestBrokerAsksAgainAfterBusFailure: a bus that fails (here, one that has stopped) is no
+// answer about the broker, so the credential signs in through the browser that time only,
+// says so once, and uses the broker once the bus answers.
+func TestBrokerAsksAgainAfterBusFailure(t *testing.T) {
+	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	dead, err := entratest.NewSessionBus()
+	require.NoError(t, err, "newBrokerEnv started a bus, so this one starts too")
+	dead.Close()
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dead.Address())
+
+	lines := captureLog(t, azinteractive.EventAuthentication)
+	browserOpened := 0
+	cred := e.cred(t, &azinteractive.BrokerOptions{}, func(o *azinteractive.InteractiveBrowserCredentialOptions) {
+		sign := e.srv.Browser(entratest.DefaultUsername, entratest.DefaultPassword)
+		o.OpenURL = func(ctx context.Context, u string) error {
+			browserOpened++
+			return sign(ctx, u)
+		}
+	})
+	_, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	require.NoError(t, err, "the browser signs the user in while the bus fails")
+	_, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: graphScope})
+	require.NoError(t, err)
+	assert.Equal(t, 1, browserOpened)
+	assert.Empty(t, e.broker.Requests())
+
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", e.addr)
+	tk, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
+	require.NoError(t, err)
+	_, err = e.srv.VerifyAccessToken(tk.Token)
+	require.NoError(t, err)
+	assert.NotEmpty(t, e.broker.Requests(), "once the bus answers, the broker is used")
+	assert.Equal(t, 1, browserOpened)
+
+	var browser, brokered int
+	for _, l := range lines() {
+		if strings.Contains(l, "signing in through the browser") {
+			browser++
+			assert.Contains(t, l, "asked again")
+		}
+		if strings.Contains(l, "signing in through the identity broker") {
+			brokered++
+		}
+	}
+	assert.Equal(t, 1, browser, "the fallback is logged once")
+	assert.Equal(t, 1, brokered, "the choice of the broker is logged once")
+}
+
 func TestBrokerRequired(t *testing.T) {
 	bustest.SetSession(t) // no broker on it
 	srv := entratest.NewServer(nil)
