@@ -53,8 +53,11 @@ const (
 
 // brokerBackend signs users in through the identity broker, or through the
 // browser (fallback) when there is none. The choice is made at the first
-// call and kept, so one credential doesn't mix the two; with RequireBroker a
-// missing broker is an error each time instead, and never a choice.
+// call that gets a definite answer (a broker, or none on the bus, or not
+// Linux) and kept, so one credential doesn't mix the two; a call that gets no
+// answer (the bus failed) falls back without choosing, and the next asks
+// again. With RequireBroker a missing broker is an error each time instead,
+// and never a choice.
 type brokerBackend struct {
 	cfg      backendConfig
 	opts     BrokerOptions
@@ -63,9 +66,12 @@ type brokerBackend struct {
 	fallback backend
 	goos     string
 
-	// mu guards choice and accounts.
+	// mu guards choice, undecidedLogged and accounts.
 	mu     sync.Mutex
 	choice brokerChoice
+	// undecidedLogged: a call fell back for want of an answer and said so;
+	// later ones don't repeat it until the choice is made.
+	undecidedLogged bool
 	// accounts are the broker's account objects by home account ID: the
 	// broker wants its own object back in silent requests.
 	accounts map[string]broker.Account
@@ -83,7 +89,8 @@ func brokerBackendFactory(o InteractiveBrowserCredentialOptions, fallback backen
 	}
 }
 
-// use returns whether to use the broker, deciding at the first call.
+// use returns whether to use the broker, deciding at the first call that
+// gets a definite answer.
 func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 	b.mu.Lock()
 	choice := b.choice
@@ -91,7 +98,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 	if choice != undecided {
 		return choice == useBroker, nil
 	}
-	why := ""
+	why, definite := "", true
 	if b.goos != "linux" {
 		why = "the identity broker is supported on Linux only; the Windows (WAM) and macOS brokers are not implemented"
 	} else {
@@ -103,24 +110,37 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 			}
 			return false, withContextCause(ctx, err)
 		case err != nil:
-			why = err.Error()
+			// Only a missing session bus is an answer; a bus that failed
+			// may work next time.
+			why, definite = err.Error(), errors.Is(err, broker.ErrNoSessionBus)
 		case !ok:
 			why = broker.ErrUnavailable.Error()
 		}
 	}
+	// why may quote what the bus or another process said; it goes into a
+	// log entry or an error.
+	why = networkLine(why)
 	if why != "" && b.opts.RequireBroker {
 		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+why, "", nil)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.choice == undecided {
-		if why == "" {
-			b.choice = useBroker
-			logf("%s: signing in through the identity broker", b.cfg.name)
-		} else {
-			b.choice = useBrowser
-			logf("%s: signing in through the browser: %s", b.cfg.name, why)
+	if b.choice != undecided {
+		return b.choice == useBroker, nil
+	}
+	switch {
+	case why == "":
+		b.choice = useBroker
+		logf("%s: signing in through the identity broker", b.cfg.name)
+	case definite:
+		b.choice = useBrowser
+		logf("%s: signing in through the browser: %s", b.cfg.name, why)
+	default:
+		if !b.undecidedLogged {
+			b.undecidedLogged = true
+			logf("%s: signing in through the browser this time; the identity broker will be asked again next time: %s", b.cfg.name, why)
 		}
+		return false, nil
 	}
 	return b.choice == useBroker, nil
 }
@@ -154,8 +174,13 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	}
 	if b.opts.UseDefaultBrokerAccount {
 		res, err := b.defaultAccount(ctx, r)
-		if err == nil || ctx.Err() != nil {
-			return res, err
+		if err == nil {
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			// The caller's context ended it, not the broker: classify
+			// explains that, as for every other flow.
+			return tokenResult{}, withContextCause(ctx, ctx.Err())
 		}
 		logf("%s: signing in silently as the device's account failed; asking the user: %s", b.cfg.name, firstLine(err.Error()))
 	}

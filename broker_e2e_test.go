@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -174,6 +175,22 @@ func TestBrokerDefaultAccount(t *testing.T) {
 	_, err = e.cred(t, &azinteractive.BrokerOptions{}, nil).GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
 	require.Error(t, err)
 	assert.Equal(t, []string{"acquireTokenInteractively"}, e.methods())
+}
+
+// TestBrokerDefaultAccountCanceledContext: a caller's context that ends during the
+// silent sign-in as the device's account is explained as the caller's, as everywhere
+// else, not as a failure of the broker.
+func TestBrokerDefaultAccountCanceledContext(t *testing.T) {
+	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	cred := e.cred(t, &azinteractive.BrokerOptions{UseDefaultBrokerAccount: true}, nil)
+	_, err := cred.Authenticate(t.Context(), nil) // the credential settles on the broker
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = cred.Authenticate(ctx, nil)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "the caller's context was canceled")
+	assert.NotContains(t, err.Error(), "the identity broker failed")
 }
 
 func TestBrokerDefaultAccountFallsBackToPrompt(t *testing.T) {
@@ -409,6 +426,54 @@ func TestBrokerFallsBackToBrowser(t *testing.T) {
 	}
 }
 
+// TestBrokerAsksAgainAfterBusFailure: a bus that fails (here, one that has stopped) is no
+// answer about the broker, so the credential signs in through the browser that time only,
+// says so once, and uses the broker once the bus answers.
+func TestBrokerAsksAgainAfterBusFailure(t *testing.T) {
+	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	dead, err := entratest.NewSessionBus()
+	require.NoError(t, err, "newBrokerEnv started a bus, so this one starts too")
+	dead.Close()
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dead.Address())
+
+	lines := captureLog(t, azinteractive.EventAuthentication)
+	browserOpened := 0
+	cred := e.cred(t, &azinteractive.BrokerOptions{}, func(o *azinteractive.InteractiveBrowserCredentialOptions) {
+		sign := e.srv.Browser(entratest.DefaultUsername, entratest.DefaultPassword)
+		o.OpenURL = func(ctx context.Context, u string) error {
+			browserOpened++
+			return sign(ctx, u)
+		}
+	})
+	_, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	require.NoError(t, err, "the browser signs the user in while the bus fails")
+	_, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: graphScope})
+	require.NoError(t, err)
+	assert.Equal(t, 1, browserOpened)
+	assert.Empty(t, e.broker.Requests())
+
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", e.addr)
+	tk, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
+	require.NoError(t, err)
+	_, err = e.srv.VerifyAccessToken(tk.Token)
+	require.NoError(t, err)
+	assert.NotEmpty(t, e.broker.Requests(), "once the bus answers, the broker is used")
+	assert.Equal(t, 1, browserOpened)
+
+	var browser, brokered int
+	for _, l := range lines() {
+		if strings.Contains(l, "signing in through the browser") {
+			browser++
+			assert.Contains(t, l, "asked again")
+		}
+		if strings.Contains(l, "signing in through the identity broker") {
+			brokered++
+		}
+	}
+	assert.Equal(t, 1, browser, "the fallback is logged once")
+	assert.Equal(t, 1, brokered, "the choice of the broker is logged once")
+}
+
 func TestBrokerRequired(t *testing.T) {
 	bustest.SetSession(t) // no broker on it
 	srv := entratest.NewServer(nil)
@@ -520,20 +585,28 @@ func TestBrokerSecretsNeverLeak(t *testing.T) {
 }
 
 // TestBrokerLeavesNoGoroutines: a brokered credential holds no connection between calls.
+// Goroutines are counted while the bus and the broker still run: once the bus stops,
+// a connection the client had kept would end its goroutines by itself, and the check
+// could not fail.
 func TestBrokerLeavesNoGoroutines(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the D-Bus broker is tested on Linux only")
+	}
 	before := goleak.IgnoreCurrent()
 	func() {
-		bus, err := bustest.New()
-		if errors.Is(err, bustest.ErrNoDaemon) {
+		bus, err := entratest.NewSessionBus()
+		if errors.Is(err, entratest.ErrNoDBusDaemon) {
 			bustest.Unavailable(t, err.Error())
 		}
 		require.NoError(t, err)
 		defer bus.Close()
-		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Addr)
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address())
 		srv := entratest.NewServer(nil)
 		defer srv.Close()
-		b := entratest.NewBroker(srv, bus.Addr, nil)
+		b := entratest.NewBroker(srv, bus.Address(), nil)
 		defer b.Close()
+		// The bus, the server and the broker's own goroutines are theirs.
+		running := goleak.IgnoreCurrent()
 		cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
 			ClientOptions: clientOptions(srv), Broker: &azinteractive.BrokerOptions{},
 		})
@@ -547,6 +620,7 @@ func TestBrokerLeavesNoGoroutines(t *testing.T) {
 		defer cancel()
 		_, err = cred.Authenticate(ctx, nil)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
+		goleak.VerifyNone(t, running)
 		// The credential lives on, unclosed, as applications keep theirs.
 		_ = cred
 	}()

@@ -2,14 +2,10 @@ package azinteractive
 
 import (
 	"errors"
-	"regexp"
-	"strconv"
+	"math"
 
 	"github.com/azinteractive/azinteractive/internal/broker"
 )
-
-// aadsts finds the AADSTS number a broker's description quotes.
-var aadsts = regexp.MustCompile(`AADSTS(\d+)`)
 
 // brokerError gives the broker's failures this module's error types. The
 // broker's own error stays in the chain, codes and all.
@@ -20,10 +16,12 @@ func (b *brokerBackend) brokerError(err error) error {
 		e := newAuthenticationFailedError(b.cfg.name, "the identity broker refused the sign-in", "", err)
 		// What the broker said, made safe: it quotes the service.
 		e.description = networkText(err.Error(), maxDescriptionLen)
-		if m := aadsts.FindStringSubmatch(be.Context); m != nil {
-			if n, cerr := strconv.Atoi(m[1]); cerr == nil {
-				e.ErrorCodes = []int{n}
-			}
+		// The service's number, as the broker quotes it; else the broker's
+		// own errorCode, which is often the same number.
+		if n, ok := aadstsCode(be.Context, false); ok {
+			e.ErrorCodes = []int{n}
+		} else if be.ErrorCode > 0 && be.ErrorCode <= math.MaxInt32 {
+			e.ErrorCodes = []int{int(be.ErrorCode)}
 		}
 		switch {
 		case be.Canceled():

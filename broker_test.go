@@ -3,6 +3,8 @@ package azinteractive
 import (
 	"context"
 	"errors"
+	"fmt"
+	"github.com/azinteractive/azinteractive/internal/broker"
 	"strings"
 	"sync"
 	"testing"
@@ -77,5 +79,26 @@ func TestWithCP1(t *testing.T) {
 			continue
 		}
 		assert.JSONEq(t, tt.want, got, tt.in)
+	}
+}
+
+// TestBrokerUnavailableTextIsMadeSafe: the text of a D-Bus error comes from whoever
+// owns the broker's name (SECURITY.md: a hostile broker); in a CredentialUnavailableError
+// it is shown as text, not obeyed by the terminal.
+func TestBrokerUnavailableTextIsMadeSafe(t *testing.T) {
+	b := &brokerBackend{cfg: backendConfig{name: credNameBrowser}}
+	for _, cause := range []error{
+		fmt.Errorf("%w (acquireTokenSilently: org.freedesktop.DBus.Error.UnknownMethod: \x1b[2J\u202Eevil\x07)", broker.ErrTooOld),
+		fmt.Errorf("%w (getAccounts: org.freedesktop.DBus.Error.ServiceUnknown: \x1b]0;title\x07)", broker.ErrUnavailable),
+	} {
+		err := b.brokerError(cause)
+		var unavailable *CredentialUnavailableError
+		require.ErrorAs(t, err, &unavailable)
+		require.ErrorIs(t, err, cause)
+		msg := err.Error()
+		for _, bad := range []string{"\x1b", "\x07", "\u202E"} {
+			assert.NotContains(t, msg, bad)
+		}
+		assert.Contains(t, msg, "org.freedesktop.DBus.Error.", "the broker's detail stays, made safe")
 	}
 }

@@ -303,9 +303,11 @@ func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool
 			if f.err == nil && !force {
 				return nil, false, nil
 			}
-			if f.err != nil && !isContextError(f.err) {
-				// The user refused or failed this sign-in a moment ago; a
-				// second prompt for the same burst of requests would nag.
+			if f.err != nil && (!isContextError(f.err) || isUserTimeout(f.err)) {
+				// The user refused, failed or let the Timeout run out on
+				// this sign-in a moment ago; a second prompt for the same
+				// burst of requests would nag. Only a sign-in that its
+				// leader's own context ended is run again.
 				return nil, false, f.err
 			}
 			continue
@@ -444,6 +446,13 @@ func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e 
 
 func isContextError(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// isUserTimeout reports whether err is a sign-in that the credential's
+// Timeout ended: the user took too long, not a caller's context.
+func isUserTimeout(err error) bool {
+	var timeout *userTimeoutError
+	return errors.As(err, &timeout)
 }
 
 func firstLine(s string) string {

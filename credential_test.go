@@ -524,3 +524,24 @@ func BenchmarkWarmGetTokenParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestCoreTimedOutSignInNotRepeatedForWaiters: when the user lets a prompt run out
+// its Timeout, the goroutines waiting behind it get that error; they don't each
+// open a prompt of their own in turn.
+func TestCoreTimedOutSignInNotRepeatedForWaiters(t *testing.T) {
+	timedOut := fmt.Errorf("loopback: stopped waiting: %w: %w", &userTimeoutError{timeout: time.Minute}, context.DeadlineExceeded)
+	s := &fakeSignIn{block: make(chan struct{}), err: timedOut}
+	f := newCoreFixture(t, coreOptions{}, s)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			_, err := f.cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+			assert.ErrorContains(t, err, "didn't finish signing in within 1m")
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+		})
+	}
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 3 }, 5*time.Second, time.Millisecond)
+	close(s.block)
+	wg.Wait()
+	assert.EqualValues(t, 1, s.prompts.Load(), "goroutines waiting on a timed-out sign-in don't prompt again")
+}

@@ -168,7 +168,7 @@ func fromRedirect(credType string, re *loopback.ResponseError) *AuthenticationFa
 	e.ErrorCode = networkField(re.Code, maxErrorCodeLen)
 	e.description = networkText(re.Description, maxDescriptionLen)
 	// The service's description starts with "AADSTSnnnnn:"; keep the number.
-	if n, ok := aadstsCode(re.Description); ok {
+	if n, ok := aadstsCode(re.Description, true); ok {
 		e.ErrorCodes = []int{n}
 	}
 	e.hint = hintFor(credType, e.ErrorCode, e.ErrorCodes)

@@ -1,5 +1,10 @@
 package azinteractive
 
+import (
+	"strconv"
+	"strings"
+)
+
 // hintFor says what to do about the failures users meet most. Every AADSTS
 // code here has a row in TROUBLESHOOTING.md (TestTroubleshootingAADSTSRows
 // checks both ways). Codes are documented at
@@ -48,21 +53,34 @@ var oauthHints = map[string]string{
 	"interaction_required":   "Sign in again interactively.",
 }
 
-// aadstsCode reads the number of a description starting "AADSTSnnnnn".
-func aadstsCode(desc string) (int, bool) {
-	n := 0
-	i := 0
-	for i < len(desc) && desc[i] == ' ' {
-		i++
+// aadstsCode reads an AADSTS error number in text: the one text starts with
+// (after spaces) when atStart, as Entra's error descriptions do, else the
+// first anywhere, as the broker quotes the service inside its own words. A
+// run of more than 9 digits is no AADSTS number.
+func aadstsCode(text string, atStart bool) (int, bool) {
+	const prefix = "AADSTS"
+	if atStart {
+		text = strings.TrimLeft(text, " ")
+		if !strings.HasPrefix(text, prefix) {
+			return 0, false
+		}
 	}
-	rest := desc[i:]
-	if len(rest) < 6 || rest[:6] != "AADSTS" {
-		return 0, false
+	for {
+		i := strings.Index(text, prefix)
+		if i < 0 {
+			return 0, false
+		}
+		text = text[i+len(prefix):]
+		j := 0
+		for j < len(text) && '0' <= text[j] && text[j] <= '9' {
+			j++
+		}
+		if j > 0 && j <= 9 {
+			n, err := strconv.Atoi(text[:j])
+			return n, err == nil
+		}
+		if atStart {
+			return 0, false
+		}
 	}
-	rest = rest[6:]
-	j := 0
-	for ; j < len(rest) && j < 9 && '0' <= rest[j] && rest[j] <= '9'; j++ {
-		n = n*10 + int(rest[j]-'0')
-	}
-	return n, j > 0
 }

@@ -193,8 +193,10 @@ func (e *CredentialUnavailableError) Error() string {
 	b.WriteString(": ")
 	b.WriteString(e.message)
 	if e.err != nil {
+		// The cause may quote what another process sent (a D-Bus error
+		// from whoever owns the broker's name).
 		b.WriteString(": ")
-		b.WriteString(firstLine(e.err.Error()))
+		b.WriteString(networkLine(firstLine(e.err.Error())))
 	}
 	writeHint(&b, e.hint)
 	return b.String()

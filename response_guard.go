@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode/utf16"
 )
@@ -87,10 +88,52 @@ func scrubSecrets(b []byte, secrets []string) []byte {
 	s := string(b)
 	for _, secret := range secrets {
 		for _, form := range secretForms(secret) {
-			s = strings.ReplaceAll(s, form, redacted)
+			if re := escapeCaseInsensitive(form); re != nil {
+				s = re.ReplaceAllLiteralString(s, redacted)
+			} else {
+				s = strings.ReplaceAll(s, form, redacted)
+			}
 		}
 	}
 	return []byte(s)
+}
+
+// escapeCaseInsensitive matches a JSON-escaped form whose \uXXXX escapes
+// may be written in either case (Python writes lowercase hex, .NET
+// uppercase); nil when the form has no such escape.
+func escapeCaseInsensitive(form string) *regexp.Regexp {
+	var re strings.Builder
+	escapes := false
+	lit := 0 // start of the literal text not yet written
+	for i := 0; i < len(form); i++ {
+		if form[i] != '\\' || i+1 >= len(form) {
+			continue
+		}
+		if form[i+1] == 'u' && i+6 <= len(form) && isHex(form[i+2:i+6]) {
+			re.WriteString(regexp.QuoteMeta(form[lit:i]))
+			re.WriteString(`\\u(?i:` + form[i+2:i+6] + `)`)
+			escapes = true
+			i += 5
+			lit = i + 1
+			continue
+		}
+		i++ // an escaped character, such as the \\ before a literal u
+	}
+	if !escapes {
+		return nil
+	}
+	re.WriteString(regexp.QuoteMeta(form[lit:]))
+	return regexp.MustCompile(re.String())
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // secretForms are the ways a secret appears in a response body.
@@ -125,5 +168,23 @@ func secretForms(secret string) []string {
 		}
 	}
 	add(dotnet.String())
+	// Python's json (ensure_ascii) escapes only ", \\, control characters
+	// and everything non-ASCII, as lowercase \uxxxx (UTF-16); scrubSecrets
+	// matches escapes in either case.
+	var python strings.Builder
+	for _, r := range secret {
+		switch {
+		case r == '"' || r == '\\':
+			python.WriteByte('\\')
+			python.WriteRune(r)
+		case r < 0x20 || r > 0x7e:
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&python, "\\u%04x", u)
+			}
+		default:
+			python.WriteRune(r)
+		}
+	}
+	add(python.String())
 	return forms
 }

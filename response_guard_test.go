@@ -58,3 +58,26 @@ func TestScrubSecrets(t *testing.T) {
 	b, _ := io.ReadAll(got.Body)
 	assert.Contains(t, string(b), secret, "a successful response is never altered")
 }
+
+// TestScrubSecretsEscapeCase: JSON's \u escapes may be written in either case; Python's
+// json (ensure_ascii, its default) writes lowercase and escapes only non-ASCII, " and \.
+// The bodies are as those encoders write them, not built from secretForms.
+func TestScrubSecretsEscapeCase(t *testing.T) {
+	secret := `p@ss w0rd+"q"&<x>é😀`
+	secrets := requestSecrets([]byte(url.Values{"password": {secret}}.Encode()))
+	require.Equal(t, []string{secret}, secrets)
+	for _, tt := range []struct{ name, quoted string }{
+		// python3 -c 'import json; print(json.dumps(SECRET))'
+		{"Python json.dumps", `p@ss w0rd+\"q\"&<x>\u00e9\ud83d\ude00`},
+		{".NET-style, lowercase hex", `p\u0040ss\u0020w0rd\u002b\u0022q\u0022\u0026\u003cx\u003e\u00e9\ud83d\ude00`},
+		{"mixed case", `p@ss w0rd+\"q\"&<x>\u00E9\uD83D\ude00`},
+	} {
+		body := `{"error_description":"AADSTS50126: echo: ` + tt.quoted + `."}`
+		got := string(scrubSecrets([]byte(body), secrets))
+		assert.Equal(t, `{"error_description":"AADSTS50126: echo: [REDACTED]."}`, got, tt.name)
+	}
+	// A literal backslash-u in the secret stays literal: \\u0041 isn't an escape.
+	lit := `ab\u0041cd`
+	body := `{"d":"` + strings.ReplaceAll(lit, `\`, `\\`) + `"}`
+	assert.Equal(t, `{"d":"[REDACTED]"}`, string(scrubSecrets([]byte(body), []string{lit})))
+}

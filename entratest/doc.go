@@ -48,7 +48,9 @@
 // or personal Microsoft accounts.
 //
 // [NewBroker] emulates Microsoft's Linux identity broker on a D-Bus bus, answering from the
-// same directory with tokens signed by the same key, for brokered sign-in tests.
+// same directory with tokens signed by the same key, for brokered sign-in tests;
+// [NewSessionBus] starts the private D-Bus bus it serves on (it runs dbus-daemon, from
+// Debian's dbus package).
 //
 // Tests can inject faults ([Server.InjectFault]), read the request log
 // ([Server.Requests]), check that no secret leaked ([Server.Secrets]), revoke sessions to

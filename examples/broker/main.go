@@ -30,7 +30,6 @@ import (
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/entratest"
 	"github.com/azinteractive/azinteractive/examples/internal/offline"
-	"github.com/azinteractive/azinteractive/internal/broker/bustest"
 )
 
 func main() {
@@ -126,8 +125,8 @@ func run(ctx context.Context, flags *offline.Flags, bo azinteractive.BrokerOptio
 // broker. Without dbus-daemon it says so and returns no broker: the credential
 // then falls back to the browser, which is worth seeing too.
 func startEmulatedBroker(env *offline.Env, deviceAccount bool) (*entratest.Broker, func(), error) {
-	bus, err := bustest.New()
-	if errors.Is(err, bustest.ErrNoDaemon) {
+	bus, err := entratest.NewSessionBus()
+	if errors.Is(err, entratest.ErrNoDBusDaemon) {
 		fmt.Fprintf(os.Stderr, "No emulated broker: %v. The credential will fall back to the browser.\n", err)
 		return nil, func() {}, nil
 	}
@@ -138,9 +137,9 @@ func startEmulatedBroker(env *offline.Env, deviceAccount bool) (*entratest.Broke
 	if deviceAccount {
 		bopts.DeviceAccount = entratest.DefaultUsername
 	}
-	b := entratest.NewBroker(env.Server, bus.Addr, bopts)
+	b := entratest.NewBroker(env.Server, bus.Address(), bopts)
 	stop := func() { b.Close(); bus.Close() }
-	if err := os.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Addr); err != nil {
+	if err := os.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address()); err != nil {
 		stop()
 		return nil, nil, err
 	}

@@ -33,7 +33,6 @@ import (
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/entratest"
 	"github.com/azinteractive/azinteractive/examples/internal/offline"
-	"github.com/azinteractive/azinteractive/internal/broker/bustest"
 )
 
 // credential is what the demo asks of each credential.
@@ -167,7 +166,7 @@ func run(ctx context.Context, wait, systemBrowser bool) error {
 	for i, step := range steps {
 		_, _ = fmt.Fprintf(d.w, "\n[%d/%d] %s\n", i+1, len(steps), step.name)
 		cred, err := step.cred()
-		if errors.Is(err, bustest.ErrNoDaemon) {
+		if errors.Is(err, entratest.ErrNoDBusDaemon) {
 			d.field("skipped", "%v (the brokered sign-in needs a private D-Bus bus)", err)
 			continue
 		}
@@ -247,11 +246,11 @@ func (d *demo) signIn(ctx context.Context, cred credential, scope string, calls 
 // bus and makes that bus this process's session bus, where the credential
 // looks for the broker. stop undoes both.
 func startBroker(srv *entratest.Server) (b *entratest.Broker, stop func(), err error) {
-	bus, err := bustest.New()
+	bus, err := entratest.NewSessionBus()
 	if err != nil {
 		return nil, nil, err
 	}
-	b = entratest.NewBroker(srv, bus.Addr, nil)
+	b = entratest.NewBroker(srv, bus.Address(), nil)
 	old, had := os.LookupEnv("DBUS_SESSION_BUS_ADDRESS")
 	stop = func() {
 		b.Close()
@@ -262,7 +261,7 @@ func startBroker(srv *entratest.Server) (b *entratest.Broker, stop func(), err e
 			_ = os.Unsetenv("DBUS_SESSION_BUS_ADDRESS")
 		}
 	}
-	if err := os.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Addr); err != nil {
+	if err := os.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address()); err != nil {
 		stop()
 		return nil, nil, err
 	}

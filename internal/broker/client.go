@@ -358,7 +358,7 @@ func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 		addr = os.Getenv("DBUS_SESSION_BUS_ADDRESS")
 	}
 	if strings.TrimSpace(addr) == "" {
-		return nil, fmt.Errorf("%w: DBUS_SESSION_BUS_ADDRESS isn't set", ErrUnavailable)
+		return nil, ErrNoSessionBus
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("broker: connecting to the session bus: %w", err)

@@ -99,4 +99,7 @@ var (
 	ErrBrokerGone = errors.New("the identity broker left the D-Bus session bus before it answered")
 	// ErrBadResponse: the broker's answer isn't what the interface defines.
 	ErrBadResponse = errors.New("the identity broker's response can't be read")
+	// ErrNoSessionBus: DBUS_SESSION_BUS_ADDRESS isn't set, so there is no
+	// session bus to find a broker on; it wraps ErrUnavailable.
+	ErrNoSessionBus = fmt.Errorf("%w: DBUS_SESSION_BUS_ADDRESS isn't set", ErrUnavailable)
 )

@@ -137,7 +137,7 @@ func TestOpenStopsWhenCtxDone(t *testing.T) {
 
 func requireUnix(t *testing.T) {
 	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
-		t.Skip("uses sh")
+		t.Skip("uses sh; the opener launches commands itself ($BROWSER, WSL) only on Unix")
 	}
 }
 
@@ -209,7 +209,7 @@ func TestLaunch(t *testing.T) {
 // TestDefault runs the real opener against fake launchers on PATH.
 func TestDefault(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("fake xdg-open")
+		t.Skip("fakes xdg-open, which only Linux's opener runs (Windows': TestDefaultOpensWithShellExecute, in .ci/wine/run)")
 	}
 	if isWSL(os.Getenv, os.ReadFile) {
 		t.Skip("WSL would open the Windows browser")

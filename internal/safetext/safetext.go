@@ -57,6 +57,7 @@ func clean(s string, keepNewlines bool) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if keepNewlines {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
 	}
 	var b strings.Builder
 	b.Grow(len(s))

@@ -37,6 +37,8 @@ func TestLines(t *testing.T) {
 	in := "AADSTS50126: Error validating credentials.\r\nTrace ID: 1\r\nCorrelation ID: 2\r\nTimestamp: 2024-01-01 00:00:00Z\x1b[31m"
 	assert.Equal(t, "AADSTS50126: Error validating credentials.\nTrace ID: 1\nCorrelation ID: 2\nTimestamp: 2024-01-01 00:00:00Z[31m", Lines(in))
 	assert.Equal(t, "a\nb", Lines("a  \n  b"))
+	// A lone CR is a line break too, not a space (nor a cursor return).
+	assert.Equal(t, "a\nb\nc", Lines("a\rb\r\nc"))
 }
 
 // TestNothingHiddenSurvives checks every rune: what Line keeps is shown, not

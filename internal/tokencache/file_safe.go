@@ -3,7 +3,6 @@ package tokencache
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -93,20 +92,6 @@ func checkExisting(path string, warn func(string)) error {
 	}
 	warn(fmt.Sprintf("the token cache file %s was readable by other users (mode %#o); its mode is now 0600", path, fi.Mode().Perm()))
 	return nil
-}
-
-// readPrivate returns path's bytes, or nil when it doesn't exist, refusing
-// what checkFile refuses.
-func readPrivate(path string) ([]byte, error) {
-	f, err := openPrivate(path, os.O_RDONLY)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }
 
 // openPrivate opens path with flag (os.O_CREATE makes it 0600) without

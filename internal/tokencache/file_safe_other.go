@@ -3,6 +3,7 @@
 package tokencache
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"time"
@@ -32,3 +33,24 @@ func ownerOf(fs.FileInfo) (int, bool) { return 0, false }
 
 // setMtime sets an open file's modification time.
 func setMtime(f *os.File, t time.Time) error { return os.Chtimes(f.Name(), time.Time{}, t) }
+
+// readPrivate returns path's bytes, or nil when it doesn't exist, refusing
+// what checkFile refuses. The check and the read are two steps here (see
+// openNoFollow); the read waits out a replacer's handle (see readWhole).
+func readPrivate(path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFile(path, fi); err != nil {
+		return nil, err
+	}
+	b, err := readWhole(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}

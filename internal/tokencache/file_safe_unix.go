@@ -4,6 +4,7 @@ package tokencache
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -33,4 +34,18 @@ func ownerOf(fi fs.FileInfo) (int, bool) {
 func setMtime(f *os.File, t time.Time) error {
 	tv := unix.NsecToTimeval(t.UnixNano())
 	return unix.Futimes(int(f.Fd()), []unix.Timeval{tv, tv})
+}
+
+// readPrivate returns path's bytes, or nil when it doesn't exist, refusing
+// what checkFile refuses.
+func readPrivate(path string) ([]byte, error) {
+	f, err := openPrivate(path, os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

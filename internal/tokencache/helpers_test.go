@@ -109,6 +109,12 @@ func openPlain(t testing.TB, loc Location, cae bool, w *warnings) cache.ExportRe
 	return openStore(t, Plaintext(loc), w).Mode(cae)
 }
 
+// single is the non-CAE mode of a Store over st alone (see over).
+func single(t testing.TB, st Storage) cache.ExportReplace {
+	t.Helper()
+	return openStore(t, over(st), &warnings{}).Mode(false)
+}
+
 // over is a Persistence whose non-CAE mode is kept in st and whose CAE
 // mode is kept in memory storage of its own.
 func over(st Storage) Persistence {

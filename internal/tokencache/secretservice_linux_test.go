@@ -151,8 +151,7 @@ func TestSecretServiceSharedWithPythonsLibsecret(t *testing.T) {
 	k := keyringtest.Start(t)
 	python := "/usr/bin/python3"
 	if err := exec.Command(python, "-c", `import gi; gi.require_version("Secret", "1"); from gi.repository import Secret`).Run(); err != nil {
-		// Optional: python3-gi and gir1.2-secret-1 aren't part of the CI image.
-		t.Skip("Python's libsecret bindings (python3-gi gir1.2-secret-1) aren't installed")
+		keyringtest.Missing(t, "Python's libsecret bindings aren't installed ("+err.Error()+")", "python3-gi gir1.2-secret-1")
 	}
 	run := func(stdin string, args ...string) string {
 		t.Helper()
