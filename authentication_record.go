@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
 // authenticationRecordVersion is the only version of the record's JSON that
@@ -105,6 +106,13 @@ func newAuthenticationRecord(ar public.AuthResult) (AuthenticationRecord, error)
 	if username == "" {
 		username = ar.IDToken.UPN
 	}
+	if len(username) > maxUsernameLen {
+		return AuthenticationRecord{}, tooLong("the ID token's preferred_username", len(username), maxUsernameLen)
+	}
+	// Applications print the username ("Signed in as ..."): it came from
+	// the network, so nothing in it may drive their terminal. Tokens are
+	// found by HomeAccountID, never by username.
+	username = safetext.Line(username)
 	return AuthenticationRecord{
 		Authority:     strings.ToLower(u.Host),
 		ClientID:      ar.IDToken.Audience,

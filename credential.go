@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,7 +16,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
-	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
 
@@ -24,133 +24,88 @@ const (
 	moduleVersion = "v0.1.0"
 )
 
-// msalClient is the part of MSAL's public client that the core itself uses.
-// Each credential's acquire function asks its client for the one flow method
-// it needs, so this seam stays narrow and unit tests fake only what they use.
-type msalClient interface {
-	AcquireTokenSilent(ctx context.Context, scopes []string, opts ...public.AcquireSilentOption) (public.AuthResult, error)
-}
-
-// tokenRequest is one token request, validated, with the tenant resolved.
-type tokenRequest struct {
-	Scopes []string
-	Claims string
-	// TenantID is the tenant to pass MSAL: "" means the credential's own.
-	TenantID  string
-	EnableCAE bool
-}
-
-// acquireFunc is how a credential signs a user in: the one step that differs
-// between credentials. The core calls it at most once at a time per credential.
-type acquireFunc func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error)
-
-// newClientFunc builds the MSAL client of one CAE mode over its cache.
-type newClientFunc func(cae bool, cache *tokencache.Cache) (msalClient, error)
-
-// mode is MSAL's client and token cache for CAE or non-CAE tokens. MSAL
-// requires the split (a CAE client announces the CP1 capability); the caches
-// are linked so one sign-in serves both.
-type mode struct {
-	client msalClient
-	cache  *tokencache.Cache
-}
-
 // credential is the core every credential embeds: silent first (the warm
-// index, then MSAL's cache and refresh token), then the credential's acquire
-// function unless automatic authentication is disabled.
+// index, then the backend's cache and refresh token), then the backend's
+// sign-in unless automatic authentication is disabled.
 type credential struct {
 	name                    string
 	spanGetToken, spanAuthn string
-	acquire                 acquireFunc
 	opts                    coreOptions
 	tenant                  string
 	allowedTenants          []string
+	domainTenant            *domainTenant // tenant's ID, when tenant is a domain
 	defaultScope            []string
 	tracer                  tracing.Tracer
-	modes                   [2]mode // indexed by cae
-	now                     func() time.Time
-
-	// index maps what selects a token to a token that may be served without
-	// asking MSAL. Readers load it without locking; writers copy it under
-	// indexMu and swap it in.
-	index   atomic.Pointer[tokenIndex]
-	indexMu sync.Mutex // serializes writers of index
-
-	// record is the signed-in user, nil before anyone signed in.
-	record atomic.Pointer[AuthenticationRecord]
+	// traced is whether tracer records spans; when it doesn't, the warm path
+	// starts none.
+	traced  bool
+	backend backend
+	store   *tokencache.Store
+	now     func() time.Time
 
 	// records remembers the signed-in user beside a persistent cache; nil
 	// when the application keeps records itself.
 	records tokencache.RecordStore
 
-	// generation counts tokens received, so that a silent call can tell
-	// whether another one changed the cache while it ran.
-	generation atomic.Uint64
-
-	// redeeming lets one silent MSAL call run at a time (a call holds its
-	// one slot). Each may redeem the user's refresh token, and an identity
-	// provider that rotates refresh tokens honours each one once: of two
-	// concurrent refreshes for different scopes, one would fail and the user
-	// would be asked to sign in again. Only index misses get here, so
-	// waiting is rare.
-	redeeming chan struct{}
+	// session is who is signed in and what may be served to them. Readers
+	// load it without locking.
+	session atomic.Pointer[session]
+	mu      sync.Mutex // serializes writers of session, and of new keys in its index
 
 	silentFlights flights // one silent acquisition per token key at a time
 	signInFlight  flights // one interactive sign-in per credential at a time
 }
 
-// newCredential builds the core. newClient is nil except in unit tests.
+// session is who is signed in (nil record: nobody) and the tokens that may be
+// served to them without asking the backend. A session is never changed once
+// published, except for the entries in its index's slots: signing out, or
+// signing in as another user, publishes one with a new epoch. A call
+// remembers a token only into the epoch it began in, so nothing a call
+// fetched for a user who has since signed out is served or indexed.
+type session struct {
+	record *AuthenticationRecord
+	index  *tokenIndex
+	epoch  uint64
+}
+
+// newCredential builds the core over MSAL, for a credential whose sign-in is
+// acquire. newClient is nil except in unit tests.
 func newCredential(name string, o coreOptions, acquire acquireFunc, newClient newClientFunc) (*credential, error) {
+	return newCredentialWith(name, o, msalBackendFactory(acquire, newClient))
+}
+
+// newCredentialWith builds the core over the backend newBackend returns.
+func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*credential, error) {
 	c := &credential{
 		name:         name,
 		spanGetToken: name + ".GetToken",
 		spanAuthn:    name + ".Authenticate",
-		acquire:      acquire,
 		opts:         o,
 		now:          time.Now,
-		redeeming:    make(chan struct{}, 1),
 	}
-	if o.TenantID == "" {
-		o.TenantID = organizationsTenantID
-	}
-	if !validTenantID(o.TenantID) {
-		return nil, errInvalidTenant(name, o.TenantID)
-	}
-	c.tenant = o.TenantID
-	c.allowedTenants = normalizeAllowedTenants(o.AdditionallyAllowedTenants)
-	if r := o.AuthenticationRecord; !r.IsZero() {
-		switch {
-		case o.ClientID == "":
-			o.ClientID = r.ClientID
-		case r.ClientID != "" && !strings.EqualFold(r.ClientID, o.ClientID):
-			return nil, fmt.Errorf("%s: the AuthenticationRecord is for client ID %q but ClientID is %q: pass the record of a sign-in to this application, or leave ClientID unset to use the record's", name, r.ClientID, o.ClientID)
-		}
-		rec := r
-		c.record.Store(&rec)
-	}
-	if o.ClientID == "" {
-		o.ClientID = developerSignOnClientID
-	}
-	c.opts = o
-	c.records = o.Cache.Records()
-	if c.record.Load() == nil && c.records != nil {
-		// Remember-me: the user who signed in last time, with these options.
-		if rec, ok := c.loadRecord(); ok {
-			c.record.Store(&rec)
-		}
-	}
-
-	host := o.Cloud.ActiveDirectoryAuthorityHost
-	if host == "" {
-		if len(o.Cloud.Services) > 0 {
-			return nil, fmt.Errorf("%s: the cloud configuration has no ActiveDirectoryAuthorityHost", name)
-		}
-		host = cloud.AzurePublic.ActiveDirectoryAuthorityHost
-	}
-	host, err := validateAuthorityHost(name, host)
+	// Defaults, the AuthenticationRecord's client, tenant and authority,
+	// AZURE_AUTHORITY_HOST: options_resolve.go.
+	o, host, err := resolveOptions(name, o)
 	if err != nil {
 		return nil, err
 	}
+	c.tenant = o.TenantID
+	c.allowedTenants = o.AdditionallyAllowedTenants
+	var record *AuthenticationRecord
+	if r := o.AuthenticationRecord; !r.IsZero() {
+		rec := r
+		record = &rec
+	}
+	c.opts = o
+	c.records = tokencache.RecordsOf(o.Cache)
+	if record == nil && c.records != nil {
+		// Remember-me: the user who signed in last time, with these options.
+		if rec, ok := c.loadRecord(); ok {
+			record = &rec
+		}
+	}
+	c.session.Store(&session{record: record, index: emptyIndex})
+
 	c.defaultScope = defaultScopeFor(o.Cloud, host)
 
 	// Every body this pipeline carries is a secret: passwords, codes and
@@ -165,46 +120,27 @@ func newCredential(name string, o coreOptions, acquire acquireFunc, newClient ne
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	c.tracer = azClient.Tracer()
-	if newClient == nil {
-		newClient = c.msalClientFactory(host+o.TenantID, azClient)
-	}
+	c.traced = c.tracer.Enabled()
+	c.domainTenant = newDomainTenant(o.TenantID, host, pipelineClient{azClient})
 	warn := func(msg string) { logf("%s: %s", name, msg) }
-	for i, cae := range []bool{false, true} {
-		tc, err := o.Cache.Open(cae, warn)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		client, err := newClient(cae, tc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		c.modes[i] = mode{client: client, cache: tc}
+	c.store, err = tokencache.Open(o.Cache, warn)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	tokencache.Link(c.modes[0].cache, c.modes[1].cache)
-	c.index.Store(&tokenIndex{})
+	c.backend, err = newBackend(backendConfig{
+		name:              name,
+		clientID:          o.ClientID,
+		authorityHost:     host,
+		tenant:            o.TenantID,
+		instanceDiscovery: !o.DisableInstanceDiscovery,
+		pipeline:          azClient,
+		store:             c.store,
+		now:               func() time.Time { return c.now() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	return c, nil
-}
-
-// msalClientFactory returns the production newClientFunc.
-func (c *credential) msalClientFactory(authority string, azClient *azcore.Client) newClientFunc {
-	return func(cae bool, tc *tokencache.Cache) (msalClient, error) {
-		o := []public.Option{
-			public.WithAuthority(authority),
-			public.WithCache(tc),
-			public.WithHTTPClient(pipelineClient{azClient}),
-		}
-		if cae {
-			o = append(o, public.WithClientCapabilities([]string{"CP1"}))
-		}
-		if c.opts.DisableInstanceDiscovery || strings.EqualFold(c.tenant, adfsTenantID) {
-			o = append(o, public.WithInstanceDiscovery(false))
-		}
-		pc, err := public.New(c.opts.ClientID, o...)
-		if err != nil {
-			return nil, err
-		}
-		return pc, nil
-	}
 }
 
 // defaultScopeFor returns ARM's ".default" scope on the clouds whose ARM
@@ -230,8 +166,8 @@ func defaultScopeFor(cc cloud.Configuration, host string) []string {
 // request resolves the tenant of opts. Its scopes are validated separately,
 // by validateScopes, because the warm path needn't: only validated requests
 // are ever indexed, so an invalid one can't find a token there.
-func (c *credential) request(opts policy.TokenRequestOptions) (tokenRequest, error) {
-	t, err := resolveTenant(c.name, c.tenant, opts.TenantID, c.allowedTenants)
+func (c *credential) request(ctx context.Context, opts policy.TokenRequestOptions) (tokenRequest, error) {
+	t, err := c.resolveTenant(ctx, opts.TenantID)
 	if err != nil {
 		return tokenRequest{}, err
 	}
@@ -244,13 +180,22 @@ func (c *credential) request(opts policy.TokenRequestOptions) (tokenRequest, err
 
 // GetToken implements azcore.TokenCredential for the embedding credential.
 func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if !c.traced && len(opts.Scopes) == 1 && opts.Claims == "" && opts.TenantID == "" {
+		// The warm path for the common request: one map lookup, one clock
+		// read, nothing built. Every rule still holds: only validated
+		// requests are indexed, the home map is the credential's own
+		// tenant, and a token leaves the index when its session ends.
+		if e, ok := c.session.Load().index.home[b2i(opts.EnableCAE)][opts.Scopes[0]].serving(c.now().UnixNano()); ok {
+			return e.token, nil
+		}
+	}
 	ctx, end := runtime.StartSpan(ctx, c.spanGetToken, c.tracer, nil)
 	e, err := c.getToken(ctx, opts)
 	end(err)
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
-	return azcore.AccessToken{Token: e.token, ExpiresOn: e.expiresOn, RefreshOn: e.refreshOn}, nil
+	return e.token, nil
 }
 
 // GetTokenInfo is GetToken with the token's type and account.
@@ -261,26 +206,25 @@ func (c *credential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestO
 	if err != nil {
 		return TokenInfo{}, err
 	}
-	info := TokenInfo{Token: e.token, ExpiresOn: e.expiresOn, RefreshOn: e.refreshOn, TokenType: e.tokenType}
+	info := TokenInfo{Token: e.token.Token, ExpiresOn: e.token.ExpiresOn, RefreshOn: e.token.RefreshOn, TokenType: e.tokenType}
 	if e.account != nil {
 		info.Account = *e.account
 	}
 	return info, nil
 }
 
-func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptions) (indexEntry, error) {
-	r, err := c.request(opts)
+func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptions) (*indexEntry, error) {
+	r, err := c.request(ctx, opts)
 	if err != nil {
-		return indexEntry{}, err
+		return nil, err
 	}
 	if r.Claims == "" {
-		// The warm path: no MSAL, no lock, no allocation for one scope.
-		if e, ok := c.index.Load().lookup(r, monoNow()); ok {
+		if e, ok := c.session.Load().index.lookup(r, c.now().UnixNano()); ok {
 			return e, nil
 		}
 	}
 	if err := validateScopes(c.name, r.Scopes); err != nil {
-		return indexEntry{}, err
+		return nil, err
 	}
 	// A sign-in by another goroutine may make the silent attempt succeed,
 	// so try silently again after waiting for one (bounded, in case the
@@ -291,14 +235,14 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 			return e, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return indexEntry{}, c.contextError(ctx, ctxErr)
+			return nil, classify(ctx, c.name, ctxErr)
 		}
 		if c.opts.DisableAutomaticAuthentication {
-			cause := withoutResponseBody(silentErr)
-			if errors.Is(cause, errNoAccount) {
-				cause = nil // the message already says a sign-in is needed
+			var cause error
+			if !errors.Is(silentErr, errNoAccount) { // else the message already says a sign-in is needed
+				cause = classify(ctx, c.name, silentErr)
 			}
-			return indexEntry{}, &AuthenticationRequiredError{TokenRequestOptions: opts, credType: c.name, err: cause}
+			return nil, newAuthenticationRequiredError(c.name, opts, cause)
 		}
 		e, led, err := c.interactive(ctx, r, attempt >= 2)
 		if led || err != nil {
@@ -307,115 +251,112 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 	}
 }
 
-// silent returns a token from the index or MSAL's cache, redeeming a refresh
-// token if need be, one caller per token key at a time.
-func (c *credential) silent(ctx context.Context, r tokenRequest) (indexEntry, error) {
-	rec := c.record.Load()
-	if rec == nil {
-		return indexEntry{}, errNoAccount
+// silent returns a token from the index or the backend's cache, redeeming a
+// refresh token if need be, one caller per token key at a time.
+func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, error) {
+	began := c.session.Load()
+	if began.record == nil {
+		return nil, errNoAccount
 	}
-	key := r.flightKey()
+	// Callers in another session (after a sign-out or a switch of user)
+	// don't join this flight: its token isn't theirs.
+	key := r.flightKey() + "\x00" + strconv.FormatUint(began.epoch, 10)
 	v, err := c.silentFlights.do(ctx, key, func(ctx context.Context) (any, error) {
+		s := c.session.Load()
+		if s.epoch != began.epoch {
+			return nil, errSignedOutDuringCall
+		}
 		// A flight that finished just before this one began may have
 		// indexed the token already.
 		if r.Claims == "" {
-			if e, ok := c.index.Load().lookup(r, monoNow()); ok {
+			if e, ok := s.index.lookup(r, c.now().UnixNano()); ok {
 				return e, nil
 			}
 		}
-		select {
-		case c.redeeming <- struct{}{}:
-			defer func() { <-c.redeeming }()
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		m := c.mode(r.EnableCAE)
-		gen := c.generation.Load()
-		ar, err := m.client.AcquireTokenSilent(ctx, r.Scopes,
-			public.WithSilentAccount(rec.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
-		if err != nil && ar.AccessToken == "" && c.generation.Load() != gen && ctx.Err() == nil {
-			// Another flight stored tokens meanwhile, perhaps rotating the
-			// refresh token this call redeemed: try once more with the new one.
-			ar, err = m.client.AcquireTokenSilent(ctx, r.Scopes,
-				public.WithSilentAccount(rec.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
-		}
+		res, err := c.backend.silent(ctx, r, *s.record)
 		if err != nil {
-			if ar.AccessToken != "" && ar.ExpiresOn.After(c.now()) {
-				// MSAL's proactive refresh failed but the cached token is
-				// still good: serve it rather than prompt.
-				logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v", c.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
-				return c.remember(r, ar, rec), nil
-			}
 			return nil, err
 		}
-		return c.remember(r, ar, rec), nil
+		e, ok := c.remember(s.epoch, r, res)
+		if !ok {
+			return nil, errSignedOutDuringCall
+		}
+		return e, nil
 	})
 	if err != nil {
-		return indexEntry{}, err
+		return nil, err
 	}
-	return v.(indexEntry), nil
+	return v.(*indexEntry), nil
 }
 
 // interactive runs the credential's sign-in, or waits for the one another
 // goroutine is running. led reports whether this caller ran it; a waiter
 // whose leader succeeded returns !led and nil to try silently again. force
 // makes a waiter run its own sign-in after the current one.
-func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool) (e indexEntry, led bool, err error) {
+func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool) (e *indexEntry, led bool, err error) {
 	for {
 		f, leader := c.signInFlight.join("sign-in")
 		if !leader {
 			if werr := f.wait(ctx); werr != nil {
-				return indexEntry{}, false, c.contextError(ctx, werr)
+				return nil, false, classify(ctx, c.name, werr)
 			}
 			if f.err == nil && !force {
-				return indexEntry{}, false, nil
+				return nil, false, nil
 			}
-			if f.err != nil && !isContextError(f.err) {
-				// The user refused or failed this sign-in a moment ago; a
-				// second prompt for the same burst of requests would nag.
-				return indexEntry{}, false, f.err
+			if f.err != nil && (!isContextError(f.err) || isUserTimeout(f.err)) {
+				// The user refused, failed or let the Timeout run out on
+				// this sign-in a moment ago; a second prompt for the same
+				// burst of requests would nag. Only a sign-in that its
+				// leader's own context ended is run again.
+				return nil, false, f.err
 			}
 			continue
 		}
 		v, err := c.signIn(ctx, r)
 		f.finish(v, err)
 		if err != nil {
-			return indexEntry{}, true, err
+			return nil, true, err
 		}
-		return v.(indexEntry), true, nil
+		return v.(*indexEntry), true, nil
 	}
 }
 
-// signIn calls the credential's acquire function and records the result.
+// signIn runs the backend's sign-in and starts the user's session.
 func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
+	began := c.session.Load().epoch
 	logf("%s: starting an interactive sign-in", c.name)
-	ar, err := c.acquire(ctx, c.mode(r.EnableCAE).client, r)
+	res, err := c.backend.interactive(ctx, r)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-			err = fmt.Errorf("%w: %w", ctxErr, err)
-		}
-		err = newAuthFailed(c.name, err)
+		err = classify(ctx, c.name, err)
 		logf("%s: sign-in failed: %s", c.name, firstLine(err.Error()))
 		return nil, err
 	}
-	rec, err := newAuthenticationRecord(ar)
-	if err != nil {
-		return nil, newAuthFailed(c.name, err)
+	rec := res.Account
+	c.mu.Lock()
+	cur := c.session.Load()
+	if cur.epoch != began {
+		c.mu.Unlock()
+		return nil, classify(ctx, c.name, errSignedOutDuringCall)
 	}
-	if prev := c.record.Load(); prev == nil || prev.HomeAccountID != rec.HomeAccountID {
-		// Another user: tokens indexed for the previous one must not be served.
-		c.indexMu.Lock()
-		c.index.Store(&tokenIndex{})
-		c.indexMu.Unlock()
+	next := &session{record: &rec, index: cur.index, epoch: cur.epoch}
+	if cur.record == nil || cur.record.HomeAccountID != rec.HomeAccountID {
+		// Another user: what was fetched for the previous one must not be
+		// served, nor indexed by calls still running for them.
+		next.index, next.epoch = emptyIndex, cur.epoch+1
 	}
-	c.record.Store(&rec)
+	c.session.Store(next)
+	c.mu.Unlock()
 	if c.opts.EnableSupportLogging {
 		logf("%s: signed in %s (home account %s) in tenant %s", c.name, rec.Username, rec.HomeAccountID, rec.TenantID)
 	} else {
 		logf("%s: sign-in succeeded", c.name)
 	}
 	c.saveRecord(rec)
-	return c.remember(r, ar, &rec), nil
+	e, ok := c.remember(next.epoch, r, res)
+	if !ok {
+		return nil, classify(ctx, c.name, errSignedOutDuringCall)
+	}
+	return e, nil
 }
 
 // Authenticate signs a user in interactively, always, and returns the record
@@ -433,39 +374,31 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 		}
 		o.Scopes = c.defaultScope
 	}
-	r, err := c.request(o)
+	r, err := c.request(ctx, o)
 	if err == nil {
 		err = validateScopes(c.name, r.Scopes)
 	}
 	if err != nil {
 		return AuthenticationRecord{}, err
 	}
-	if _, _, err = c.interactive(ctx, r, true); err != nil {
+	e, _, err := c.interactive(ctx, r, true)
+	if err != nil {
 		return AuthenticationRecord{}, err
 	}
-	if p := c.record.Load(); p != nil {
-		return *p, nil
-	}
-	return AuthenticationRecord{}, newAuthFailed(c.name, errors.New("the sign-in returned no account"))
+	return *e.account, nil
 }
 
 // SignOut forgets the signed-in user: their tokens leave memory and the
 // token cache (persistent or not), and the credential's record is cleared.
+// Calls that began before it get no token of the user, and write none.
 func (c *credential) SignOut(ctx context.Context) error {
-	rec := c.record.Load()
-	c.indexMu.Lock()
-	c.index.Store(&tokenIndex{})
-	c.indexMu.Unlock()
-	c.record.Store(nil)
+	c.mu.Lock()
+	old := c.session.Load()
+	c.session.Store(&session{index: emptyIndex, epoch: old.epoch + 1})
+	c.mu.Unlock()
 	var errs []error
-	if rec == nil || rec.HomeAccountID == "" {
-		if c.records != nil {
-			return c.records.Delete(c.recordKey())
-		}
-		return nil
-	}
-	for _, m := range c.modes {
-		if err := m.cache.RemoveAccount(ctx, rec.HomeAccountID); err != nil {
+	if old.record != nil {
+		if err := c.backend.removeAccount(ctx, *old.record); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -481,40 +414,45 @@ func (c *credential) SignOut(ctx context.Context) error {
 	return nil
 }
 
-func (c *credential) mode(cae bool) mode {
-	if cae {
-		return c.modes[1]
+// remember indexes res, a token for r, into the session of epoch, and
+// returns its entry. ok is false when that session has ended (the user
+// signed out, or another signed in, while the call ran): the token is then
+// neither indexed nor served.
+func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e *indexEntry, ok bool) {
+	now := c.now()
+	c.mu.Lock()
+	s := c.session.Load()
+	if s.epoch != epoch || s.record == nil {
+		c.mu.Unlock()
+		return nil, false
 	}
-	return c.modes[0]
-}
-
-// remember indexes a token MSAL returned and returns its index entry.
-func (c *credential) remember(r tokenRequest, ar public.AuthResult, rec *AuthenticationRecord) indexEntry {
-	c.generation.Add(1)
-	e := newIndexEntry(ar, rec)
+	e = newIndexEntry(res, s.record, now)
 	if r.Claims == "" && e.serveUntil != 0 {
-		c.indexMu.Lock()
-		c.index.Store(c.index.Load().with(r, e))
-		c.indexMu.Unlock()
+		k := keyOf(r)
+		if sl := s.index.find(k); sl != nil {
+			sl.e.Store(e)
+		} else {
+			c.session.Store(&session{record: s.record, index: s.index.with(k, e, now.UnixNano()), epoch: s.epoch})
+		}
 	}
+	c.mu.Unlock()
 	if c.opts.EnableSupportLogging {
-		logf("%s.GetToken() acquired a token for scopes %q for %s", c.name, r.Scopes, rec.Username)
+		logf("%s.GetToken() acquired a token for scopes %q for %s", c.name, r.Scopes, s.record.Username)
 	} else {
 		logf("%s.GetToken() acquired a token for scopes %q", c.name, r.Scopes)
 	}
-	return e
-}
-
-// contextError wraps a context's error in the credential's typed error.
-func (c *credential) contextError(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil && cause != err {
-		err = fmt.Errorf("%w: %w", err, cause)
-	}
-	return newAuthFailed(c.name, err)
+	return e, true
 }
 
 func isContextError(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// isUserTimeout reports whether err is a sign-in that the credential's
+// Timeout ended: the user took too long, not a caller's context.
+func isUserTimeout(err error) bool {
+	var timeout *userTimeoutError
+	return errors.As(err, &timeout)
 }
 
 func firstLine(s string) string {
@@ -525,6 +463,10 @@ func firstLine(s string) string {
 }
 
 var errNoAccount = errors.New("no user has signed in")
+
+// errSignedOutDuringCall ends a call that was getting a token for a user who
+// signed out (or was replaced by another) before it finished.
+var errSignedOutDuringCall = fmt.Errorf("%w: SignOut was called, or another user signed in, while this request ran", errNoAccount)
 
 // recordKey names this application's remembered record.
 func (c *credential) recordKey() string { return strings.ToLower(c.opts.ClientID) }

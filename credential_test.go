@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,53 +11,97 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
-	"github.com/azinteractive/azinteractive/internal/tokencache"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// fakeMSAL is a narrow fake of MSAL's public client: a token cache keyed by
-// account, tenant and scopes, filled by the fake sign-in.
-type fakeMSAL struct {
-	cae bool
+// fakeBackend fakes the core's seam: a token cache keyed by CAE, tenant and
+// scopes, filled by the fake sign-in. It records what the core passed it.
+type fakeBackend struct {
+	signIn *fakeSignIn
 
 	mu      sync.Mutex // guards the fields below
-	tokens  map[string]public.AuthResult
-	silent  int
-	silentF func(scopes []string) (public.AuthResult, error) // overrides the cache when set
+	tokens  map[string]tokenResult
+	calls   []backendCall
+	silentF func(r tokenRequest) (tokenResult, error) // overrides the cache when set
+	removed []string                                  // home account IDs removeAccount was given
 }
 
-func (f *fakeMSAL) AcquireTokenSilent(_ context.Context, scopes []string, _ ...public.AcquireSilentOption) (public.AuthResult, error) {
+// backendCall is one call the core made.
+type backendCall struct {
+	op      string // "silent" or "interactive"
+	r       tokenRequest
+	account string // the home account ID a silent call was for
+}
+
+func tokenKey(r tokenRequest) string {
+	return fmt.Sprintf("%v|%s|%s", r.EnableCAE, r.TenantID, strings.Join(r.Scopes, " "))
+}
+
+func (f *fakeBackend) silent(_ context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, backendCall{op: "silent", r: r, account: account.HomeAccountID})
+	silentF := f.silentF
+	res, ok := f.tokens[tokenKey(r)]
+	f.mu.Unlock()
+	if silentF != nil {
+		return silentF(r)
+	}
+	if !ok || res.Account.HomeAccountID != account.HomeAccountID {
+		return tokenResult{}, errors.New("no token found")
+	}
+	return res, nil
+}
+
+func (f *fakeBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, backendCall{op: "interactive", r: r})
+	f.mu.Unlock()
+	res, err := f.signIn.run(ctx, r)
+	if err == nil {
+		f.put(r, res)
+	}
+	return res, err
+}
+
+func (f *fakeBackend) removeAccount(_ context.Context, account AuthenticationRecord) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.silent++
-	if f.silentF != nil {
-		return f.silentF(scopes)
+	f.removed = append(f.removed, account.HomeAccountID)
+	for k, v := range f.tokens {
+		if v.Account.HomeAccountID == account.HomeAccountID {
+			delete(f.tokens, k)
+		}
 	}
-	if ar, ok := f.tokens[strings.Join(scopes, " ")]; ok {
-		return ar, nil
-	}
-	return public.AuthResult{}, errors.New("no token found")
+	return nil
 }
 
-func (f *fakeMSAL) put(scopes []string, ar public.AuthResult) {
+func (f *fakeBackend) put(r tokenRequest, res tokenResult) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.tokens == nil {
-		f.tokens = map[string]public.AuthResult{}
+		f.tokens = map[string]tokenResult{}
 	}
-	f.tokens[strings.Join(scopes, " ")] = ar
+	f.tokens[tokenKey(r)] = res
 }
 
-func (f *fakeMSAL) silentCalls() int {
+// callsOf returns the calls of one kind.
+func (f *fakeBackend) callsOf(op string) []backendCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.silent
+	var out []backendCall
+	for _, c := range f.calls {
+		if c.op == op {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
+func (f *fakeBackend) silentCalls() int { return len(f.callsOf("silent")) }
+
 // fakeSignIn plays the user: it counts sign-ins, can block until released,
-// and caches the token it returns in the fake client like MSAL would.
+// and can fail.
 type fakeSignIn struct {
 	prompts atomic.Int32
 	block   chan struct{} // when not nil, each sign-in waits for it to close
@@ -66,40 +109,39 @@ type fakeSignIn struct {
 	user    string
 }
 
-func (s *fakeSignIn) acquire(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
+func (s *fakeSignIn) run(ctx context.Context, r tokenRequest) (tokenResult, error) {
 	s.prompts.Add(1)
 	if s.block != nil {
 		select {
 		case <-s.block:
 		case <-ctx.Done():
-			return public.AuthResult{}, ctx.Err()
+			return tokenResult{}, ctx.Err()
 		}
 	}
 	if s.err != nil {
-		return public.AuthResult{}, s.err
+		return tokenResult{}, s.err
 	}
 	user := s.user
 	if user == "" {
 		user = "alice"
 	}
-	ar := fakeResult(user, "token-for-"+strings.Join(r.Scopes, "+"), time.Hour)
-	client.(*fakeMSAL).put(r.Scopes, ar)
-	return ar, nil
+	return fakeResult(user, "token-for-"+strings.Join(r.Scopes, "+"), time.Hour), nil
 }
 
-func fakeResult(user, token string, life time.Duration) public.AuthResult {
-	ar := public.AuthResult{AccessToken: token, ExpiresOn: time.Now().Add(life)}
-	ar.Account.HomeAccountID = user + "-oid.tenant-id"
-	ar.IDToken.Issuer = "https://login.microsoftonline.com/tenant-id/v2.0"
-	ar.IDToken.TenantID = "tenant-id"
-	ar.IDToken.Audience = developerSignOnClientID
-	ar.IDToken.PreferredUsername = user + "@contoso.com"
-	return ar
+func fakeRecord(user string) AuthenticationRecord {
+	return AuthenticationRecord{
+		Authority: "login.microsoftonline.com", ClientID: developerSignOnClientID, HomeAccountID: user + "-oid.tenant-id",
+		TenantID: "tenant-id", Username: user + "@contoso.com", Version: authenticationRecordVersion,
+	}
+}
+
+func fakeResult(user, token string, life time.Duration) tokenResult {
+	return tokenResult{Token: token, TokenType: "Bearer", ExpiresOn: time.Now().Add(life).UTC(), Account: fakeRecord(user)}
 }
 
 type coreFixture struct {
 	cred    *credential
-	clients [2]*fakeMSAL
+	backend *fakeBackend
 	signIn  *fakeSignIn
 }
 
@@ -108,17 +150,8 @@ func newCoreFixture(t testing.TB, o coreOptions, s *fakeSignIn) *coreFixture {
 	if s == nil {
 		s = &fakeSignIn{}
 	}
-	f := &coreFixture{signIn: s}
-	newClient := func(cae bool, _ *tokencache.Cache) (msalClient, error) {
-		c := &fakeMSAL{cae: cae}
-		if cae {
-			f.clients[1] = c
-		} else {
-			f.clients[0] = c
-		}
-		return c, nil
-	}
-	cred, err := newCredential("TestCredential", o, s.acquire, newClient)
+	f := &coreFixture{signIn: s, backend: &fakeBackend{signIn: s}}
+	cred, err := newCredentialWith("TestCredential", o, func(backendConfig) (backend, error) { return f.backend, nil })
 	require.NoError(t, err)
 	f.cred = cred
 	return f
@@ -134,17 +167,17 @@ func TestCoreSilentBeforeInteractive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "token-for-https://management.azure.com/.default", tk.Token)
 	assert.EqualValues(t, 1, f.signIn.prompts.Load(), "no account yet: the first call signs in")
-	assert.Zero(t, f.clients[0].silentCalls(), "no account: MSAL's silent call can only fail, so it isn't made")
+	assert.Zero(t, f.backend.silentCalls(), "no account: the silent call can only fail, so it isn't made")
 
-	// A second credential with the record goes to MSAL's cache, not the user.
-	rec := *f.cred.record.Load()
+	// A second credential with the record goes to the backend's cache, not the user.
+	rec := *f.cred.session.Load().record
 	g := newCoreFixture(t, coreOptions{AuthenticationRecord: rec}, nil)
-	g.clients[0].put(armScope, fakeResult("alice", "cached", time.Hour))
+	g.backend.put(tokenRequest{Scopes: armScope}, fakeResult("alice", "cached", time.Hour))
 	tk, err = g.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: armScope})
 	require.NoError(t, err)
 	assert.Equal(t, "cached", tk.Token)
 	assert.Zero(t, g.signIn.prompts.Load())
-	assert.Equal(t, 1, g.clients[0].silentCalls())
+	assert.Equal(t, 1, g.backend.silentCalls())
 }
 
 func TestCoreWarmPathSkipsMSAL(t *testing.T) {
@@ -157,37 +190,27 @@ func TestCoreWarmPathSkipsMSAL(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "token-for-https://management.azure.com/.default", tk.Token)
 	}
-	assert.Zero(t, f.clients[0].silentCalls(), "a warm token is served from the index")
+	assert.Zero(t, f.backend.silentCalls(), "a warm token is served from the index")
 
 	// Claims bypass the index: a claims challenge needs a new token.
+	f.backend.put(tokenRequest{Scopes: armScope}, fakeResult("alice", "t", time.Hour))
+	f.backend.silentF = func(r tokenRequest) (tokenResult, error) { return fakeResult("alice", "t", time.Hour), nil }
 	_, err = f.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: armScope, Claims: `{"access_token":{}}`})
 	require.NoError(t, err)
-	assert.Equal(t, 1, f.clients[0].silentCalls())
+	require.Equal(t, 1, f.backend.silentCalls())
+	assert.Equal(t, `{"access_token":{}}`, f.backend.callsOf("silent")[0].r.Claims, "the claims reach the backend")
 }
 
 func TestCoreIndexHonoursRefreshOn(t *testing.T) {
-	rec := AuthenticationRecord{HomeAccountID: "alice-oid.tenant-id", Username: "alice@contoso.com", Version: "1.0"}
-	f := newCoreFixture(t, coreOptions{AuthenticationRecord: rec}, nil)
-	ar := fakeResult("alice", "old", time.Hour)
-	ar.Metadata.RefreshOn = time.Now().Add(-time.Second) // refresh is due
-	f.clients[0].put(armScope, ar)
+	f := newCoreFixture(t, coreOptions{AuthenticationRecord: fakeRecord("alice")}, nil)
+	res := fakeResult("alice", "old", time.Hour)
+	res.RefreshOn = time.Now().Add(-time.Second) // refresh is due
+	f.backend.put(tokenRequest{Scopes: armScope}, res)
 	for range 3 {
 		_, err := f.cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
 		require.NoError(t, err)
 	}
-	assert.Equal(t, 3, f.clients[0].silentCalls(), "a token past its refresh-on time goes back to MSAL every time, which refreshes it")
-}
-
-func TestCoreProactiveRefreshFailureServesValidToken(t *testing.T) {
-	rec := AuthenticationRecord{HomeAccountID: "alice-oid.tenant-id", Username: "alice@contoso.com", Version: "1.0"}
-	f := newCoreFixture(t, coreOptions{AuthenticationRecord: rec}, nil)
-	f.clients[0].silentF = func([]string) (public.AuthResult, error) {
-		return fakeResult("alice", "still-valid", 30*time.Minute), errors.New("refresh failed: 503")
-	}
-	tk, err := f.cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
-	require.NoError(t, err)
-	assert.Equal(t, "still-valid", tk.Token)
-	assert.Zero(t, f.signIn.prompts.Load(), "a valid cached token beats a prompt")
+	assert.Equal(t, 3, f.backend.silentCalls(), "a token past its refresh-on time goes back to the backend every time, which refreshes it")
 }
 
 func TestCoreDisableAutomaticAuthentication(t *testing.T) {
@@ -211,24 +234,28 @@ func TestCoreDisableAutomaticAuthentication(t *testing.T) {
 }
 
 func TestCoreAuthenticateDefaultScope(t *testing.T) {
-	var got []string
-	s := &fakeSignIn{}
-	f := newCoreFixture(t, coreOptions{}, s)
-	f.cred.acquire = func(ctx context.Context, c msalClient, r tokenRequest) (public.AuthResult, error) {
-		got = r.Scopes
-		return s.acquire(ctx, c, r)
-	}
+	f := newCoreFixture(t, coreOptions{}, nil)
 	_, err := f.cred.Authenticate(t.Context(), nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"https://management.core.windows.net//.default"}, got, "azidentity's default: ARM's audience plus /.default")
+	calls := f.backend.callsOf("interactive")
+	require.Len(t, calls, 1)
+	assert.Equal(t, []string{"https://management.core.windows.net//.default"}, calls[0].r.Scopes, "azidentity's default: ARM's audience plus /.default")
 }
 
-func TestCoreCAEUsesItsOwnClient(t *testing.T) {
+func TestCoreCAEIsPartOfTheRequest(t *testing.T) {
 	f := newCoreFixture(t, coreOptions{}, nil)
 	_, err := f.cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope, EnableCAE: true})
 	require.NoError(t, err)
-	assert.NotEmpty(t, f.clients[1].tokens, "the CAE request signed in through the CAE client")
-	assert.Empty(t, f.clients[0].tokens)
+	calls := f.backend.callsOf("interactive")
+	require.Len(t, calls, 1)
+	assert.True(t, calls[0].r.EnableCAE)
+
+	// The CAE token isn't served to a non-CAE request, nor the reverse.
+	_, err = f.cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+	require.NoError(t, err)
+	calls = f.backend.callsOf("silent")
+	require.Len(t, calls, 1, "the non-CAE request wasn't served the CAE token")
+	assert.False(t, calls[0].r.EnableCAE)
 }
 
 func TestCoreRecordUpdatedAfterSignIn(t *testing.T) {
@@ -244,7 +271,7 @@ func TestCoreRecordUpdatedAfterSignIn(t *testing.T) {
 	rec, err = f.cred.Authenticate(t.Context(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "bob@contoso.com", rec.Username)
-	assert.Equal(t, "bob-oid.tenant-id", f.cred.record.Load().HomeAccountID)
+	assert.Equal(t, "bob-oid.tenant-id", f.cred.session.Load().record.HomeAccountID)
 	info, err := f.cred.GetTokenInfo(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
 	require.NoError(t, err)
 	assert.Equal(t, "bob@contoso.com", info.Account.Username, "alice's indexed token isn't served for bob")
@@ -255,8 +282,8 @@ func TestCoreRecordClientID(t *testing.T) {
 	f := newCoreFixture(t, coreOptions{AuthenticationRecord: rec}, nil)
 	assert.Equal(t, rec.ClientID, f.cred.opts.ClientID, "an unset ClientID comes from the record")
 
-	_, err := newCredential("TestCredential", coreOptions{AuthenticationRecord: rec, ClientID: "22222222-2222-2222-2222-222222222222"}, (&fakeSignIn{}).acquire,
-		func(bool, *tokencache.Cache) (msalClient, error) { return &fakeMSAL{}, nil })
+	_, err := newCredentialWith("TestCredential", coreOptions{AuthenticationRecord: rec, ClientID: "22222222-2222-2222-2222-222222222222"},
+		func(backendConfig) (backend, error) { return &fakeBackend{signIn: &fakeSignIn{}}, nil })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "11111111-1111-1111-1111-111111111111")
 	assert.Contains(t, err.Error(), "ClientID")
@@ -303,8 +330,8 @@ func TestCoreOnePromptForManyGoroutines(t *testing.T) {
 			errs <- err
 		})
 	}
-	require.Eventually(t, func() bool { return s.prompts.Load() == 1 }, 5*time.Second, time.Millisecond)
-	time.Sleep(20 * time.Millisecond) // let the others pile up behind the prompt
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == n-1 }, 5*time.Second, time.Millisecond,
+		"every other goroutine waits behind the one prompt")
 	close(s.block)
 	wg.Wait()
 	close(errs)
@@ -342,8 +369,7 @@ func TestCoreFailedSignInNotRepeatedForWaiters(t *testing.T) {
 			assert.ErrorContains(t, err, "user said no")
 		})
 	}
-	require.Eventually(t, func() bool { return s.prompts.Load() == 1 }, 5*time.Second, time.Millisecond)
-	time.Sleep(20 * time.Millisecond)
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 7 }, 5*time.Second, time.Millisecond)
 	close(s.block)
 	wg.Wait()
 	assert.EqualValues(t, 1, s.prompts.Load(), "goroutines waiting on a refused sign-in don't prompt again")
@@ -381,7 +407,7 @@ func TestCoreRejectsBadRequestsBeforeNetwork(t *testing.T) {
 			require.ErrorContains(t, err, tc.want)
 			assert.True(t, strings.HasPrefix(err.Error(), "TestCredential"), err.Error())
 			assert.Zero(t, f.signIn.prompts.Load())
-			assert.Zero(t, f.clients[0].silentCalls())
+			assert.Zero(t, f.backend.silentCalls())
 		})
 	}
 }
@@ -397,7 +423,7 @@ func TestResolveTenant(t *testing.T) {
 		{"", "other", nil, "other", ""},
 		{"mine", "", nil, "mine", ""},
 		{"mine", "mine", nil, "mine", ""},
-		{"mine", "other", nil, "", "isn't configured to acquire tokens for tenant \"other\""},
+		{"mine", "other", nil, "", "the token request is for tenant \"other\", but TenantID is \"mine\""},
 		{"mine", "other", []string{"other"}, "other", ""},
 		{"mine", "other", []string{"*"}, "other", ""},
 		{"mine", "third", []string{"other"}, "", "AdditionallyAllowedTenants"},
@@ -456,7 +482,6 @@ func TestKeyOfSortsScopes(t *testing.T) {
 	a := keyOf(tokenRequest{Scopes: []string{"b", "a"}})
 	b := keyOf(tokenRequest{Scopes: []string{"a", "b", "a"}})
 	assert.Equal(t, a, b)
-	assert.True(t, slices.Equal([]string{"b", "a"}, []string{"b", "a"}))
 }
 
 // warmCredential returns a credential with n scopes' tokens indexed.
@@ -498,4 +523,25 @@ func BenchmarkWarmGetTokenParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCoreTimedOutSignInNotRepeatedForWaiters: when the user lets a prompt run out
+// its Timeout, the goroutines waiting behind it get that error; they don't each
+// open a prompt of their own in turn.
+func TestCoreTimedOutSignInNotRepeatedForWaiters(t *testing.T) {
+	timedOut := fmt.Errorf("loopback: stopped waiting: %w: %w", &userTimeoutError{timeout: time.Minute}, context.DeadlineExceeded)
+	s := &fakeSignIn{block: make(chan struct{}), err: timedOut}
+	f := newCoreFixture(t, coreOptions{}, s)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			_, err := f.cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+			assert.ErrorContains(t, err, "didn't finish signing in within 1m")
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+		})
+	}
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 3 }, 5*time.Second, time.Millisecond)
+	close(s.block)
+	wg.Wait()
+	assert.EqualValues(t, 1, s.prompts.Load(), "goroutines waiting on a timed-out sign-in don't prompt again")
 }

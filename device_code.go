@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
 const credNameDeviceCode = "DeviceCodeCredential"
@@ -65,9 +66,15 @@ type DeviceCodeCredentialOptions struct {
 	Timeout time.Duration
 
 	// UserPrompt controls how the credential presents authentication instructions. The credential calls
-	// this function with authentication details when it receives a device code. By default, the credential
-	// writes the message to standard error (never standard output, which may be a pipe). Returning an error
-	// stops the sign-in.
+	// this function with authentication details when it receives a device code; their text is already
+	// bounded in size and free of control characters. Returning an error stops the sign-in.
+	//
+	// By default the credential writes to standard error (never standard output, which may be a pipe)
+	// exactly two things: the service's message, one line ("To sign in, use a web browser to open the
+	// page https://microsoft.com/devicelogin and enter the code ABCD1234 to authenticate."), and, only on
+	// a terminal, a countdown line below it ("Waiting for you to sign in: the code ABCD1234 expires in
+	// 14:59") that it rewrites each second and erases when the sign-in ends. It says nothing about how the
+	// sign-in ended: the application does, with what GetToken or Authenticate returns.
 	UserPrompt func(context.Context, DeviceCodeMessage) error
 
 	// promptOutput is where the default prompt writes; tests set it.
@@ -80,7 +87,7 @@ type DeviceCodeMessage struct {
 	UserCode string `json:"user_code"`
 	// VerificationURL is the URL at which the user must authenticate.
 	VerificationURL string `json:"verification_uri"`
-	// Message is user instruction from Microsoft Entra ID.
+	// Message is user instruction from Microsoft Entra ID, on one line.
 	Message string `json:"message"`
 	// ExpiresOn is when the code expires; the user must finish before then.
 	ExpiresOn time.Time `json:"expires_on"`
@@ -93,11 +100,6 @@ type DeviceCodeMessage struct {
 // automatically opens a browser to the login page.
 type DeviceCodeCredential struct {
 	*credential
-}
-
-// deviceCoder is the MSAL method the device code flow needs.
-type deviceCoder interface {
-	AcquireTokenByDeviceCode(ctx context.Context, scopes []string, opts ...public.AcquireByDeviceCodeOption) (public.DeviceCode, error)
 }
 
 // NewDeviceCodeCredential creates a DeviceCodeCredential. Pass nil to accept default options.
@@ -121,39 +123,33 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient new
 	}
 	timeout := o.Timeout
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
-		dcClient, ok := client.(deviceCoder)
-		if !ok {
-			return public.AuthResult{}, fmt.Errorf("%s: the MSAL client doesn't support the device code flow", credNameDeviceCode)
-		}
 		if timeout > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeoutCause(ctx, timeout, errUserTimeout(credNameDeviceCode, timeout))
+			ctx, cancel = withUserTimeout(ctx, timeout)
 			defer cancel()
 		}
-		dc, err := dcClient.AcquireTokenByDeviceCode(ctx, r.Scopes, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		dc, err := client.AcquireTokenByDeviceCode(ctx, r.Scopes, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		if err != nil {
+			return public.AuthResult{}, withContextCause(ctx, err)
+		}
+		msg, err := deviceCodeMessage(dc.Result)
 		if err != nil {
 			return public.AuthResult{}, err
 		}
-		msg := DeviceCodeMessage{
-			UserCode:        dc.Result.UserCode,
-			VerificationURL: dc.Result.VerificationURL,
-			Message:         dc.Result.Message,
-			ExpiresOn:       dc.Result.ExpiresOn.UTC(),
-		}
 		if ui != nil {
-			finish := ui.show(msg)
-			defer func() { finish(ar.IDToken.PreferredUsername, err) }()
+			defer ui.show(msg)()
 		} else if err := prompt(ctx, msg); err != nil {
-			return public.AuthResult{}, fmt.Errorf("UserPrompt returned an error, so the sign-in stopped: %w", err)
+			return public.AuthResult{}, withContextCause(ctx, fmt.Errorf("UserPrompt returned an error, so the sign-in stopped: %w", err))
 		}
 		ar, err = dc.AuthenticationResult(ctx)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
-			err = expiredOr(ctx, err)
+			err = withContextCause(ctx, err)
 		case errors.Is(err, context.DeadlineExceeded):
-			// MSAL stops polling when the code expires.
-			err = fmt.Errorf("the device code expired before the user signed in; start again and finish signing in before %s: %w", msg.ExpiresOn.Local().Format(time.Kitchen), err)
+			// MSAL stops polling when the code expires; neither the
+			// caller's context nor Timeout ended.
+			err = errDeviceCodeExpired()
 		}
 		return ar, err
 	}
@@ -202,3 +198,36 @@ func (c *DeviceCodeCredential) SignOut(ctx context.Context) error {
 }
 
 var _ azcore.TokenCredential = (*DeviceCodeCredential)(nil)
+
+// deviceCodeMessage is what the user is shown of the service's device code
+// response: each field bounded in size and safe for a terminal, since custom
+// prompts print it too.
+func deviceCodeMessage(r public.DeviceCodeResult) (DeviceCodeMessage, error) {
+	for _, f := range []struct {
+		name  string
+		value string
+		limit int
+	}{
+		{"the device code response's message", r.Message, maxDeviceCodeMessageLen},
+		{"the device code response's user_code", r.UserCode, maxUserCodeLen},
+		{"the device code response's verification_uri", r.VerificationURL, maxVerificationURLLen},
+	} {
+		if len(f.value) > f.limit {
+			return DeviceCodeMessage{}, tooLong(f.name, len(f.value), f.limit)
+		}
+	}
+	return DeviceCodeMessage{
+		UserCode:        safetext.Line(r.UserCode),
+		VerificationURL: safetext.Line(r.VerificationURL),
+		Message:         safetext.Line(r.Message),
+		ExpiresOn:       r.ExpiresOn.UTC(),
+	}, nil
+}
+
+// errDeviceCodeExpired is the error of a device code sign-in that nobody
+// finished before the code expired.
+func errDeviceCodeExpired() error {
+	e := newAuthenticationFailedError(credNameDeviceCode, "the device code expired before anyone signed in with it", oauthHints["expired_token"], nil)
+	e.ErrorCode = "expired_token"
+	return e
+}

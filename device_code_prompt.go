@@ -4,19 +4,25 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"golang.org/x/term"
 )
 
 // deviceCodeUI is the default device code prompt. It writes to standard error
 // (standard output may be a pipe the program's data goes to, or buffered away
-// under docker and notebooks). On a terminal it keeps a one-line countdown of
-// the code's validity, updated in place; elsewhere (pipes, CI logs) it writes
-// plain lines without control characters.
+// under docker and notebooks), and writes exactly this:
+//
+//   - the service's message, one line ("To sign in, use a web browser to
+//     open the page https://microsoft.com/devicelogin and enter the code
+//     ABCD1234 to authenticate.");
+//   - on a terminal only, below it, one countdown line ("Waiting for you to
+//     sign in: the code ABCD1234 expires in 14:59"), rewritten in place each
+//     second and erased when the sign-in ends, however it ends.
+//
+// It says nothing about how the sign-in ended: the application does, with
+// the error or the account it gets back, and would otherwise repeat it.
 type deviceCodeUI struct {
 	out      io.Writer
 	terminal bool
@@ -33,67 +39,40 @@ func newDeviceCodeUI(out io.Writer) *deviceCodeUI {
 }
 
 // show prints the instructions and, on a terminal, starts the countdown. The
-// returned function ends it with a last line saying how the sign-in ended.
-func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func(username string, err error)) {
-	// The text comes from the authority: control characters could drive the
-	// terminal (clear it, rewrite lines), so they don't reach it.
-	m.Message, m.UserCode = printable(m.Message), printable(m.UserCode)
+// returned function stops and erases the countdown; it may be called more
+// than once. m's text is already safe for a terminal (deviceCodeMessage).
+func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func()) {
 	_, _ = fmt.Fprintln(ui.out, m.Message)
+	if !ui.terminal || m.ExpiresOn.IsZero() {
+		return func() {}
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	if ui.terminal && !m.ExpiresOn.IsZero() {
-		wg.Go(func() {
-			t := time.NewTicker(ui.tick)
-			defer t.Stop()
-			for {
-				left := m.ExpiresOn.Sub(ui.now()).Round(time.Second)
-				if left < 0 {
-					left = 0
-				}
-				// \r returns to the line's start and ESC[K clears it.
-				_, _ = fmt.Fprintf(ui.out, "\r\x1b[KWaiting for you to sign in: the code %s expires in %s", m.UserCode, formatLeft(left))
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-				}
+	wg.Go(func() {
+		t := time.NewTicker(ui.tick)
+		defer t.Stop()
+		for {
+			left := m.ExpiresOn.Sub(ui.now()).Round(time.Second)
+			if left < 0 {
+				left = 0
 			}
-		})
-	}
+			// \r returns to the line's start and ESC[K clears it.
+			_, _ = fmt.Fprintf(ui.out, "\r\x1b[KWaiting for you to sign in: the code %s expires in %s", m.UserCode, formatLeft(left))
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	})
 	var once sync.Once
-	return func(username string, err error) {
+	return func() {
 		once.Do(func() {
 			close(stop)
 			wg.Wait()
-			if ui.terminal && !m.ExpiresOn.IsZero() {
-				_, _ = fmt.Fprint(ui.out, "\r\x1b[K")
-			}
-			switch {
-			case err == nil && username != "":
-				_, _ = fmt.Fprintf(ui.out, "Signed in as %s.\n", username)
-			case err == nil:
-				_, _ = fmt.Fprintln(ui.out, "Signed in.")
-			case !m.ExpiresOn.IsZero() && !ui.now().Before(m.ExpiresOn):
-				_, _ = fmt.Fprintln(ui.out, "The code expired before sign-in finished. Run the program again to get a new code.")
-			default:
-				_, _ = fmt.Fprintln(ui.out, "Sign-in didn't finish.")
-			}
+			_, _ = fmt.Fprint(ui.out, "\r\x1b[K")
 		})
 	}
-}
-
-// printable drops control characters (ESC, CR, BEL, ...) from s, keeping
-// line breaks as spaces.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return ' '
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			return -1
-		}
-		return r
-	}, s)
 }
 
 // formatLeft writes a duration as m:ss, the way a countdown reads.

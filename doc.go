@@ -5,41 +5,44 @@ It provides the interactive user credentials of Azure identity —
 [InteractiveBrowserCredential], [DeviceCodeCredential] and
 [UsernamePasswordCredential] — each an azcore.TokenCredential that any Azure
 SDK for Go client accepts. Names, options and behaviour match azidentity's,
-so switching is a one-line import change, and they add what azidentity lacks:
-one prompt however many goroutines ask, a warm GetToken that doesn't touch
-MSAL, a loopback server that ignores stray requests and times out, sign-out,
-a persistent cache shared with Python's azure-identity, and
+so code using these three imports them from here instead, and everything else
+(chains, developer tools, managed identity) keeps coming from azidentity; the
+README's migration section shows both side by side. They add what azidentity
+lacks: one prompt however many goroutines ask, a warm GetToken that doesn't
+touch MSAL, a loopback server that ignores stray requests and times out,
+sign-out, a persistent cache shared with Python's azure-identity, and
 [github.com/azinteractive/azinteractive/entratest], a local Microsoft Entra ID
-for offline tests.
+for offline tests of credentials and of whole applications.
 
 # A complete program
+
+The first run asks the user to sign in, with a code to enter at a web page;
+the persistent cache keeps the tokens and remembers the account, so later
+runs are silent.
 
 	package main
 
 	import (
 		"context"
-		"encoding/json"
 		"fmt"
 		"log"
-		"os"
 
 		"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 		"github.com/azinteractive/azinteractive"
+		"github.com/azinteractive/azinteractive/cache"
 	)
 
 	func main() {
-		cred, err := azinteractive.NewDeviceCodeCredential(nil)
+		c, err := cache.New(&cache.Options{RememberAccount: true})
+		if err != nil {
+			log.Fatal(err) // no keyring here: err says what to do
+		}
+		cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{Cache: c})
 		if err != nil {
 			log.Fatal(err)
 		}
-		// Sign in once; keep the record to sign in silently next time.
-		record, err := cred.Authenticate(context.Background(), nil)
-		if err != nil {
-			log.Fatal(err)
-		}
-		_ = json.NewEncoder(os.Stdout).Encode(record)
-
-		// Azure SDK clients call GetToken themselves; this one is silent.
+		// The first run prints a code to enter at a web page, and the cache
+		// remembers the account; later runs are silent, until cred.SignOut.
 		tk, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{
 			Scopes: []string{"https://management.azure.com/.default"},
 		})
@@ -49,6 +52,11 @@ for offline tests.
 		fmt.Println("token expires at", tk.ExpiresOn)
 	}
 
+Without a persistent cache, tokens live as long as the credential. An
+application that keeps the [AuthenticationRecord] from Authenticate itself, as
+with azidentity, still needs a persistent Cache for a later run to be silent:
+the record names the account, the cache holds its tokens.
+
 # Which credential
 
 	Situation                                         Credential
@@ -57,9 +65,12 @@ for offline tests.
 	browser (WSL opens the Windows browser)
 	SSH session, container, or no browser at all      DeviceCodeCredential
 	Browser if possible, otherwise device code        azidentity.NewChainedTokenCredential with an
-	                                                  InteractiveBrowserCredential whose
-	                                                  RequireBrowser is set, then a
-	                                                  DeviceCodeCredential
+	                                                  InteractiveBrowserCredential, then a
+	                                                  DeviceCodeCredential (the browser
+	                                                  credential fails at once where no
+	                                                  browser can be opened)
+	A managed Linux device whose Conditional Access   InteractiveBrowserCredential with Broker set
+	requires a compliant device                       (Microsoft's identity broker over D-Bus)
 	Legacy automation with a password and no MFA      UsernamePasswordCredential (deprecated)
 	Tests of code that takes a credential             any of them, against entratest
 
@@ -78,8 +89,12 @@ Errors are [AuthenticationFailedError], [AuthenticationRequiredError] and
 [CredentialUnavailableError]. They wrap their cause, so errors.Is(err,
 context.DeadlineExceeded) and errors.Is(err, context.Canceled) hold when a
 context ended the request, and azidentity's chains treat the last two as
-"credential unavailable". No error, log entry or formatted value ever holds a
-token, password, code or refresh token.
+"credential unavailable", as they do [NewCredentialUnavailableError]'s for a
+credential of your own. Each message ends with what to do next (when there
+is something to do) on a line of its own; TROUBLESHOOTING.md lists them. No
+error, log entry or formatted value ever holds a token, password, code or
+refresh token, and text from the network reaches them only bounded in size
+and without control characters.
 
 # Logging and tracing
 

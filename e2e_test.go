@@ -296,7 +296,9 @@ func TestCAEOneSignIn(t *testing.T) {
 
 func TestSilentRefreshNearExpiry(t *testing.T) {
 	// MSAL doesn't serve tokens within 5 minutes of expiry, so a 5m1s token
-	// needs a refresh a second after it's issued.
+	// needs a refresh a second after it's issued. MSAL judges that on its own
+	// clock from expires_in, so the test can't move a clock instead of
+	// sleeping.
 	srv := entratest.NewServer(&entratest.Options{AccessTokenLifetime: 5*time.Minute + time.Second})
 	defer srv.Close()
 	a := &approver{srv: srv}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/cache"
@@ -304,4 +306,63 @@ func Example_entratest() {
 	// device code: bob@contoso.com [pwd mfa]
 	// token request: password 400
 	// token request: device_code 200
+}
+
+// Moving from azidentity: this module's three credentials replace
+// azidentity's user credentials; everything else (chains, developer tools,
+// managed identity, service principals) still comes from azidentity, and
+// they mix freely. README.md's migration section shows this code
+// (TestDocSnippets keeps the two the same).
+func Example_migration() {
+	// snippet: migration
+	const tenantID = "contoso.onmicrosoft.com"
+	cli, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: tenantID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	browser, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{TenantID: tenantID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	device, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{TenantID: tenantID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The Azure CLI's sign-in if there is one, else a browser, else (no
+	// display, an SSH session) a device code.
+	cred, err := azidentity.NewChainedTokenCredential([]azcore.TokenCredential{cli, browser, device}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := azsecrets.NewClient("https://contoso.vault.azure.net/", cred, nil)
+	// end snippet
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = client
+}
+
+// The complete program of the package documentation (TestDocSnippets keeps
+// the two the same): the first run asks the user to sign in, later runs are
+// silent.
+func Example_completeProgram() {
+	// snippet: complete program
+	c, err := cache.New(&cache.Options{RememberAccount: true})
+	if err != nil {
+		log.Fatal(err) // no keyring here: err says what to do
+	}
+	cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{Cache: c})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The first run prints a code to enter at a web page, and the cache
+	// remembers the account; later runs are silent, until cred.SignOut.
+	tk, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{
+		Scopes: []string{"https://management.azure.com/.default"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("token expires at", tk.ExpiresOn)
+	// end snippet
 }

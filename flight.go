@@ -3,6 +3,7 @@ package azinteractive
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // flights runs one call per key at a time. Unlike x/sync/singleflight, every
@@ -20,6 +21,8 @@ type flight struct {
 	err  error
 	// release removes the flight from its table, before done closes.
 	release func()
+	// waiters counts the callers that joined behind the leader.
+	waiters atomic.Int32
 }
 
 // join returns the flight for key, and whether the caller leads it (and must
@@ -28,6 +31,7 @@ func (fs *flights) join(key string) (*flight, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if f, ok := fs.m[key]; ok {
+		f.waiters.Add(1)
 		return f, false
 	}
 	if fs.m == nil {
@@ -58,6 +62,16 @@ func (f *flight) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// waiting returns how many callers wait on key's flight, for tests.
+func (fs *flights) waiting(key string) int {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f, ok := fs.m[key]; ok {
+		return int(f.waiters.Load())
+	}
+	return 0
 }
 
 // do runs fn once for concurrent callers with the same key. When the leader

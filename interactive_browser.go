@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -18,7 +17,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
-	"github.com/azinteractive/azinteractive/internal/browser"
 	"github.com/azinteractive/azinteractive/internal/loopback"
 )
 
@@ -41,6 +39,11 @@ type InteractiveBrowserCredentialOptions struct {
 	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
 	// to enable the credential to use data from a previous authentication.
 	AuthenticationRecord AuthenticationRecord
+
+	// Broker signs the user in through the operating system's authentication broker when one is
+	// available, and through the browser otherwise. nil: never use a broker. Only Linux's identity
+	// broker is supported; see [BrokerOptions].
+	Broker *BrokerOptions
 
 	// Cache is where the credential keeps tokens. The zero value keeps them in
 	// memory, for this credential only.
@@ -87,11 +90,22 @@ type InteractiveBrowserCredentialOptions struct {
 	// OpenURL replaces how the sign-in URL is presented to the user: open a
 	// particular browser, print it, show a QR code. The credential calls it
 	// once its redirect server is listening, then waits for the browser to
-	// come back. Returning an error is treated as "no browser here" (see
-	// RequireBrowser). By default the credential opens the system browser (the
-	// Windows browser under WSL) and, where none can be opened, prints the URL
-	// to standard error.
+	// come back. Returning an error means "no browser here" (see
+	// PrintURLIfNoBrowser). By default the credential opens the system
+	// browser (the Windows browser under WSL) and says so on standard error.
 	OpenURL func(ctx context.Context, url string) error
+
+	// PrintURLIfNoBrowser changes what happens when no browser can be opened
+	// (no display, an SSH session, or opening one failed). By default the
+	// credential fails at once with a [CredentialUnavailableError], as
+	// azidentity's and Python's do, so that a chain moves on to its next
+	// credential, such as [DeviceCodeCredential]. With PrintURLIfNoBrowser
+	// it prints the sign-in URL to standard error instead and waits (up to
+	// Timeout) for the user to open it in a browser that can reach the
+	// redirect port: on this machine, or on the user's own over SSH port
+	// forwarding (set RedirectURL to a fixed port, such as
+	// "http://localhost:8400", and connect with ssh -L 8400:localhost:8400).
+	PrintURLIfNoBrowser bool
 
 	// Prompt overrides the "prompt" sent to Microsoft Entra ID: "select_account"
 	// (the default: show the account picker), "login" (ask for credentials
@@ -104,12 +118,12 @@ type InteractiveBrowserCredentialOptions struct {
 	// default, "http://localhost" on a random port, suits applications that registered "http://localhost".
 	RedirectURL string
 
-	// RequireBrowser makes the credential fail fast with a
-	// [CredentialUnavailableError] when no browser can be opened (no display,
-	// an SSH session, or the opener failed), so that a chain can fall back to
-	// [DeviceCodeCredential]. By default the credential prints the URL to
-	// standard error instead and waits for the user to open it elsewhere, which
-	// works with SSH port forwarding.
+	// RequireBrowser makes the credential fail at once with a
+	// [CredentialUnavailableError] when no browser can be opened, even when
+	// PrintURLIfNoBrowser is set.
+	//
+	// Deprecated: failing at once is now the default; set
+	// PrintURLIfNoBrowser for the other behaviour.
 	RequireBrowser bool
 
 	// SuccessPage replaces the page the browser shows after a successful sign-in.
@@ -129,7 +143,7 @@ type InteractiveBrowserCredentialOptions struct {
 	// for which errors.Is(err, context.DeadlineExceeded) holds.
 	Timeout time.Duration
 
-	// stderr is where the headless notice goes; tests set it.
+	// stderr is where the browser and no-browser notices go; tests set it.
 	stderr io.Writer
 	// env and goos describe the machine to headless detection; tests set them.
 	env  func(string) string
@@ -143,12 +157,6 @@ type InteractiveBrowserCredentialOptions struct {
 // (favicons, prefetches, other local processes) and gives up after Timeout.
 type InteractiveBrowserCredential struct {
 	*credential
-}
-
-// authCoder is what the browser flow needs from MSAL.
-type authCoder interface {
-	AuthCodeURL(ctx context.Context, clientID, redirectURI string, scopes []string, opts ...public.AuthCodeURLOption) (string, error)
-	AcquireTokenByAuthCode(ctx context.Context, code string, redirectURI string, scopes []string, opts ...public.AcquireByAuthCodeOption) (public.AuthResult, error)
 }
 
 // NewInteractiveBrowserCredential constructs a new InteractiveBrowserCredential. Pass nil to accept default options.
@@ -185,7 +193,11 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 		return nil, fmt.Errorf("%s: Prompt %q isn't one of select_account, login, consent, create or none", credNameBrowser, o.Prompt)
 	}
 	f := &browserFlow{o: o}
-	c, err := newCredential(credNameBrowser, coreOptions{
+	backend := msalBackendFactory(f.acquire, newClient)
+	if o.Broker != nil {
+		backend = brokerBackendFactory(o, backend)
+	}
+	c, err := newCredentialWith(credNameBrowser, coreOptions{
 		ClientOptions:                  o.ClientOptions,
 		AdditionallyAllowedTenants:     o.AdditionallyAllowedTenants,
 		AuthenticationRecord:           o.AuthenticationRecord,
@@ -195,7 +207,7 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 		DisableInstanceDiscovery:       o.DisableInstanceDiscovery,
 		EnableSupportLogging:           o.EnableSupportLogging,
 		TenantID:                       o.TenantID,
-	}, f.acquire, newClient)
+	}, backend)
 	if err != nil {
 		return nil, err
 	}
@@ -244,11 +256,7 @@ type browserFlow struct {
 var oidcScopes = []string{"openid", "offline_access", "profile"}
 
 func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
-	ac, ok := client.(authCoder)
-	if !ok {
-		return public.AuthResult{}, fmt.Errorf("the MSAL client doesn't support the authorization code flow")
-	}
-	ctx, cancel := context.WithTimeoutCause(ctx, f.o.Timeout, errUserTimeout(credNameBrowser, f.o.Timeout))
+	ctx, cancel := withUserTimeout(ctx, f.o.Timeout)
 	defer cancel()
 
 	verifier, challenge, err := pkce()
@@ -269,7 +277,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 		Logf:               func(format string, args ...any) { logf(credNameBrowser+": redirect server: "+format, args...) },
 	})
 	if err != nil {
-		return public.AuthResult{}, &CredentialUnavailableError{credType: credNameBrowser, message: "couldn't start the local server that receives the sign-in", err: err}
+		return public.AuthResult{}, errRedirectServer(err)
 	}
 	defer srv.Close()
 	redirectURI := srv.RedirectURI()
@@ -281,9 +289,9 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	if f.o.DomainHint != "" {
 		urlOpts = append(urlOpts, public.WithDomainHint(f.o.DomainHint))
 	}
-	authURL, err := ac.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
+	authURL, err := client.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
 	if err != nil {
-		return public.AuthResult{}, expiredOr(ctx, err)
+		return public.AuthResult{}, withContextCause(ctx, err)
 	}
 	authURL, err = completeAuthURL(authURL, state, challenge, f.o.Prompt)
 	if err != nil {
@@ -294,75 +302,14 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	}
 	res, err := srv.Wait(ctx)
 	if err != nil {
-		var re *loopback.ResponseError
-		if errors.As(err, &re) {
-			return public.AuthResult{}, browserResponseError(re)
-		}
-		return public.AuthResult{}, expiredOr(ctx, err)
+		return public.AuthResult{}, withContextCause(ctx, err)
 	}
-	ar, err := ac.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
+	ar, err := client.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
 		public.WithChallenge(verifier), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
-	if err != nil && ctx.Err() != nil {
-		err = expiredOr(ctx, err)
+	if err != nil {
+		err = withContextCause(ctx, err)
 	}
 	return ar, err
-}
-
-// open shows the user the sign-in page, or says where to find it.
-func (f *browserFlow) open(ctx context.Context, authURL string) error {
-	opener := f.o.OpenURL
-	var why string
-	if opener == nil {
-		if headless, reason := browser.Headless(f.o.env, f.o.goos); headless {
-			why = reason
-		} else {
-			opener = browser.Default()
-		}
-	}
-	if opener != nil {
-		err := opener(ctx, authURL)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return expiredOr(ctx, err)
-		}
-		why = "opening a browser failed: " + err.Error()
-	}
-	if f.o.RequireBrowser {
-		return &CredentialUnavailableError{credType: credNameBrowser, message: "can't open a browser (" + why + "); use DeviceCodeCredential on machines without one"}
-	}
-	_, err := fmt.Fprintf(f.o.stderr, "%s: can't open a browser here (%s).\nTo sign in, open this URL in a browser on this machine, or on one whose port is forwarded here:\n\n%s\n\n", credNameBrowser, why, authURL)
-	return err
-}
-
-// browserResponseError turns an error the service sent through the browser
-// into an AuthenticationFailedError.
-func browserResponseError(re *loopback.ResponseError) error {
-	e := &AuthenticationFailedError{credType: credNameBrowser, ErrorCode: re.Code, description: re.Description, err: re}
-	if re.Cancelled() {
-		e.message = "the user canceled the sign-in"
-	} else {
-		e.message = "the sign-in failed"
-	}
-	// The service's description starts with "AADSTSnnnnn:"; keep the number.
-	if n, ok := aadstsCode(re.Description); ok {
-		e.ErrorCodes = []int{n}
-	}
-	return e
-}
-
-func aadstsCode(desc string) (int, bool) {
-	rest, ok := strings.CutPrefix(desc, "AADSTS")
-	if !ok {
-		return 0, false
-	}
-	n := 0
-	i := 0
-	for ; i < len(rest) && i < 9 && '0' <= rest[i] && rest[i] <= '9'; i++ {
-		n = n*10 + int(rest[i]-'0')
-	}
-	return n, i > 0
 }
 
 // completeAuthURL adds what MSAL's AuthCodeURL leaves to the caller: state,

@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -26,13 +28,15 @@ func browserOptions(srv *entratest.Server) InteractiveBrowserCredentialOptions {
 
 var testScope = []string{"https://management.azure.com/.default"}
 
-// TestBrowserHeadlessPrintsURLAndWaits: with no display, the URL goes to
-// stderr and the credential keeps waiting for whoever opens it.
+// TestBrowserHeadlessPrintsURLAndWaits: with no display and
+// PrintURLIfNoBrowser, the URL goes to stderr and the credential keeps
+// waiting for whoever opens it.
 func TestBrowserHeadlessPrintsURLAndWaits(t *testing.T) {
 	srv := entratest.NewServer(nil)
 	defer srv.Close()
 	pr, pw := io.Pipe()
 	o := browserOptions(srv)
+	o.PrintURLIfNoBrowser = true
 	o.stderr = pw
 	o.goos = "linux"
 	o.env = func(k string) string {
@@ -51,7 +55,13 @@ func TestBrowserHeadlessPrintsURLAndWaits(t *testing.T) {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			line := sc.Text()
+			if strings.Contains(line, "waiting up to 5m (Ctrl-C to cancel)") {
+				printed.Store("notice")
+			}
 			if strings.HasPrefix(line, "https://") {
+				if printed.Load() == nil {
+					return // the notice comes first
+				}
 				printed.Store(line)
 				_ = browser(context.Background(), line)
 				return
@@ -69,34 +79,94 @@ func TestBrowserHeadlessPrintsURLAndWaits(t *testing.T) {
 	assert.NotEmpty(t, q.Get("state"))
 }
 
-func TestBrowserRequireBrowserFailsFast(t *testing.T) {
+// TestBrowserFailsFastWithoutBrowser: by default, as azidentity's and
+// Python's, a credential that can't open a browser fails at once with
+// CredentialUnavailableError, so that a chain moves on; RequireBrowser
+// (deprecated) keeps failing fast even with PrintURLIfNoBrowser.
+func TestBrowserFailsFastWithoutBrowser(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		env    map[string]string
-		opener func(context.Context, string) error
+		name     string
+		env      map[string]string
+		opener   func(context.Context, string) error
+		require  bool
+		printURL bool
+		why      string
 	}{
-		{"no display", map[string]string{}, nil},
-		{"ssh session", map[string]string{"DISPLAY": "", "SSH_TTY": "/dev/pts/0"}, nil},
-		{"opener fails", map[string]string{"DISPLAY": ":0"}, func(context.Context, string) error { return errors.New("xdg-open: no method available") }},
+		{name: "no display", env: map[string]string{}, why: "neither DISPLAY nor WAYLAND_DISPLAY is set"},
+		{name: "ssh session", env: map[string]string{"DISPLAY": "", "SSH_TTY": "/dev/pts/0"}, why: "this is an SSH session without a forwarded display"},
+		{name: "opener fails", env: map[string]string{"DISPLAY": ":0"}, opener: func(context.Context, string) error { return errors.New("xdg-open: no method available") }, why: "opening one failed: xdg-open: no method available"},
+		{name: "RequireBrowser", env: map[string]string{}, require: true, why: "neither DISPLAY nor WAYLAND_DISPLAY is set"},
+		{name: "RequireBrowser wins over PrintURLIfNoBrowser", env: map[string]string{}, require: true, printURL: true, why: "neither DISPLAY nor WAYLAND_DISPLAY is set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := entratest.NewServer(nil)
 			defer srv.Close()
+			var stderr strings.Builder
 			o := browserOptions(srv)
-			o.RequireBrowser = true
+			o.RequireBrowser = tc.require
+			o.PrintURLIfNoBrowser = tc.printURL
 			o.goos = "linux"
 			o.env = func(k string) string { return tc.env[k] }
 			o.OpenURL = tc.opener
+			o.stderr = &stderr
 			cred, err := NewInteractiveBrowserCredential(&o)
 			require.NoError(t, err)
 			_, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: testScope})
 			var unavailable *CredentialUnavailableError
 			require.ErrorAs(t, err, &unavailable)
-			assert.Contains(t, err.Error(), "DeviceCodeCredential")
+			msg := err.Error()
+			assert.Contains(t, msg, "InteractiveBrowserCredential: can't open a browser: "+tc.why)
+			lines := strings.Split(msg, "\n")
+			assert.Contains(t, lines[len(lines)-1], "Use DeviceCodeCredential here, or forward the redirect port", "the hint is the last line")
 			var failed *AuthenticationFailedError
 			assert.False(t, errors.As(err, &failed), "unavailable, not failed: a chain moves on")
+			assert.Empty(t, stderr.String(), "nothing printed: the error says it all")
+			assert.Zero(t, countEndpoint(srv, entratest.EndpointToken))
 		})
 	}
+}
+
+// TestBrowserSaysItOpenedOne: with the system's opener (here $BROWSER, a
+// command that succeeds and opens nothing), the credential says on stderr that
+// a browser was opened and how long it waits.
+func TestBrowserSaysItOpenedOne(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		// Windows' opener ignores $BROWSER, a Unix convention, and would open
+		// the desktop's browser (under .ci/wine/run, a recorder).
+		t.Skip("$BROWSER, the opener that opens nothing here, is a Unix convention; on Windows this would open your browser")
+	}
+	srv := entratest.NewServer(nil)
+	defer srv.Close()
+	t.Setenv("BROWSER", "true")
+	var stderr syncBuffer
+	o := browserOptions(srv)
+	o.goos = "linux"
+	o.env = func(k string) string { return map[string]string{"BROWSER": "true", "DISPLAY": ":0"}[k] }
+	o.stderr = &stderr
+	o.Timeout = 90 * time.Second
+	cred, err := NewInteractiveBrowserCredential(&o)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: testScope})
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return stderr.String() != "" }, 10*time.Second, 5*time.Millisecond)
+	cancel()
+	err = <-done
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, "Opened a browser to sign in; waiting up to 1m30s (Ctrl-C to cancel)\n", stderr.String())
+}
+
+func countEndpoint(srv *entratest.Server, ep entratest.Endpoint) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Endpoint == ep {
+			n++
+		}
+	}
+	return n
 }
 
 // TestBrowserStrayRequestsDontAbort: a favicon fetch, a prefetch and a forged

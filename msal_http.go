@@ -20,9 +20,11 @@ func (p pipelineClient) Do(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	var b []byte
 	if r.Body != nil && r.Body != http.NoBody {
 		// The pipeline may retry, so the body must be seekable.
-		b, err := io.ReadAll(r.Body)
+		var err error
+		b, err = io.ReadAll(r.Body)
 		_ = r.Body.Close()
 		if err != nil {
 			return nil, err
@@ -37,7 +39,11 @@ func (p pipelineClient) Do(r *http.Request) (*http.Response, error) {
 			h[k] = append([]string(nil), vs...)
 		}
 	}
-	return p.client.Pipeline().Do(req)
+	resp, err := p.client.Pipeline().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	return guardResponse(r, b, resp)
 }
 
 // CloseIdleConnections is part of MSAL's HTTP client interface; the pipeline's

@@ -13,7 +13,10 @@ const developerSignOnClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // for the credential's lifetime, shared with no other credential.
 // [github.com/azinteractive/azinteractive/cache.New] makes a persistent one,
 // encrypted by the platform and shared across processes (and with Python's
-// azure-identity), which can also remember the signed-in account.
+// azure-identity), which can also remember the signed-in account. As with
+// azidentity's Cache, a value is built by that package and set as a
+// credential's Cache option; it has no methods to call besides String, which
+// describes it, and IsZero, which reports whether it keeps tokens in memory.
 type Cache = tokencache.Persistence
 
 // coreOptions is what each credential tells the shared core. The credential's

@@ -3,9 +3,10 @@ package azinteractive
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
-	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
 // expiryMargin matches MSAL's: a token this close to expiry isn't served.
@@ -20,31 +21,38 @@ type indexKey struct {
 	cae    bool
 }
 
-// indexEntry is a token that may be served without asking MSAL until
-// serveUntil.
+// indexEntry is a token that may be served without asking the backend while
+// the wall clock reads before serveUntil.
 type indexEntry struct {
-	token, tokenType     string
-	expiresOn, refreshOn time.Time
-	// serveUntil is a reading of the monotonic clock (see monoNow); zero
-	// means never.
-	serveUntil mono
-	account    *AuthenticationRecord
+	token     azcore.AccessToken // ready to return, so the warm path copies and builds nothing
+	tokenType string
+	account   *AuthenticationRecord
+	// serveUntil is Unix nanoseconds on the wall clock. Expiry is wall time:
+	// Go's monotonic clock stops while a laptop sleeps, and a token expires
+	// while it does.
+	serveUntil int64
 }
 
-// mono is time on the monotonic clock since the process's epoch. The warm
-// path reads one clock, not time.Now's two (wall and monotonic).
-type mono int64
+// slot holds the current entry of one key. Refreshing a key's token stores
+// into its slot, so only a new key copies the index.
+type slot struct{ e atomic.Pointer[indexEntry] }
 
-var epoch = time.Now()
-
-func monoNow() mono { return mono(time.Since(epoch)) }
-
-func monoAt(t time.Time) mono { return mono(t.Sub(epoch)) }
-
-// tokenIndex is an immutable map of warm tokens: readers need no lock, and a
-// writer publishes a modified copy.
+// tokenIndex is a map of warm tokens that readers use without locking. Its
+// maps never change once published; the entries in their slots do. The
+// credential's tenant is the common case and gets maps keyed by scope alone
+// (indexed by CAE), so the warm path hashes one string.
 type tokenIndex struct {
-	m map[indexKey]indexEntry
+	home  [2]map[string]*slot // the credential's tenant, by cae, by scope key
+	other map[indexKey]*slot  // other tenants
+}
+
+var emptyIndex = &tokenIndex{}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func keyOf(r tokenRequest) indexKey {
@@ -59,52 +67,80 @@ func keyOf(r tokenRequest) indexKey {
 	return k
 }
 
-// lookup returns a token for r that is good at now.
-func (ix *tokenIndex) lookup(r tokenRequest, now mono) (indexEntry, bool) {
-	if len(ix.m) == 0 {
-		return indexEntry{}, false
+// find returns k's slot, or nil.
+func (ix *tokenIndex) find(k indexKey) *slot {
+	if k.tenant == "" {
+		return ix.home[b2i(k.cae)][k.scope]
 	}
-	e, ok := ix.m[keyOf(r)]
-	if !ok || now >= e.serveUntil {
-		return indexEntry{}, false
+	return ix.other[k]
+}
+
+// lookup returns a token for r that may be served at now (Unix nanoseconds).
+func (ix *tokenIndex) lookup(r tokenRequest, now int64) (*indexEntry, bool) {
+	if ix.home[0] == nil && ix.home[1] == nil && ix.other == nil {
+		return nil, false
+	}
+	return ix.find(keyOf(r)).serving(now)
+}
+
+// serving returns s's entry if it may be served at now. s may be nil.
+func (s *slot) serving(now int64) (*indexEntry, bool) {
+	if s == nil {
+		return nil, false
+	}
+	e := s.e.Load()
+	if e == nil || now >= e.serveUntil {
+		return nil, false
 	}
 	return e, true
 }
 
-// with returns a copy of ix holding e for r, without the entries that expired.
-func (ix *tokenIndex) with(r tokenRequest, e indexEntry) *tokenIndex {
-	now := monoNow()
-	m := make(map[indexKey]indexEntry, len(ix.m)+1)
-	for k, v := range ix.m {
-		if now < v.serveUntil {
-			m[k] = v
-		}
+// with returns a copy of ix with a new slot for k holding e, dropping the
+// slots whose tokens expired before now. Only the map k belongs in is copied.
+func (ix *tokenIndex) with(k indexKey, e *indexEntry, now int64) *tokenIndex {
+	out := *ix
+	s := &slot{}
+	s.e.Store(e)
+	if k.tenant == "" {
+		i := b2i(k.cae)
+		out.home[i] = withSlot(ix.home[i], k.scope, s, now)
+	} else {
+		out.other = withSlot(ix.other, k, s, now)
 	}
-	m[keyOf(r)] = e
-	return &tokenIndex{m: m}
+	return &out
 }
 
-// newIndexEntry describes a token from MSAL. It is served from the index
+func withSlot[K comparable](m map[K]*slot, k K, s *slot, now int64) map[K]*slot {
+	out := make(map[K]*slot, len(m)+1)
+	for key, v := range m {
+		if e := v.e.Load(); e != nil && now < e.serveUntil {
+			out[key] = v
+		}
+	}
+	out[k] = s
+	return out
+}
+
+// newIndexEntry describes a token from a backend. It is served from the index
 // until the service's refresh-on time, and never within MSAL's expiry margin,
 // so azcore's BearerTokenPolicy, which refreshes at the same moments, reaches
-// MSAL exactly when a refresh is due.
-func newIndexEntry(ar public.AuthResult, rec *AuthenticationRecord) indexEntry {
-	e := indexEntry{
-		token:     ar.AccessToken,
-		tokenType: "Bearer",
-		expiresOn: ar.ExpiresOn.UTC(),
-		refreshOn: ar.Metadata.RefreshOn.UTC(),
+// the backend exactly when a refresh is due. A zero serveUntil never serves.
+func newIndexEntry(res tokenResult, rec *AuthenticationRecord, now time.Time) *indexEntry {
+	tt := res.TokenType
+	if tt == "" {
+		tt = "Bearer"
+	}
+	e := &indexEntry{
+		token:     azcore.AccessToken{Token: res.Token, ExpiresOn: res.ExpiresOn, RefreshOn: res.RefreshOn},
+		tokenType: tt,
 		account:   rec,
 	}
-	if ar.Metadata.RefreshOn.IsZero() {
-		e.refreshOn = time.Time{}
+	until := res.ExpiresOn.Add(-expiryMargin)
+	if !res.RefreshOn.IsZero() && res.RefreshOn.Before(until) {
+		until = res.RefreshOn
 	}
-	until := ar.ExpiresOn.Add(-expiryMargin)
-	if !e.refreshOn.IsZero() && e.refreshOn.Before(until) {
-		until = e.refreshOn
-	}
-	if until.After(time.Now()) {
-		e.serveUntil = monoAt(until)
+	if until.After(now) {
+		e.serveUntil = until.UnixNano()
 	}
 	return e
 }

@@ -2,7 +2,6 @@ package azinteractive
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -63,11 +62,6 @@ type UsernamePasswordCredential struct {
 	*credential
 }
 
-// passwordRedeemer is the MSAL method the password flow needs.
-type passwordRedeemer interface {
-	AcquireTokenByUsernamePassword(ctx context.Context, scopes []string, username, password string, opts ...public.AcquireByUsernamePasswordOption) (public.AuthResult, error)
-}
-
 // NewUsernamePasswordCredential creates a UsernamePasswordCredential. clientID is the ID of the application the user
 // will authenticate to. Pass nil for options to accept defaults.
 func NewUsernamePasswordCredential(tenantID string, clientID string, username string, password string, options *UsernamePasswordCredentialOptions) (*UsernamePasswordCredential, error) {
@@ -80,11 +74,7 @@ func newUsernamePasswordCredential(tenantID, clientID, username, password string
 		o = *options
 	}
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
-		pc, ok := client.(passwordRedeemer)
-		if !ok {
-			return public.AuthResult{}, fmt.Errorf("%s: the MSAL client doesn't support the password flow", credNameUsernamePassword)
-		}
-		return pc.AcquireTokenByUsernamePassword(ctx, r.Scopes, username, password, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		return client.AcquireTokenByUsernamePassword(ctx, r.Scopes, username, password, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 	}
 	c, err := newCredential(credNameUsernamePassword, coreOptions{
 		ClientOptions:              o.ClientOptions,

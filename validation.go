@@ -57,7 +57,8 @@ func resolveTenant(credType, defaultTenant, requested string, allowed []string) 
 	if len(allowed) == 0 && (defaultTenant == "" || defaultTenant == organizationsTenantID) {
 		return requested, nil
 	}
-	return "", fmt.Errorf(`%s isn't configured to acquire tokens for tenant %q. To enable acquiring tokens for this tenant add it to the AdditionallyAllowedTenants on the credential options, or add "*" to allow acquiring tokens for any tenant`, credType, requested)
+	return "", fmt.Errorf("%s: the token request is for tenant %q, but TenantID is %q and AdditionallyAllowedTenants doesn't include it\n"+
+		"To allow it, add %q (or \"*\" for any tenant) to AdditionallyAllowedTenants", credType, requested, defaultTenant, requested)
 }
 
 // normalizeAllowedTenants copies the list, collapsing it when it holds "*".
@@ -100,8 +101,14 @@ func validateScopes(credType string, scopes []string) error {
 // look-alike can't pass), and nothing that could move the request elsewhere
 // (user info, query, fragment, encoded separators).
 func validateAuthorityHost(credType, host string) (string, error) {
+	return validateHostFrom(credType, host, "authority host %q is invalid: %s. Set azcore.ClientOptions.Cloud.ActiveDirectoryAuthorityHost to a URL such as https://login.microsoftonline.com/")
+}
+
+// validateHostFrom is validateAuthorityHost with the message for where host
+// came from: a format with the host (%q) and why it's invalid (%s).
+func validateHostFrom(credType, host, format string) (string, error) {
 	fail := func(why string) (string, error) {
-		return "", fmt.Errorf("%s: authority host %q is invalid: %s. Set azcore.ClientOptions.Cloud.ActiveDirectoryAuthorityHost to a URL such as https://login.microsoftonline.com/", credType, host, why)
+		return "", fmt.Errorf("%s: "+format, credType, host, why)
 	}
 	u, err := url.Parse(host)
 	if err != nil {

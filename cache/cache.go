@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
 
@@ -55,13 +56,17 @@ type Options struct {
 	RememberAccount bool
 }
 
-// New returns a persistent cache to set as a credential's Cache option (its
-// result type is azinteractive.Cache, under its internal name). It checks
-// that encrypted storage works here with a throwaway round trip (which may
-// show an unlock prompt for the keyring). If it doesn't, New returns an
-// error wrapping [ErrEncryptionUnavailable] that names what is missing,
-// unless opts.AllowUnencryptedStorage is set. opts may be nil.
-func New(opts *Options) (tokencache.Persistence, error) {
+// New returns a persistent cache to set as a credential's Cache option. It
+// checks that encrypted storage is usable here (which may show an unlock
+// prompt for the keyring). If it isn't, New returns an error wrapping
+// [ErrEncryptionUnavailable] that names what is missing, unless
+// opts.AllowUnencryptedStorage is set. opts may be nil.
+//
+// A cache whose files another user could have planted or could change (a
+// symbolic link, a file of another user's, a directory others can write)
+// is refused when a credential opens it, with an error that says what to
+// fix.
+func New(opts *Options) (azinteractive.Cache, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -70,19 +75,19 @@ func New(opts *Options) (tokencache.Persistence, error) {
 		o.Name = DefaultName
 	}
 	if err := tokencache.ValidName(o.Name); err != nil {
-		return tokencache.Persistence{}, fmt.Errorf("cache: %w", err)
+		return azinteractive.Cache{}, fmt.Errorf("cache: %w", err)
 	}
 	loc := tokencache.Location{Dir: o.Directory, Name: o.Name}
 	if loc.Dir == "" {
 		dir, err := tokencache.DefaultDir()
 		if err != nil {
-			return tokencache.Persistence{}, fmt.Errorf("cache: %w", err)
+			return azinteractive.Cache{}, fmt.Errorf("cache: %w", err)
 		}
 		loc.Dir, loc.OwnDir = dir, true
 	} else {
 		abs, err := filepath.Abs(loc.Dir)
 		if err != nil {
-			return tokencache.Persistence{}, fmt.Errorf("cache: %w", err)
+			return azinteractive.Cache{}, fmt.Errorf("cache: %w", err)
 		}
 		loc.Dir = abs
 	}
@@ -93,17 +98,17 @@ func New(opts *Options) (tokencache.Persistence, error) {
 	if err != nil {
 		var ue *tokencache.UnavailableError
 		if !errors.As(err, &ue) {
-			return tokencache.Persistence{}, fmt.Errorf("cache: %w", err)
+			return azinteractive.Cache{}, fmt.Errorf("cache: %w", err)
 		}
 		if !o.AllowUnencryptedStorage {
-			return tokencache.Persistence{}, unavailable(ue, loc)
+			return azinteractive.Cache{}, unavailable(ue, loc)
 		}
-		p = tokencache.Plaintext(loc).WithWarning(fmt.Sprintf(
+		p = tokencache.WithWarning(tokencache.Plaintext(loc), fmt.Sprintf(
 			"tokens are cached unencrypted in %s and %s because AllowUnencryptedStorage is set and %v",
 			loc.Path(false), loc.Path(true), ue))
 	}
 	if o.RememberAccount {
-		p = p.WithRecords(tokencache.FileRecords(loc))
+		p = tokencache.WithRecords(p, tokencache.FileRecords(loc))
 	}
 	return p, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/azinteractive/azinteractive/cache"
+	"github.com/azinteractive/azinteractive/internal/tokencache"
 	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -56,13 +57,11 @@ func TestNewFallsBackToPlaintextWhenAllowed(t *testing.T) {
 	c, err := cache.New(&cache.Options{Name: "app", Directory: dir, AllowUnencryptedStorage: true})
 	require.NoError(t, err)
 	assert.Equal(t, "persistent token cache (unencrypted files in "+dir+")", c.String())
-	assert.Nil(t, c.Records(), "RememberAccount is off")
+	assert.Nil(t, tokencache.RecordsOf(c), "RememberAccount is off")
 
 	var warnings []string
 	warn := func(msg string) { warnings = append(warnings, msg) }
-	_, err = c.Open(false, warn)
-	require.NoError(t, err)
-	_, err = c.Open(true, warn)
+	_, err = tokencache.Open(c, warn)
 	require.NoError(t, err)
 	require.Len(t, warnings, 1, "the fallback is logged once per credential")
 	assert.Contains(t, warnings[0], "unencrypted")
@@ -83,7 +82,7 @@ func TestNewUsesTheKeyring(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "persistent token cache (Secret Service)", c.String())
 
-	rs := c.Records()
+	rs := tokencache.RecordsOf(c)
 	require.NotNil(t, rs)
 	require.NoError(t, rs.Save("04b07795-8ddb-461a-bbee-02f9e1bf7b46", []byte(`{"username":"alice@contoso.com"}`)))
 	_, err = os.Stat(filepath.Join(k.Home, ".IdentityService", "msal.cache.04b07795-8ddb-461a-bbee-02f9e1bf7b46.authrecord.json"))
@@ -112,8 +111,9 @@ func TestPythonsPlaintextCacheIsUsedSilently(t *testing.T) {
 	c, err := cache.New(&cache.Options{Directory: dir, AllowUnencryptedStorage: true})
 	require.NoError(t, err)
 	var warnings []string
-	tc, err := c.Open(false, func(msg string) { warnings = append(warnings, msg) })
+	store, err := tokencache.Open(c, func(msg string) { warnings = append(warnings, msg) })
 	require.NoError(t, err)
+	tc := store.Mode(false)
 	assert.Contains(t, strings.Join(warnings, "\n"), "now 0600")
 	fi, err := os.Stat(path)
 	require.NoError(t, err)

@@ -43,7 +43,18 @@
 // Processes share a cache safely: every write is a read-modify-write under a
 // lock file (<file>.lockfile, never deleted; the operating system releases
 // the lock of a process that dies), merged into what the other processes
-// wrote, and readers re-read storage only when it changed. Storage that
-// can't be decoded (corrupt, truncated, sealed for another user) reads as
-// empty, is logged as a warning, and is overwritten at the next sign-in.
+// wrote, and readers re-read storage only when it changed. Refresh tokens are
+// redeemed one process at a time (<name>.redeem.lockfile), so processes that
+// refresh at once each use the refresh token the last one stored. Storage
+// that can't be decoded (corrupt, truncated, sealed for another user) reads
+// as empty, is logged as a warning, and is overwritten at the next sign-in.
+// Storage that can't be written (a full disk, a read-only directory) costs no
+// token: the change is kept in memory, a warning says why, and each later
+// write tries again.
+//
+// Files another user could have planted or could change are refused, with an
+// error that says what to fix: a symbolic link at any of the cache's file
+// names, a file of another user or one others can write, a directory (the
+// cache's or one above it) of another user or that others can write, unless
+// it has the sticky bit, as /tmp does.
 package cache

@@ -95,7 +95,7 @@ func (b *browser) run(ctx context.Context, start string) (err error) {
 	}
 	b.origin = u.Scheme + "://" + u.Host
 	client := &http.Client{
-		Transport: &routingTransport{base: b.s.mustTransport()},
+		Transport: &routingTransport{s: b.s, base: b.s.mustTransport()},
 		Jar:       b.s.browserJar,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse // followed below, to tell the redirect URI apart

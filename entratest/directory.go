@@ -92,7 +92,7 @@ func (s *Server) addDefaults() {
 	s.AddApp(App{
 		ClientID:       DefaultClientID,
 		Name:           "Microsoft Azure CLI",
-		RedirectURIs:   []string{"http://localhost"},
+		RedirectURIs:   []string{"http://localhost", "ms-appx-web://Microsoft.AAD.BrokerPlugin/" + DefaultClientID},
 		PublicClient:   true,
 		ConsentGranted: true,
 	})

@@ -5,26 +5,23 @@
 // with PKCE, device code, password and refresh token grants), device code and the device
 // code verification page, with Entra-shaped success and error responses.
 //
-// A test creates a [Server], points MSAL (or a credential) at it, and plays the user with
+// A test creates a [Server], points a credential (or MSAL) at it, and plays the user with
 // [Server.Browser], [Server.ApproveDeviceCode] or [Server.DeviceBrowser]:
 //
 //	srv := entratest.NewServer(nil)
 //	defer srv.Close()
-//	client, err := public.New(entratest.DefaultClientID,
-//		public.WithAuthority(srv.URL()+"/organizations"),
-//		public.WithHTTPClient(srv.Client()),
-//	)
+//	cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
+//		ClientOptions: azcore.ClientOptions{Transport: srv.Client(), Cloud: srv.Cloud()},
+//		OpenURL:       srv.Browser(entratest.DefaultUsername, entratest.DefaultPassword),
+//	})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	browser := srv.Browser(entratest.DefaultUsername, entratest.DefaultPassword)
-//	res, err := client.AcquireTokenInteractive(ctx, []string{"https://management.azure.com/.default"},
-//		public.WithOpenURL(func(u string) error { return browser(ctx, u) }),
-//	)
+//	tk, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	claims, err := srv.VerifyAccessToken(res.AccessToken) // claims["aud"] == "https://management.azure.com"
+//	claims, err := srv.VerifyAccessToken(tk.Token) // claims["aud"] == "https://management.azure.com"
 //
 // [Server.Client] trusts the server's certificate and also sends requests for
 // login.microsoftonline.com, login.microsoft.com and login.windows.net to it, so a client
@@ -33,11 +30,27 @@
 // ClientOptions.Transport and [Server.Cloud] as ClientOptions.Cloud. [Server.Transport]
 // serves the same hosts in memory, for tests on testing/synctest's fake clock.
 //
+// # Whole applications
+//
+// [Server.Resource] starts a fake API that accepts only this server's tokens for its
+// audience and scopes, answers a request without a token with Key Vault's challenge and a
+// revoked CAE token with a claims challenge, and can stand at a real service's host name
+// (contoso.vault.azure.net), which Client routes to it: an application's own Azure SDK
+// clients run against it unchanged but for their transport. [Server.TrustCertificate]
+// makes Client trust a test's other HTTPS servers. With a persistent cache in a temporary
+// directory (cache.Options.Directory), a test can sign in, "restart" the application and
+// check that it is silent (see the examples).
+//
 // The directory starts with tenant [DefaultTenantID] (domain [DefaultTenantDomain]), user
 // [DefaultUsername] with password [DefaultPassword], and app [DefaultClientID], a consented
-// public client with redirect URI http://localhost. [Server.AddTenant], [Server.AddUser]
-// and [Server.AddApp] add more; users can require MFA, be disabled, federated or personal
-// Microsoft accounts.
+// public client with redirect URIs http://localhost and the identity broker's. [Server.AddTenant],
+// [Server.AddUser] and [Server.AddApp] add more; users can require MFA, be disabled, federated
+// or personal Microsoft accounts.
+//
+// [NewBroker] emulates Microsoft's Linux identity broker on a D-Bus bus, answering from the
+// same directory with tokens signed by the same key, for brokered sign-in tests;
+// [NewSessionBus] starts the private D-Bus bus it serves on (it runs dbus-daemon, from
+// Debian's dbus package).
 //
 // Tests can inject faults ([Server.InjectFault]), read the request log
 // ([Server.Requests]), check that no secret leaked ([Server.Secrets]), revoke sessions to

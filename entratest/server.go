@@ -24,8 +24,9 @@ const (
 	// DefaultTenantDomain is the verified domain of the default tenant.
 	DefaultTenantDomain = "contoso.com"
 	// DefaultClientID is the Azure development client ID, which the credentials use by default.
-	// Every server registers it as a consented public client with the redirect URI
-	// "http://localhost".
+	// Every server registers it as a consented public client with the redirect URIs
+	// "http://localhost" and, for the identity broker, "ms-appx-web://Microsoft.AAD.BrokerPlugin/"
+	// followed by the client ID.
 	DefaultClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 	// DefaultUsername is the sign-in name of the user every server starts with.
 	DefaultUsername = "alice@contoso.com"
@@ -127,6 +128,13 @@ type Server struct {
 	requests      []Request
 	secrets       secretSet
 	browserErrors []error
+
+	// netMu guards roots and resources. It is taken alone: nothing holding it takes
+	// another lock or does I/O.
+	netMu     sync.Mutex
+	roots     *x509.CertPool       // what Client trusts; replaced, never changed, once published
+	resources map[string]*Resource // by lowercase Host, the resources with one
+	allRes    []*Resource          // every resource, closed by Close
 }
 
 // NewServer returns a started [Server]. The caller must call Close when done.
@@ -147,6 +155,8 @@ func NewUnstartedServer(opts *Options) *Server {
 		dir:     newDirectory(),
 	}
 	s.cert, _ = newTLSCertificate()
+	s.roots = x509.NewCertPool()
+	s.roots.AddCert(s.cert.Leaf)
 	s.signingKey, s.keyID = newSigningKey()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -194,6 +204,12 @@ func (s *Server) Start() {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
+		s.netMu.Lock()
+		resources := s.allRes
+		s.netMu.Unlock()
+		for _, r := range resources {
+			r.Close()
+		}
 		s.ts.Close()
 		s.startMu.Lock()
 		defer s.startMu.Unlock()
@@ -210,14 +226,35 @@ func (s *Server) URL() string {
 }
 
 // Client returns an HTTP client for talking to the server. It trusts the server's
-// certificate and sends requests for https://login.microsoftonline.com,
+// certificate (which also signs the certificates of its [Resource] servers) and those
+// added with TrustCertificate, and sends requests for https://login.microsoftonline.com,
 // https://login.microsoft.com and https://login.windows.net (port 443) to the server, so an
-// MSAL client configured for the public cloud, with instance discovery, works offline. It
-// also allows loopback requests (http or https, any port), which the stand-in browser needs
-// to post to a redirect URI like http://localhost:PORT. It refuses every other host with an
-// error that names the host. Client panics if the server wasn't started.
+// MSAL client configured for the public cloud, with instance discovery, works offline, and
+// requests for a Resource's Host to that resource. It also allows loopback requests (http
+// or https, any port), which the stand-in browser needs to post to a redirect URI like
+// http://localhost:PORT, and which reach resources and servers of the test's own. It
+// refuses every other host with an error that names the host. Client panics if the server
+// wasn't started.
 func (s *Server) Client() *http.Client {
-	return &http.Client{Transport: &routingTransport{base: s.mustTransport()}}
+	return &http.Client{Transport: &routingTransport{s: s, base: s.mustTransport()}}
+}
+
+// TrustCertificate makes Client (and the clients it gave out before) trust cert as a root,
+// for HTTPS servers of the test's own, such as an httptest.NewTLSServer standing in for an
+// API: pass its Certificate().
+func (s *Server) TrustCertificate(cert *x509.Certificate) {
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	roots := s.roots.Clone()
+	roots.AddCert(cert)
+	s.roots = roots
+}
+
+// rootCAs returns what Client trusts now.
+func (s *Server) rootCAs() *x509.CertPool {
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	return s.roots
 }
 
 func (s *Server) mustTransport() *http.Transport {

@@ -40,13 +40,20 @@ type grant struct {
 // issueTokens mints the tokens for g and remembers the refresh token and access token.
 // The caller holds s.mu.
 func (s *Server) issueTokens(r *http.Request, form url.Values, g grant) tokenResponse {
+	return s.mintTokens(baseURL(r), g, form.Get("client_info") == "1")
+}
+
+// mintTokens mints the tokens for g, issued by base (scheme and host), and remembers the
+// refresh token and access token. The token endpoint and the broker share it, so their
+// tokens verify alike. The caller holds s.mu.
+func (s *Server) mintTokens(base string, g grant, clientInfo bool) tokenResponse {
 	now := s.now()
 	iat := now.Unix()
 	if g.claims.nbf > iat {
 		iat = g.claims.nbf // a CAE challenge asked for tokens valid from a later time
 	}
 	lifetime := int64(s.opts.AccessTokenLifetime / time.Second)
-	issuer := baseURL(r) + "/" + g.auth.tid + "/v2.0"
+	issuer := base + "/" + g.auth.tid + "/v2.0"
 	sub := pairwiseSubject(g.user.ObjectID, g.app.ClientID)
 	amr := []string{"pwd"}
 	if g.auth.mfa {
@@ -122,7 +129,7 @@ func (s *Server) issueTokens(r *http.Request, form url.Values, g grant) tokenRes
 			expires:  now.Add(s.opts.RefreshTokenLifetime),
 		}
 	}
-	if form.Get("client_info") == "1" {
+	if clientInfo {
 		ci, _ := json.Marshal(map[string]string{"uid": g.user.ObjectID, "utid": g.user.TenantID})
 		resp.ClientInfo = base64.RawURLEncoding.EncodeToString(ci)
 	}
@@ -194,6 +201,19 @@ func (s *Server) JWKSURL(tenant string) string {
 // [Server.RevokeSessions]: a token issued before its user's sessions were revoked fails
 // with a [*ClaimsChallengeError]. It returns the token's claims.
 func (s *Server) VerifyAccessToken(token string) (jwt.MapClaims, error) {
+	claims, revoked, err := s.verifyAccessToken(token)
+	if err != nil {
+		return nil, err
+	}
+	if !revoked.IsZero() {
+		return nil, &ClaimsChallengeError{Claims: nbfChallenge(revoked)}
+	}
+	return claims, nil
+}
+
+// verifyAccessToken is VerifyAccessToken, returning the claims of a valid token whose
+// user's sessions were revoked after it was issued, with the time of the revocation.
+func (s *Server) verifyAccessToken(token string) (jwt.MapClaims, time.Time, error) {
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		if kid, _ := t.Header["kid"].(string); kid != s.keyID {
@@ -202,28 +222,28 @@ func (s *Server) VerifyAccessToken(token string) (jwt.MapClaims, error) {
 		return &s.signingKey.PublicKey, nil
 	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
 	if err != nil {
-		return nil, fmt.Errorf("entratest: invalid access token: %w", err)
+		return nil, time.Time{}, fmt.Errorf("entratest: invalid access token: %w", err)
 	}
 	iss, _ := claims["iss"].(string)
 	tid, _ := claims["tid"].(string)
 	u, err := url.Parse(iss)
 	if err != nil || u.Scheme != "https" || !s.isOwnHost(u.Host) || u.Path != "/"+tid+"/v2.0" {
-		return nil, fmt.Errorf("entratest: invalid access token: unexpected issuer %q", iss)
+		return nil, time.Time{}, fmt.Errorf("entratest: invalid access token: unexpected issuer %q", iss)
 	}
 	if ver, _ := claims["ver"].(string); ver != "2.0" {
-		return nil, errors.New("entratest: invalid access token: not a v2.0 access token")
+		return nil, time.Time{}, errors.New("entratest: invalid access token: not a v2.0 access token")
 	}
 	uti, _ := claims["uti"].(string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	issued, ok := s.state.accessTokens[uti]
 	if !ok {
-		return nil, errors.New("entratest: invalid access token: not issued by this server")
+		return nil, time.Time{}, errors.New("entratest: invalid access token: not issued by this server")
 	}
 	if revoked, ok := s.state.revokedAt[issued.oid]; ok && issued.issued.Before(revoked) {
-		return nil, &ClaimsChallengeError{Claims: nbfChallenge(revoked)}
+		return claims, revoked, nil
 	}
-	return claims, nil
+	return claims, time.Time{}, nil
 }
 
 // isOwnHost reports whether a client can reach this server at host (host:port).

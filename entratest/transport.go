@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -15,28 +14,39 @@ import (
 	"time"
 )
 
-// newTransport returns the transport behind Client: it trusts the server's certificate,
-// dials the server for the routed Entra hosts, and never uses a proxy.
+// newTransport returns the transport behind Client: it trusts the server's certificate (and
+// those TrustCertificate added), dials the server for the routed Entra hosts and a
+// resource's listener for its host, and never uses a proxy.
 func (s *Server) newTransport() *http.Transport {
-	pool := x509.NewCertPool()
-	pool.AddCert(s.cert.Leaf)
-	addr := s.ts.Listener.Addr().String()
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	dial := func(ctx context.Context, network, hostport string) (net.Conn, error) {
+		to, err := s.dialAddr(hostport)
+		if err != nil {
+			return nil, err
+		}
+		return dialer.DialContext(ctx, network, to)
+	}
 	return &http.Transport{
-		Proxy:           nil, // never send test traffic through an environment proxy
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-		DialContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
+		Proxy:       nil, // never send test traffic through an environment proxy
+		DialContext: dial,
+		// TLS is done here rather than by the transport so that each connection
+		// trusts the roots of the moment: TrustCertificate may add one after the
+		// transport was made, and a tls.Config in use mustn't change.
+		DialTLSContext: func(ctx context.Context, network, hostport string) (net.Conn, error) {
 			host, _, err := net.SplitHostPort(hostport)
 			if err != nil {
 				return nil, err
 			}
-			switch {
-			case isRoutedHost(host):
-				hostport = addr
-			case !isLoopbackHost(host):
-				return nil, fmt.Errorf("entratest: refusing to dial non-loopback host %q", host)
+			raw, err := dial(ctx, network, hostport)
+			if err != nil {
+				return nil, err
 			}
-			return dialer.DialContext(ctx, network, hostport)
+			conn := tls.Client(raw, &tls.Config{RootCAs: s.rootCAs(), ServerName: host, MinVersion: tls.VersionTLS12})
+			if err := conn.HandshakeContext(ctx); err != nil {
+				_ = raw.Close()
+				return nil, err
+			}
+			return conn, nil
 		},
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       30 * time.Second,
@@ -45,20 +55,43 @@ func (s *Server) newTransport() *http.Transport {
 	}
 }
 
+// dialAddr is where Client connects for hostport: the server for the routed Entra hosts,
+// a resource's listener for its host, loopback addresses as they are, nothing else.
+func (s *Server) dialAddr(hostport string) (string, error) {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case isRoutedHost(host):
+		return s.ts.Listener.Addr().String(), nil
+	case port == "443" && s.resourceAddr(host) != "":
+		return s.resourceAddr(host), nil
+	case isLoopbackHost(host):
+		return hostport, nil
+	}
+	return "", fmt.Errorf("entratest: refusing to dial non-loopback host %q", host)
+}
+
 // routingTransport rejects requests to hosts the emulator can't stand in for before any
 // name resolution happens, so a test can never reach the internet by accident.
-type routingTransport struct{ base *http.Transport }
+type routingTransport struct {
+	s    *Server
+	base *http.Transport
+}
 
 func (t *routingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	host, port := req.URL.Hostname(), req.URL.Port()
+	https443 := req.URL.Scheme == "https" && (port == "" || port == "443")
 	switch {
 	case isLoopbackHost(host):
-	case isRoutedHost(host) && req.URL.Scheme == "https" && (port == "" || port == "443"):
+	case isRoutedHost(host) && https443:
+	case t.s.resourceAddr(host) != "" && https443:
 	default:
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
-		return nil, fmt.Errorf("entratest: refusing %s %s://%s%s: host %q is neither loopback nor one of %s",
+		return nil, fmt.Errorf("entratest: refusing %s %s://%s%s: host %q is neither loopback, nor one of %s, nor the Host of a Resource",
 			req.Method, req.URL.Scheme, req.URL.Host, req.URL.Path, req.URL.Host, strings.Join(routedHosts, ", "))
 	}
 	return t.base.RoundTrip(req)

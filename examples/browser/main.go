@@ -1,13 +1,15 @@
 // Command browser signs a user in with InteractiveBrowserCredential: it opens
 // the sign-in page in the system browser, and the page hands the result to
 // the credential's server on http://localhost. Where no browser opens (SSH,
-// containers) it prints the URL to stderr and waits: forward the redirect
-// port (-redirect-url http://localhost:8400 and ssh -L 8400:localhost:8400)
-// and open the URL on your machine.
+// containers) the credential fails at once, saying so; with -print-url it
+// prints the URL to stderr and waits instead: forward the redirect port
+// (-redirect-url http://localhost:8400 and ssh -L 8400:localhost:8400) and
+// open the URL on your machine.
 //
 //	go run ./examples/browser -offline                  # entratest's stand-in browser signs in
 //	go run ./examples/browser -offline -browser=system  # you sign in, in your browser
 //	go run ./examples/browser -tenant contoso.com       # Microsoft Entra ID
+//	go run ./examples/browser -print-url -redirect-url http://localhost:8400   # over SSH
 package main
 
 import (
@@ -30,6 +32,7 @@ func main() {
 	browser := flag.String("browser", "stand-in", `with -offline: "stand-in" (entratest's scripted browser signs in) or "system" (you sign in in your browser)`)
 	redirectURL := flag.String("redirect-url", "", `redirect URI registered for the application, with an optional fixed port: "http://localhost:8400" (default "http://localhost" on a random port)`)
 	loginHint := flag.String("login-hint", "", "username to suggest on the sign-in page")
+	printURL := flag.Bool("print-url", false, "where no browser can be opened, print the sign-in URL and wait (with -redirect-url and SSH port forwarding)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("browser: ")
@@ -37,14 +40,14 @@ func main() {
 		log.Fatalf(`-browser=%q: want "stand-in" or "system"`, *browser)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, flags, *browser == "system", *redirectURL, *loginHint)
+	err := run(ctx, flags, *browser == "system", *redirectURL, *loginHint, *printURL)
 	stop()
 	if err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, flags *offline.Flags, systemBrowser bool, redirectURL, loginHint string) error {
+func run(ctx context.Context, flags *offline.Flags, systemBrowser bool, redirectURL, loginHint string, printURL bool) error {
 	env, err := flags.Env()
 	if err != nil {
 		return err
@@ -58,7 +61,9 @@ func run(ctx context.Context, flags *offline.Flags, systemBrowser bool, redirect
 		DisableInstanceDiscovery: env.DisableInstanceDiscovery,
 		RedirectURL:              redirectURL,
 		LoginHint:                loginHint,
-		// OpenURL unset: the system browser, or the URL on stderr where none opens.
+		PrintURLIfNoBrowser:      printURL,
+		// OpenURL unset: the system browser; where none opens, an error
+		// (or, with PrintURLIfNoBrowser, the URL on stderr).
 	}
 	if env.Server != nil {
 		if systemBrowser {

@@ -2,9 +2,10 @@ package browser
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"os/exec"
+	"path/filepath"
 	"time"
 )
 
@@ -17,17 +18,18 @@ import (
 // user's browser. ctx only aborts the wait, killing a launcher that hasn't
 // finished starting.
 //
-// The child's stdout and stderr are our stderr: never our stdout, which may
-// carry the program's output (okta-aws-cli#91), and an *os.File rather than
-// a pipe, so that no copying goroutine waits on a browser that inherited it.
-// Stdin is /dev/null, so that a terminal browser can't take over the
-// terminal.
+// The child's stdin, stdout and stderr are /dev/null. Never our stdout,
+// which may carry the program's output (okta-aws-cli#91); not our stderr
+// either, where a browser the launcher starts would keep writing its own
+// diagnostics (a broken DISPLAY made chromium print shell errors over the
+// sign-in prompt) for as long as it runs; and no pipe, which would tie a
+// goroutine to the browser's lifetime. A failed launcher is explained by its
+// exit status instead (exitError). Stdin is /dev/null so that a terminal
+// browser can't take over the terminal.
 func launch(ctx context.Context, wait time.Duration, name string, args ...string) error {
-	cmd := exec.Command(name, args...)
-	cmd.Stdout = os.Stderr
-	cmd.Stderr = os.Stderr
+	cmd := exec.Command(name, args...) // Stdin, Stdout and Stderr nil: /dev/null
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("browser: %w", err)
+		return err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -36,7 +38,7 @@ func launch(ctx context.Context, wait time.Duration, name string, args ...string
 	select {
 	case err := <-exited:
 		if err != nil {
-			return fmt.Errorf("browser: %s: %w", name, err)
+			return exitError(filepath.Base(name), err)
 		}
 		return nil
 	case <-t.C:
@@ -46,4 +48,30 @@ func launch(ctx context.Context, wait time.Duration, name string, args ...string
 		<-exited
 		return ctx.Err()
 	}
+}
+
+// xdgOpenExits are xdg-open's documented exit statuses (xdg-utils' man page).
+var xdgOpenExits = map[int]string{
+	1: "error in command line syntax",
+	2: "one of the files passed on the command line did not exist",
+	3: "a required tool could not be found: no browser is configured for the desktop",
+	4: "the action failed",
+}
+
+// exitError names the launcher that failed and, for xdg-open, what its exit
+// status means: its own message went to /dev/null with the browser's.
+func exitError(name string, err error) error {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && (name == "xdg-open" || name == "") {
+		if why, ok := xdgOpenExits[exit.ExitCode()]; ok {
+			if name == "" {
+				name = "xdg-open"
+			}
+			return fmt.Errorf("%s: %w (%s)", name, err, why)
+		}
+	}
+	if name == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }

@@ -34,8 +34,10 @@ const launchWait = 3 * time.Second
 //     Linux and the BSDs, open on macOS, ShellExecute on Windows.
 //
 // Only http and https URLs are opened, so that a URL can't become a command
-// line option or a local file. The launchers' own output goes to standard
-// error, never to standard output, which may be the program's data.
+// line option or a local file. The launchers' and the browsers' output goes
+// to /dev/null: never to standard output,
+// which may be the program's data, nor to standard error, where the user
+// reads the credential's prompts.
 func Default() Opener { return newSystem().open }
 
 // system is what Default needs from the machine; tests replace the parts.
@@ -107,7 +109,7 @@ func (s system) open(ctx context.Context, rawURL string) error {
 		return nil
 	}
 	errs = append(errs, err)
-	return fmt.Errorf("browser: couldn't open a browser: %w", errors.Join(errs...))
+	return joinErrors(errs)
 }
 
 // checkURL accepts absolute http and https URLs without whitespace or control
@@ -116,13 +118,13 @@ func (s system) open(ctx context.Context, rawURL string) error {
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("browser: invalid URL: %w", err)
+		return fmt.Errorf("invalid URL: %w", err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("browser: only http and https URLs are opened, not %q", clip(raw))
+		return fmt.Errorf("only http and https URLs are opened, not %q", clip(raw))
 	}
 	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return errors.New("browser: the URL contains whitespace or control characters")
+		return errors.New("the URL contains whitespace or control characters")
 	}
 	return nil
 }
@@ -153,3 +155,22 @@ func (s system) findWindowsCommand(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// joinErrors is every way's failure on one line: "my-browser: exit status
+// 1; xdg-open: exit status 3 (...)".
+func joinErrors(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return &openError{msg: strings.Join(msgs, "; "), errs: errs}
+}
+
+// openError is the failure of every way to open a browser.
+type openError struct {
+	msg  string
+	errs []error
+}
+
+func (e *openError) Error() string   { return e.msg }
+func (e *openError) Unwrap() []error { return e.errs }

@@ -137,7 +137,7 @@ func TestOpenStopsWhenCtxDone(t *testing.T) {
 
 func requireUnix(t *testing.T) {
 	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
-		t.Skip("uses sh")
+		t.Skip("uses sh; the opener launches commands itself ($BROWSER, WSL) only on Unix")
 	}
 }
 
@@ -160,7 +160,18 @@ func TestLaunchOutput(t *testing.T) {
 	out, _ := os.ReadFile(filepath.Join(dir, "stdout"))
 	errOut, _ := os.ReadFile(filepath.Join(dir, "stderr"))
 	assert.Empty(t, string(out), "a launcher never writes to our stdout")
-	assert.Equal(t, "chatter\ncomplaint\n", string(errOut))
+	assert.Empty(t, string(errOut), "nor to our stderr: a browser it starts would write there for as long as it runs")
+}
+
+func TestLaunchFailureSaysWhy(t *testing.T) {
+	t.Parallel()
+	requireUnix(t)
+	dir := t.TempDir()
+	xdg := filepath.Join(dir, "xdg-open")
+	require.NoError(t, os.WriteFile(xdg, []byte("#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n"), 0o755))
+	err := launch(t.Context(), 5*time.Second, xdg, authURL)
+	require.Error(t, err)
+	assert.Equal(t, "xdg-open: exit status 3 (a required tool could not be found: no browser is configured for the desktop)", err.Error())
 }
 
 func TestLaunch(t *testing.T) {
@@ -198,7 +209,7 @@ func TestLaunch(t *testing.T) {
 // TestDefault runs the real opener against fake launchers on PATH.
 func TestDefault(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("fake xdg-open")
+		t.Skip("fakes xdg-open, which only Linux's opener runs (Windows': TestDefaultOpensWithShellExecute, in .ci/wine/run)")
 	}
 	if isWSL(os.Getenv, os.ReadFile) {
 		t.Skip("WSL would open the Windows browser")
@@ -216,7 +227,8 @@ func TestDefault(t *testing.T) {
 		b, err := os.ReadFile(got)
 		require.NoError(t, err)
 		assert.Equal(t, authURL+"\n", string(b))
-		assert.Equal(t, os.Stderr, pkgbrowser.Stdout, "pkg/browser's output is kept off stdout")
+		assert.Nil(t, pkgbrowser.Stdout, "pkg/browser's launchers write to /dev/null, not stdout")
+		assert.Nil(t, pkgbrowser.Stderr, "nor stderr")
 		os.Remove(got)
 	})
 	t.Run("BROWSER", func(t *testing.T) {

@@ -2,34 +2,31 @@ package browser
 
 import (
 	"context"
-	"os"
 	"sync"
 	"time"
 
 	pkgbrowser "github.com/pkg/browser"
 )
 
-// redirectOutput points pkg/browser's launcher output at our stderr, once.
+// redirectOutput sends pkg/browser's launcher output to /dev/null, once.
 //
 // pkg/browser sends the launcher's output to os.Stdout by default, where
 // xdg-open's and the browsers' chatter ("Opening in existing browser
 // session.") corrupts a program whose stdout is data, like a credential
-// helper printing JSON (okta-aws-cli#91). os.Stderr, rather than io.Discard,
-// because:
-//   - it is an *os.File, which os/exec hands to the child as is. io.Discard
-//     would make os/exec copy through a pipe, and pkg/browser's cmd.Run would
-//     then wait until every process holding the pipe exits, including a
-//     browser started by xdg-open: the sign-in would hang until the browser
-//     is closed;
-//   - a launcher's error ("xdg-open: no method available") is what the user
-//     needs to see to fix their setup.
+// helper printing JSON (okta-aws-cli#91). Not to our stderr either: the
+// browser xdg-open starts inherits it and writes its own diagnostics there,
+// over the sign-in prompt, for as long as it runs. A nil writer gives the
+// child /dev/null itself; io.Discard would make os/exec copy through a pipe,
+// and pkg/browser's cmd.Run would then wait until every process holding the
+// pipe exits, including the browser: the sign-in would hang until the
+// browser is closed.
 //
 // These are package variables of pkg/browser, shared with anything else in
 // the program that uses it (MSAL's interactive flow does), hence set once
 // and only when our default opener is used.
 var redirectOutput = sync.OnceFunc(func() {
-	pkgbrowser.Stdout = os.Stderr
-	pkgbrowser.Stderr = os.Stderr
+	pkgbrowser.Stdout = nil
+	pkgbrowser.Stderr = nil
 })
 
 // openWithPkgBrowser opens url with pkg/browser, which has no context and
@@ -44,7 +41,10 @@ func openWithPkgBrowser(ctx context.Context, url string) error {
 	defer t.Stop()
 	select {
 	case err := <-done:
-		return err
+		if err != nil {
+			return exitError("", err)
+		}
+		return nil
 	case <-t.C:
 		return nil
 	case <-ctx.Done():

@@ -1,6 +1,7 @@
 package loopback
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -78,21 +79,21 @@ type Config struct {
 // withDefaults validates c and fills in the defaults, on the copy.
 func (c Config) withDefaults() (Config, error) {
 	if c.State == "" {
-		return c, fmt.Errorf("loopback: Config.State is required")
+		return c, errors.New("a state is required")
 	}
 	switch c.ResponseMode {
 	case "":
 		c.ResponseMode = ResponseModeFormPost
 	case ResponseModeFormPost, ResponseModeQuery:
 	default:
-		return c, fmt.Errorf("loopback: Config.ResponseMode %q isn't %q or %q", c.ResponseMode, ResponseModeFormPost, ResponseModeQuery)
+		return c, fmt.Errorf("response mode %q isn't %q or %q", c.ResponseMode, ResponseModeFormPost, ResponseModeQuery)
 	}
 	for name, raw := range map[string]string{"SuccessRedirectURL": c.SuccessRedirectURL, "ErrorRedirectURL": c.ErrorRedirectURL} {
 		if raw == "" {
 			continue
 		}
 		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, fmt.Errorf("loopback: Config.%s %q isn't an absolute http or https URL", name, raw)
+			return c, fmt.Errorf("%s %q isn't an absolute http or https URL", name, raw)
 		}
 	}
 	if c.MaxBodyBytes <= 0 {

@@ -98,10 +98,10 @@ func bindLocalhost(port int, logf func(string, ...any), listen listenFunc) ([]ne
 			logf("listening on [::1] only (127.0.0.1: %v)", err4)
 			return []net.Listener{v6}, nil
 		default:
-			return nil, fmt.Errorf("loopback: can't listen on localhost: %w", errors.Join(err4, err6))
+			return nil, fmt.Errorf("can't listen on localhost: %w", errors.Join(err4, err6))
 		}
 	}
-	return nil, fmt.Errorf("loopback: no random port was free on both 127.0.0.1 and [::1] after %d tries: %w", randomPortTries, lastErr)
+	return nil, fmt.Errorf("no random port was free on both 127.0.0.1 and [::1] after %d tries: %w", randomPortTries, lastErr)
 }
 
 // listenOne binds one address and explains a port conflict.
@@ -114,7 +114,7 @@ func listenOne(network, ip string, port int) (net.Listener, error) {
 	if isAddrInUse(err) {
 		return nil, &PortInUseError{Addr: addr, Port: port, err: err}
 	}
-	return nil, fmt.Errorf("loopback: can't listen on %s: %w", addr, err)
+	return nil, fmt.Errorf("can't listen on %s: %w", addr, err)
 }
 
 // PortInUseError reports that the redirect URL's fixed port can't be bound.
@@ -124,12 +124,15 @@ type PortInUseError struct {
 	err  error  // from net.Listen
 }
 
-// Error says which port is taken and what to do about it.
+// Error says which port is taken; Remedy says what to do about it.
 func (e *PortInUseError) Error() string {
-	return fmt.Sprintf("loopback: port %d (%s) is already in use, or reserved by the system: "+
-		"stop the program using it, or put another port in the redirect URL "+
-		"(loopback redirect URIs match on any port), or leave the port out to use a random free one%s: %v",
-		e.Port, e.Addr, reservedHint, e.err)
+	return fmt.Sprintf("port %d (%s) is already in use, or reserved by the system: %v", e.Port, e.Addr, e.err)
+}
+
+// Remedy says what to do about the port, as a sentence of its own.
+func (e *PortInUseError) Remedy() string {
+	return "Stop the program using port " + strconv.Itoa(e.Port) + ", or put another port in the redirect URL " +
+		"(loopback redirect URIs match on any port), or leave the port out to use a random free one" + reservedHint + "."
 }
 
 // Unwrap returns the listen error.

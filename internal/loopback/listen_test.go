@@ -119,7 +119,7 @@ func TestPortInUse(t *testing.T) {
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, port, pe.Port)
 			assert.Contains(t, err.Error(), fmt.Sprint("port ", port))
-			assert.Contains(t, err.Error(), "leave the port out")
+			assert.Contains(t, pe.Remedy(), "leave the port out")
 
 			_, err = Listen(Config{State: "s", RedirectURL: fmt.Sprintf("http://%s/", net.JoinHostPort(family.ip, fmt.Sprint(port)))})
 			require.ErrorAs(t, err, &pe)

@@ -51,10 +51,10 @@ func ParseRedirectURL(raw string) (Endpoint, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // the url.Error repeats raw
 		}
-		return Endpoint{}, fmt.Errorf("loopback: redirect URL %q: %w", raw, err)
+		return Endpoint{}, fmt.Errorf("redirect URL %q: %w", raw, err)
 	}
 	bad := func(why string) (Endpoint, error) {
-		return Endpoint{}, fmt.Errorf("loopback: redirect URL %q: %s", raw, why)
+		return Endpoint{}, fmt.Errorf("redirect URL %q: %s", raw, why)
 	}
 	switch {
 	case u.Scheme == "https":

@@ -1,6 +1,10 @@
 package loopback
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/azinteractive/azinteractive/internal/safetext"
+)
 
 // ResponseError is an error response from the authorization server (RFC
 // 6749 §4.1.2.1) that carried this sign-in's state: the sign-in ended without
@@ -14,12 +18,13 @@ type ResponseError struct {
 	Description string
 }
 
-// Error names the error code and its description.
+// Error names the error code and its description, which came from the
+// browser's request: safetext keeps them fit for a terminal.
 func (e *ResponseError) Error() string {
 	if e.Description == "" {
-		return fmt.Sprintf("loopback: the authorization server returned error %q", e.Code)
+		return fmt.Sprintf("the authorization server returned error %q", safetext.Line(e.Code))
 	}
-	return fmt.Sprintf("loopback: the authorization server returned error %q: %s", e.Code, e.Description)
+	return fmt.Sprintf("the authorization server returned error %q: %s", safetext.Line(e.Code), safetext.Line(e.Description))
 }
 
 // Cancelled reports whether the user declined: Microsoft Entra ID sends

@@ -35,9 +35,9 @@ func TestResultRedaction(t *testing.T) {
 func TestResponseError(t *testing.T) {
 	t.Parallel()
 	e := &ResponseError{Code: "access_denied", Description: "AADSTS65004: User declined"}
-	assert.Equal(t, `loopback: the authorization server returned error "access_denied": AADSTS65004: User declined`, e.Error())
+	assert.Equal(t, `the authorization server returned error "access_denied": AADSTS65004: User declined`, e.Error())
 	assert.True(t, e.Cancelled())
 	e = &ResponseError{Code: "invalid_request"}
-	assert.Equal(t, `loopback: the authorization server returned error "invalid_request"`, e.Error())
+	assert.Equal(t, `the authorization server returned error "invalid_request"`, e.Error())
 	assert.False(t, e.Cancelled())
 }

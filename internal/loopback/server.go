@@ -13,7 +13,7 @@ import (
 
 // ErrClosed is returned by [Server.Wait] when the server was closed before a
 // response arrived.
-var ErrClosed = errors.New("loopback: the redirect server was closed")
+var ErrClosed = errors.New("the redirect server was closed")
 
 // Server receives one authorization response. Create it with [Listen].
 type Server struct {
@@ -49,7 +49,7 @@ type Server struct {
 func newServer(cfg Config, ep Endpoint) (*Server, error) {
 	path, err := ep.servedPath()
 	if err != nil {
-		return nil, fmt.Errorf("loopback: redirect URL path %q: %w", ep.Path, err)
+		return nil, fmt.Errorf("redirect URL path %q: %w", ep.Path, err)
 	}
 	s := &Server{
 		cfg:       cfg,
@@ -149,15 +149,15 @@ func (s *Server) Wait(ctx context.Context) (Result, error) {
 	case <-ctx.Done():
 		err := ctx.Err()
 		if cause := context.Cause(ctx); cause != nil && cause != err {
-			return Result{}, fmt.Errorf("loopback: stopped waiting for the sign-in response: %w (%w)", err, cause)
+			return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w (%w)", err, cause)
 		}
-		return Result{}, fmt.Errorf("loopback: stopped waiting for the sign-in response: %w", err)
+		return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w", err)
 	case <-s.closed:
 		return Result{}, ErrClosed
 	case <-s.allFailed:
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return Result{}, fmt.Errorf("loopback: the redirect server stopped: %w", s.serveErr)
+		return Result{}, fmt.Errorf("the redirect server stopped: %w", s.serveErr)
 	}
 }
 

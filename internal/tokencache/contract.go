@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 )
 
 // contract is MSAL's cross-language cache schema, kept as raw entries so that
@@ -68,64 +66,20 @@ func parse(data []byte) (contract, error) {
 	return c, nil
 }
 
-// marshal writes c as JSON with sorted keys. Entries are copied as they are:
-// they came from a JSON decoder, so they are valid JSON already, and
-// re-validating them (as encoding/json does for RawMessage) would cost as
-// much as the rest of a token request once many tokens are cached.
-func (c contract) marshal() []byte {
-	size := 2
-	for name, entries := range c {
-		size += len(name) + 4
-		for k, v := range entries {
-			size += len(k) + len(v) + 4
+// plainJSON reports whether s is its own JSON string, quotes aside, as
+// encoding/json writes it.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 || c == '<' || c == '>' || c == '&' {
+			return false
 		}
 	}
-	b := make([]byte, 0, size)
-	b = append(b, '{')
-	for i, name := range sortedKeys(c) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, name)
-		b = append(b, ':')
-		entries := c[name]
-		if v, ok := entries[verbatimKey]; ok {
-			b = append(b, v...)
-			continue
-		}
-		b = append(b, '{')
-		for j, k := range sortedKeys(entries) {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = append(b, entries[k]...)
-		}
-		b = append(b, '}')
-	}
-	return append(b, '}')
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return true
 }
 
 // appendJSONString appends s as a JSON string.
 func appendJSONString(b []byte, s string) []byte {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 || c == '<' || c == '>' || c == '&' {
-			plain = false
-			break
-		}
-	}
-	if plain {
+	if plainJSON(s) {
 		b = append(b, '"')
 		b = append(b, s...)
 		return append(b, '"')
@@ -140,49 +94,7 @@ type change struct {
 	value        json.RawMessage
 }
 
-// diff lists the entries next sets that base lacks or holds differently.
-// Entries missing from next are not deletions: MSAL only drops entries in
-// RemoveAccount, which this package replaces with [Cache.RemoveAccount], so
-// an absent entry means MSAL never saw it (another process wrote it).
-func diff(base, next contract) []change {
-	var out []change
-	for section, entries := range next {
-		for k, v := range entries {
-			if old, ok := base[section][k]; !ok || !bytes.Equal(old, v) {
-				out = append(out, change{section, k, v})
-			}
-		}
-	}
-	return out
-}
-
-func (c contract) apply(changes []change) {
-	for _, ch := range changes {
-		if _, verbatim := c[ch.section][verbatimKey]; verbatim || c[ch.section] == nil {
-			// A section that wasn't an object (corrupt) is replaced, or it
-			// would be written back corrupt forever.
-			c[ch.section] = map[string]json.RawMessage{}
-		}
-		c[ch.section][ch.key] = ch.value
-	}
-}
-
-// removeAccount deletes every entry that belongs to homeAccountID. MSAL keys
-// are lowercase and begin with the home account ID.
-func (c contract) removeAccount(homeAccountID string) bool {
-	prefix := strings.ToLower(homeAccountID) + "-"
-	removed := false
-	for _, section := range []string{sectionAccessToken, sectionRefreshToken, sectionIDToken, sectionAccount} {
-		for k := range c[section] {
-			if strings.HasPrefix(k, prefix) {
-				delete(c[section], k)
-				removed = true
-			}
-		}
-	}
-	return removed
-}
-
+// shared returns the changes to sections the two CAE modes share.
 func shared(changes []change) []change {
 	var out []change
 	for _, ch := range changes {

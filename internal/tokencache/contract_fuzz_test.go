@@ -36,18 +36,36 @@ func FuzzContract(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := parse(data)
 		if err == nil {
-			again, err := parse(c.marshal())
+			m := modelOf(parseOrFail(t, data))
+			again, err := parse(m.marshal())
 			require.NoError(t, err, "what we write, we read")
-			require.Equal(t, len(c), len(again))
-			again.apply(diff(c, again))
-			again.removeAccount("hid")
+			for name, entries := range c {
+				if name == sectionAccessToken && len(entries) == 0 {
+					continue // an empty section isn't written
+				}
+				require.Contains(t, again, name)
+				require.Equal(t, len(entries), len(again[name]), name)
+			}
+			m.removeAccount("hid")
+			_ = m.matching([]string{"a"})
 		}
-		// Through the Cache as MSAL drives it: stored bytes, then an export.
-		cache := New(&memory{data: data}, nil)
-		var u jsonUnmarshaler
-		require.NoError(t, cache.Replace(context.Background(), &u, struct{ PartitionKey string }{}))
-		_, err = parse(u.got)
-		require.NoError(t, err, "MSAL is never handed undecodable bytes")
-		_ = cache.Export(context.Background(), bytesMarshaler(data), struct{ PartitionKey string }{})
+		// Through a Store as MSAL drives it: stored bytes, then an export.
+		s, err := Open(over(&memory{data: data}), nil)
+		require.NoError(t, err)
+		for _, ctx := range []context.Context{context.Background(), s.Begin(context.Background(), []string{"a-b"})} {
+			var u jsonUnmarshaler
+			require.NoError(t, s.Mode(false).Replace(ctx, &u, struct{ PartitionKey string }{}))
+			if u.got != nil {
+				_, err = parse(u.got)
+				require.NoError(t, err, "MSAL is never handed undecodable bytes")
+			}
+			_ = s.Mode(false).Export(ctx, bytesMarshaler(data), struct{ PartitionKey string }{})
+		}
 	})
+}
+
+func parseOrFail(t *testing.T, data []byte) contract {
+	c, err := parse(data)
+	require.NoError(t, err)
+	return c
 }

@@ -33,8 +33,9 @@ func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
 		return Persistence{}, &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
 	}
 	return Persistence{
-		desc: encryptedStore,
-		open: func(cae bool, warn func(string)) (Storage, error) { return openEncrypted(loc, cae, warn) },
+		desc:       encryptedStore,
+		open:       checked(func(cae bool, warn func(string)) (Storage, error) { return openEncrypted(loc, cae, warn) }),
+		redeemLock: loc.redeemLock(),
 	}, nil
 }
 
@@ -44,8 +45,30 @@ func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
 func Plaintext(loc Location) Persistence {
 	return Persistence{
 		desc: "unencrypted files in " + loc.Dir,
-		open: func(cae bool, warn func(string)) (Storage, error) {
+		open: checked(func(cae bool, warn func(string)) (Storage, error) {
 			return newFileStorage(loc.Path(cae), nil, loc.OwnDir, warn), nil
-		},
+		}),
+		redeemLock: loc.redeemLock(),
+	}
+}
+
+// checker is storage that vets its files before use.
+type checker interface {
+	check(warn func(string)) error
+}
+
+// checked returns open, whose storage is checked before use.
+func checked(open func(cae bool, warn func(string)) (Storage, error)) func(bool, func(string)) (Storage, error) {
+	return func(cae bool, warn func(string)) (Storage, error) {
+		s, err := open(cae, warn)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := s.(checker); ok {
+			if err := c.check(warn); err != nil {
+				return nil, err
+			}
+		}
+		return s, nil
 	}
 }

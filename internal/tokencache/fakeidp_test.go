@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/stretchr/testify/require"
 )
@@ -29,9 +30,32 @@ var testScopes = []string{"https://management.azure.com/.default"}
 // user is redeemable, so a client that loses a rotation fails.
 type fakeIDP struct {
 	*httptest.Server
-	mu     sync.Mutex     // guards issued
+	mu     sync.Mutex     // guards issued and gate
 	issued map[string]int // user → number of the last refresh token issued
+	// padding lengthens access tokens to the size of real ones (a JWT of
+	// Entra ID's claims is about 1.4 KB), for benchmarks of memory.
+	padding string
+	// gate, when set, holds each refresh token redemption: the request is
+	// announced on gate.arrived, then waits for gate.release. Guarded by mu.
+	gate *gate
 }
+
+// hold makes f hold refresh token redemptions at a new gate.
+func (f *fakeIDP) hold() *gate {
+	g := newGate()
+	f.mu.Lock()
+	f.gate = g
+	f.mu.Unlock()
+	return g
+}
+
+// gate holds requests until a test lets them through.
+type gate struct {
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func newGate() *gate { return &gate{arrived: make(chan struct{}, 16), release: make(chan struct{})} }
 
 func newFakeIDP(t testing.TB) *fakeIDP {
 	f := startFakeIDP()
@@ -69,6 +93,13 @@ func (f *fakeIDP) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
+	g := f.gate
+	f.mu.Unlock()
+	if g != nil && r.PostForm.Get("grant_type") == "refresh_token" {
+		g.arrived <- struct{}{}
+		<-g.release
+	}
+	f.mu.Lock()
 	defer f.mu.Unlock()
 	var user string
 	switch r.PostForm.Get("grant_type") {
@@ -92,15 +123,16 @@ func (f *fakeIDP) token(w http.ResponseWriter, r *http.Request) {
 	}
 	n := f.issued[user]
 	uid := "uid-" + user
+	scope := grantedScopes(r.PostForm.Get("scope"))
 	now := time.Now().Unix()
 	idToken := "eyJhbGciOiJub25lIn0." + b64(fmt.Sprintf(
 		`{"iss":%q,"aud":%q,"tid":%q,"oid":%q,"sub":%q,"preferred_username":%q,"exp":%d,"iat":%d,"nbf":%d,"ver":"2.0"}`,
 		f.authority()+"/v2.0", testClientID, testTenant, uid, uid, user+"@contoso.com", now+3600, now, now)) + "."
 	body, _ := json.Marshal(map[string]any{
 		"token_type":    "Bearer",
-		"scope":         strings.Join(testScopes, " "),
+		"scope":         scope,
 		"expires_in":    3600,
-		"access_token":  fmt.Sprintf("at-%s-%d", user, n),
+		"access_token":  fmt.Sprintf("at-%s-%d", user, n) + f.padding,
 		"refresh_token": fmt.Sprintf("rt-%s-%d", user, n),
 		"id_token":      idToken,
 		"client_info":   b64(fmt.Sprintf(`{"uid":%q,"utid":%q}`, uid, testTenant)),
@@ -108,12 +140,29 @@ func (f *fakeIDP) token(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+// grantedScopes is the scope of a token response: what was asked for, less
+// the OpenID Connect scopes MSAL adds, as Entra ID answers.
+func grantedScopes(requested string) string {
+	var out []string
+	for _, s := range strings.Fields(requested) {
+		switch s {
+		case "openid", "profile", "offline_access":
+		default:
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return strings.Join(testScopes, " ")
+	}
+	return strings.Join(out, " ")
+}
+
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
 // newMSALClient returns a real MSAL public client over c. With idp nil, any
 // network call fails the test's assertion, because the authority is
 // unreachable.
-func newMSALClient(t testing.TB, c *Cache, idp *fakeIDP) public.Client {
+func newMSALClient(t testing.TB, c cache.ExportReplace, idp *fakeIDP) public.Client {
 	t.Helper()
 	authority := "https://login.microsoftonline.com/" + testTenant
 	opts := []public.Option{public.WithCache(c), public.WithInstanceDiscovery(false)}

@@ -49,7 +49,11 @@ func TestPlaintextFilesArePrivate(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	assert.ElementsMatch(t, []string{"test.cache.nocae", "test.cache.nocae.lockfile"}, names, "temporary files were left behind")
+	assert.ElementsMatch(t, []string{"test.cache.nocae", "test.cache.nocae.lockfile", "test.cache.cae", "test.cache.cae.lockfile"}, names,
+		"temporary files were left behind")
+	fi, err = os.Stat(loc.Path(true))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 }
 
 func TestOpenTightensWhatPythonLeftReadable(t *testing.T) {
@@ -94,21 +98,39 @@ func TestOpenDeletesWhatCrashedWritersLeft(t *testing.T) {
 	assert.NoError(t, err, "deleted a live writer's temporary file")
 }
 
-func TestOpenOnlyWarnsAboutADirectoryTheAppChose(t *testing.T) {
+func TestOpenRefusesADirectoryOthersCanWriteThatTheAppChose(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix modes")
 	}
-	loc := plaintextLoc(t)
-	loc.OwnDir = false
-	require.NoError(t, os.MkdirAll(loc.Dir, 0o700))
-	require.NoError(t, os.Chmod(loc.Dir, 0o777))
-	w := &warnings{}
-	openPlain(t, loc, false, w)
-	fi, err := os.Stat(loc.Dir)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o777), fi.Mode().Perm(), "changed a directory the application chose")
-	require.Len(t, w.all(), 1)
-	assert.Contains(t, w.all()[0], "writable by other users")
+	for _, tc := range []struct {
+		mode os.FileMode
+		ok   bool
+	}{
+		{0o777, false},
+		{0o775, false},
+		{0o755, true},
+		{0o777 | os.ModeSticky, true}, // like /tmp: others can't replace what isn't theirs
+	} {
+		t.Run(tc.mode.String(), func(t *testing.T) {
+			loc := plaintextLoc(t)
+			loc.OwnDir = false
+			require.NoError(t, os.MkdirAll(loc.Dir, 0o700))
+			require.NoError(t, os.Chmod(loc.Dir, tc.mode))
+			_, err := Open(Plaintext(loc), nil)
+			fi, statErr := os.Stat(loc.Dir)
+			require.NoError(t, statErr)
+			assert.Equal(t, tc.mode, fi.Mode()&(os.ModePerm|os.ModeSticky), "changed a directory the application chose")
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			var unsafe *UnsafeFileError
+			require.ErrorAs(t, err, &unsafe)
+			assert.Equal(t, loc.Dir, unsafe.Path)
+			assert.Contains(t, err.Error(), "other users can write to it")
+			assert.Contains(t, err.Error(), "chmod go-w")
+		})
+	}
 }
 
 // rawFile is the simplest ExportReplace there is: the file's bytes straight
@@ -207,7 +229,7 @@ func TestUndecryptableStorageReadsEmptyAndIsOverwritten(t *testing.T) {
 	require.NoError(t, os.MkdirAll(loc.Dir, 0o700))
 	require.NoError(t, os.WriteFile(loc.Path(false), []byte(`bob:{"RefreshToken":{}}`), 0o600))
 	w := &warnings{}
-	c := New(newFileStorage(loc.Path(false), sealedFor("alice"), true, w.warn), w.warn)
+	c := openStore(t, over(newFileStorage(loc.Path(false), sealedFor("alice"), true, nil)), w).Mode(false)
 	m := &fakeMSAL{}
 	for range 3 {
 		require.NoError(t, c.Replace(t.Context(), m, cache.ReplaceHints{}))

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 )
 
@@ -48,28 +47,39 @@ func replaceFile(path string, data []byte) (err error) {
 
 // touch creates path if it's missing and moves its modification time past
 // both now and its previous value: how a secret store's signal file tells
-// other processes that the secret changed.
+// other processes that the secret changed. The file is opened like any
+// cache file (see openPrivate), never through a link.
 func touch(path string) error {
-	var prev time.Time
-	switch fi, err := os.Stat(path); {
-	case err == nil:
-		prev = fi.ModTime()
-	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return err
-		}
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		f.Close()
-	default:
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	if err := os.Chtimes(path, time.Time{}, time.Now()); err != nil {
+	f, err := openPrivate(path, os.O_WRONLY|os.O_CREATE)
+	if err != nil {
 		return err
 	}
-	advanceMtime(path, prev)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	prev, now := fi.ModTime(), time.Now()
+	if err := setMtime(f, now); err != nil {
+		return err
+	}
+	// Filesystems keep times at different resolutions (1 ns to 2 s): step
+	// until the stored time moves past the previous one.
+	for _, step := range []time.Duration{0, time.Nanosecond, time.Microsecond, time.Millisecond, time.Second, 2 * time.Second} {
+		t := now
+		if step > 0 {
+			t = prev.Add(step)
+			if err := setMtime(f, t); err != nil {
+				return err
+			}
+		}
+		if fi, err := f.Stat(); err == nil && fi.ModTime().After(prev) {
+			return nil
+		}
+	}
 	return nil
 }
 
@@ -98,9 +108,10 @@ func advanceMtime(path string, prev time.Time) {
 
 // stampOf identifies a version of a file: its identity (device and inode
 // where the OS has them), size and modification time in nanoseconds. A
-// missing file has a stamp too, so that "still missing" needs no read.
+// missing file has a stamp too, so that "still missing" needs no read. A
+// link isn't followed: the read that its new stamp causes refuses it.
 func stampOf(path string) (string, error) {
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "missing", nil
 	}
@@ -108,59 +119,6 @@ func stampOf(path string) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%s:%d:%d", fileID(fi), fi.Size(), fi.ModTime().UnixNano()), nil
-}
-
-// readFile returns path's bytes, or nil when it doesn't exist.
-func readFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return b, err
-}
-
-// tightenFile makes an existing path private to its owner when other users
-// may read it, as files written by Python's plaintext cache are (it creates
-// them 0644 under the usual umask).
-func tightenFile(path string, warn func(string)) {
-	if runtime.GOOS == "windows" {
-		return // modes there are only a read-only bit; ACLs protect the profile
-	}
-	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 == 0 {
-		return
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		warn(fmt.Sprintf("the token cache file %s is readable by other users (mode %#o) and its mode can't be changed: %v", path, fi.Mode().Perm(), err))
-		return
-	}
-	warn(fmt.Sprintf("the token cache file %s was readable by other users (mode %#o); its mode is now 0600", path, fi.Mode().Perm()))
-}
-
-// checkDir reports, and when the directory belongs to caches alone tightens,
-// a cache directory that other users may enter or write.
-func checkDir(dir string, own bool, warn func(string)) {
-	if runtime.GOOS == "windows" {
-		return
-	}
-	fi, err := os.Stat(dir)
-	if err != nil || !fi.IsDir() {
-		return
-	}
-	perm := fi.Mode().Perm()
-	switch {
-	case perm&0o077 == 0:
-	case own:
-		if err := os.Chmod(dir, 0o700); err != nil {
-			warn(fmt.Sprintf("the token cache directory %s is open to other users (mode %#o) and its mode can't be changed: %v", dir, perm, err))
-			return
-		}
-		warn(fmt.Sprintf("the token cache directory %s was open to other users (mode %#o); its mode is now 0700", dir, perm))
-	case perm&0o022 != 0 && perm&os.ModeSticky == 0:
-		// Not ours to change: the application chose it. Others could
-		// replace the cache files, planting tokens or records.
-		warn(fmt.Sprintf("the token cache directory %s is writable by other users (mode %#o)", dir, perm))
-	}
 }
 
 // staleTemp is how old a temporary file of replaceFile must be before it is

@@ -1,12 +1,15 @@
 package tokencache
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/stretchr/testify/require"
 )
 
@@ -86,16 +89,69 @@ func plaintextLoc(t *testing.T) Location {
 	return Location{Dir: filepath.Join(t.TempDir(), ".IdentityService"), Name: "test.cache", OwnDir: true}
 }
 
-// openPlain opens one CAE mode of a plaintext cache at loc.
-func openPlain(t *testing.T, loc Location, cae bool, w *warnings) *Cache {
+// openStore opens a Store over p. Warnings go to w; with w nil, any
+// warning fails the test.
+func openStore(t testing.TB, p Persistence, w *warnings) *Store {
 	t.Helper()
-	var warn func(string)
+	warn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
 	if w != nil {
 		warn = w.warn
 	}
-	c, err := Plaintext(loc).Open(cae, warn)
+	s, err := Open(p, warn)
 	require.NoError(t, err)
-	return c
+	return s
+}
+
+// openPlain opens one CAE mode of a plaintext cache at loc, in a Store of
+// its own: a process of its own, as far as the cache can tell.
+func openPlain(t testing.TB, loc Location, cae bool, w *warnings) cache.ExportReplace {
+	t.Helper()
+	return openStore(t, Plaintext(loc), w).Mode(cae)
+}
+
+// single is the non-CAE mode of a Store over st alone (see over).
+func single(t testing.TB, st Storage) cache.ExportReplace {
+	t.Helper()
+	return openStore(t, over(st), &warnings{}).Mode(false)
+}
+
+// over is a Persistence whose non-CAE mode is kept in st and whose CAE
+// mode is kept in memory storage of its own.
+func over(st Storage) Persistence {
+	other := &memory{}
+	return Persistence{desc: "test storage", open: func(cae bool, _ func(string)) (Storage, error) {
+		if cae {
+			return other, nil
+		}
+		return st, nil
+	}}
+}
+
+// memory is Storage in memory, stamped with a count of its writes.
+type memory struct {
+	mu     sync.Mutex // guards data and writes
+	data   []byte
+	writes int
+}
+
+func (m *memory) Stamp(context.Context) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return strconv.Itoa(m.writes), nil
+}
+
+func (m *memory) Read(context.Context) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.data, nil
+}
+
+func (m *memory) Write(_ context.Context, data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data = data
+	m.writes++
+	return nil
 }
 
 // stored decodes the file of one CAE mode.

@@ -34,6 +34,12 @@ func (l Location) Path(cae bool) string {
 	return filepath.Join(l.Dir, l.schema(cae))
 }
 
+// redeemLock is the lock file that serializes refresh token redemptions
+// over the cache's two modes, across processes.
+func (l Location) redeemLock() string {
+	return filepath.Join(l.Dir, l.Name+".redeem.lockfile")
+}
+
 // schema is the cache's name in a CAE mode: its file name, and on Linux the
 // Secret Service schema under which its data is stored.
 func (l Location) schema(cae bool) string {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,10 +43,12 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 			f.Close()
 		}
 	}()
-	wait := time.Millisecond
+	wait := firstLockWait
 	for {
 		if f == nil {
-			if f, err = os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+			// Never through a link: one planted at this name would make
+			// noteOwner truncate the file it points at.
+			if f, err = openPrivate(l.path, os.O_RDWR|os.O_CREATE); err != nil {
 				return nil, fmt.Errorf("can't open the token cache lock %s: %w", l.path, err)
 			}
 		}
@@ -67,6 +70,11 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 			f = nil
 			continue
 		}
+		if wait == firstLockWait {
+			if h := lockWaitHook.Load(); h != nil {
+				(*h)(l.path)
+			}
+		}
 		t := time.NewTimer(wait + rand.N(wait)) // jitter keeps waiters from polling in step
 		select {
 		case <-ctx.Done():
@@ -74,9 +82,24 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 			return nil, fmt.Errorf("waiting for the token cache lock %s%s: %w", l.path, owner(l.path), ctx.Err())
 		case <-t.C:
 		}
-		wait = min(2*wait, 20*time.Millisecond)
+		wait = min(2*wait, maxLockWait)
 	}
 }
+
+// A waiter polls the lock, from firstLockWait to maxLockWait apart (plus
+// jitter): holders keep it for one write or one redemption, milliseconds,
+// and a lock that nobody takes for long after its release wastes the time
+// of every process waiting for it.
+const (
+	firstLockWait = 200 * time.Microsecond
+	maxLockWait   = 4 * time.Millisecond
+)
+
+// lockWaitHook, when set (by tests), is told when a Lock begins to wait.
+var lockWaitHook atomic.Pointer[func(path string)]
+
+// ownerWidth is the room a lock file gives its holder's description.
+const ownerWidth = 80
 
 // sameFile reports whether f is still the file at path.
 func sameFile(f *os.File, path string) bool {
@@ -91,18 +114,21 @@ func sameFile(f *os.File, path string) bool {
 // owner describes the lock's holder as it wrote itself into the file ("<pid>
 // <program>", as Python's msal-extensions does), for an error message.
 func owner(path string) string {
-	b, err := os.ReadFile(path)
+	b, err := readPrivate(path)
 	if err != nil || len(b) == 0 {
 		return ""
 	}
-	s := strings.Map(func(r rune) rune {
+	s := strings.TrimSpace(strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
 			return -1
 		}
 		return r
-	}, string(b))
-	if len(s) > 80 {
-		s = s[:80]
+	}, string(b)))
+	if len(s) > ownerWidth {
+		s = s[:ownerWidth]
+	}
+	if s == "" {
+		return ""
 	}
 	return " (held by process " + s + ")"
 }

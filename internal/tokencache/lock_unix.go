@@ -3,6 +3,7 @@
 package tokencache
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -26,9 +27,15 @@ func tryLock(f *os.File) (bool, error) {
 func unlockFile(f *os.File) { _ = unix.Flock(int(f.Fd()), unix.LOCK_UN) }
 
 // noteOwner writes who holds the lock into it, for the timeout message of a
-// process that waits too long. Nobody reads it otherwise.
+// process that waits too long. Nobody reads it otherwise. It overwrites a
+// fixed width, padded with spaces, rather than truncating: on ext4 a
+// truncation to zero makes the kernel flush the file, which costs
+// milliseconds on every lock.
 func noteOwner(f *os.File) {
-	if f.Truncate(0) == nil {
-		_, _ = f.WriteAt(fmt.Appendf(nil, "%d %s", os.Getpid(), filepath.Base(os.Args[0])), 0)
+	b := fmt.Appendf(nil, "%d %s", os.Getpid(), filepath.Base(os.Args[0]))
+	if len(b) > ownerWidth {
+		b = b[:ownerWidth]
 	}
+	b = append(b, bytes.Repeat([]byte{' '}, ownerWidth-len(b))...)
+	_, _ = f.WriteAt(b, 0)
 }

@@ -22,8 +22,8 @@ import (
 // refresh token: each silent call with it is one rotation.
 const claimsChallenge = `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`
 
-// rotate is a helper process: one credential's pair of linked caches over a
-// shared plaintext cache, driven by a real MSAL client against its own fake
+// rotate is a helper process: one credential's Store over a shared
+// plaintext cache, driven by a real MSAL client against its own fake
 // IdP. It signs its user in, then rotates the refresh token ROTATIONS times,
 // starting at START_AT so that all helpers contend at once.
 func rotate() {
@@ -36,19 +36,13 @@ func rotate() {
 	n, _ := strconv.Atoi(os.Getenv("ROTATIONS"))
 	startAt, _ := strconv.ParseInt(os.Getenv("START_AT"), 10, 64)
 	warn := func(msg string) { fail("unexpected warning: %s", msg) }
-	p := Plaintext(loc)
-	noCAE, err := p.Open(false, warn)
+	s, err := Open(Plaintext(loc), warn)
 	if err != nil {
 		fail("%v", err)
 	}
-	withCAE, err := p.Open(true, warn)
-	if err != nil {
-		fail("%v", err)
-	}
-	Link(noCAE, withCAE)
 	idp := startFakeIDP()
 	defer idp.Close()
-	client, err := public.New(testClientID, public.WithCache(noCAE), public.WithAuthority(idp.authority()),
+	client, err := public.New(testClientID, public.WithCache(s.Mode(false)), public.WithAuthority(idp.authority()),
 		public.WithHTTPClient(idp.Client()), public.WithInstanceDiscovery(false))
 	if err != nil {
 		fail("%v", err)
@@ -57,14 +51,18 @@ func rotate() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ar, err := client.AcquireTokenByUsernamePassword(ctx, testScopes, user+"@contoso.com", "password")
+	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, testScopes), testScopes, user+"@contoso.com", "password")
 	if err != nil {
 		fail("sign-in: %v", err)
 	}
 	for i := range n {
 		// Strict rotation at the IdP: this fails if the cache handed MSAL
 		// anything but this user's last refresh token.
-		if _, err := client.AcquireTokenSilent(ctx, testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge)); err != nil {
+		err := s.Redeem(ctx, func(ctx context.Context) error {
+			_, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
+			return err
+		})
+		if err != nil {
 			fail("rotation %d: %v", i+1, err)
 		}
 	}

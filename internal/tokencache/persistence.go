@@ -2,10 +2,17 @@ package tokencache
 
 // Persistence says where a credential keeps its tokens. The zero value keeps
 // them in memory, for the credential's lifetime.
+//
+// Its only methods are String and IsZero: it is the public Cache type of the
+// module's root package, and what it can do is for this module alone, through
+// [Open], [WithWarning], [WithRecords] and [RecordsOf].
 type Persistence struct {
 	// open returns the storage of one CAE mode; warn reports problems that
 	// don't stop it from working, such as a file mode it had to tighten.
 	open func(cae bool, warn func(string)) (Storage, error)
+	// redeemLock is the lock file that serializes refresh token
+	// redemptions across processes; "" when storage isn't shared.
+	redeemLock string
 	// desc names the storage in messages, such as "Secret Service".
 	desc string
 	// warning, when set, is logged by every credential that opens p: it
@@ -14,11 +21,6 @@ type Persistence struct {
 	warning string
 	// records, when set, remembers the signed-in user.
 	records RecordStore
-}
-
-// NewPersistence returns a Persistence whose storage open returns.
-func NewPersistence(desc string, open func(cae bool) (Storage, error)) Persistence {
-	return Persistence{open: func(cae bool, _ func(string)) (Storage, error) { return open(cae) }, desc: desc}
 }
 
 // IsZero reports whether p keeps tokens in memory.
@@ -32,27 +34,8 @@ func (p Persistence) String() string {
 	return "persistent token cache (" + p.desc + ")"
 }
 
-// Open returns the Cache of one CAE mode.
-func (p Persistence) Open(cae bool, warn func(string)) (*Cache, error) {
-	if p.open == nil {
-		return New(nil, warn), nil
-	}
-	if warn == nil {
-		warn = func(string) {}
-	}
-	if p.warning != "" && !cae {
-		// Once per credential, not once per CAE mode.
-		warn(p.warning)
-	}
-	s, err := p.open(cae, warn)
-	if err != nil {
-		return nil, err
-	}
-	return New(s, warn), nil
-}
-
 // WithWarning returns p logging msg whenever a credential opens it.
-func (p Persistence) WithWarning(msg string) Persistence {
+func WithWarning(p Persistence, msg string) Persistence {
 	p.warning = msg
 	return p
 }
@@ -67,10 +50,10 @@ type RecordStore interface {
 }
 
 // WithRecords returns p remembering records in rs.
-func (p Persistence) WithRecords(rs RecordStore) Persistence {
+func WithRecords(p Persistence, rs RecordStore) Persistence {
 	p.records = rs
 	return p
 }
 
-// Records returns where p remembers records, or nil.
-func (p Persistence) Records() RecordStore { return p.records }
+// RecordsOf returns where p remembers records, or nil.
+func RecordsOf(p Persistence) RecordStore { return p.records }

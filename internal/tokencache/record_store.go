@@ -14,7 +14,9 @@ import (
 // the cache: <dir>/<name>.<client ID>.authrecord.json. A record names the
 // account, tenant and authority, and holds no secret, so it needs no
 // encryption; its file is private to its owner all the same, because a
-// username is personal data.
+// username is personal data, and it is read only when the user owns it and
+// no one else can write it (see readPrivate): a record another user planted
+// would make the application use the wrong account.
 type fileRecords struct{ loc Location }
 
 // FileRecords returns a RecordStore in loc's directory.
@@ -32,7 +34,7 @@ func (r fileRecords) path(key string) string {
 }
 
 // Load implements RecordStore.
-func (r fileRecords) Load(key string) ([]byte, error) { return readFile(r.path(key)) }
+func (r fileRecords) Load(key string) ([]byte, error) { return readPrivate(r.path(key)) }
 
 // Save implements RecordStore.
 func (r fileRecords) Save(key string, record []byte) error { return replaceFile(r.path(key), record) }

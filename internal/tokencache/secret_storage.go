@@ -21,6 +21,7 @@ type secretStorage struct {
 	store  secretStore
 	signal string
 	lock   fileLock
+	ownDir bool // the directory belongs to caches alone (see Location.OwnDir)
 }
 
 var (
@@ -29,12 +30,24 @@ var (
 	_ Stamper = (*secretStorage)(nil)
 )
 
-func newSecretStorage(store secretStore, signal string, ownDir bool, warn func(string)) *secretStorage {
-	checkDir(filepath.Dir(signal), ownDir, warn)
-	// The signal file is where Python's plaintext fallback keeps tokens, so
-	// it may hold some from an earlier unencrypted run.
-	tightenFile(signal, warn)
-	return &secretStorage{store: store, signal: signal, lock: fileLock{signal + ".lockfile"}}
+// newSecretStorage returns the storage of store, whose signal file is
+// signal. Its check method vets the files before use.
+func newSecretStorage(store secretStore, signal string, ownDir bool, _ func(string)) *secretStorage {
+	return &secretStorage{store: store, signal: signal, lock: fileLock{signal + ".lockfile"}, ownDir: ownDir}
+}
+
+// check refuses files that another user could have planted or could change
+// (see checkDirs and checkExisting). The signal file is where Python's
+// plaintext fallback keeps tokens, so it may hold some from an earlier
+// unencrypted run: if other users may read it, it is made private.
+func (s *secretStorage) check(warn func(string)) error {
+	if err := checkDirs(filepath.Dir(s.signal), s.ownDir, warn); err != nil {
+		return err
+	}
+	if err := checkExisting(s.signal, warn); err != nil {
+		return err
+	}
+	return checkExisting(s.lock.path, nil)
 }
 
 // Read implements Storage.

@@ -41,7 +41,9 @@ func (m *memorySecrets) count() int {
 func TestSecretStorageIsReadOnlyWhenTheSignalMoves(t *testing.T) {
 	store := &memorySecrets{}
 	signal := filepath.Join(t.TempDir(), "app.nocae")
-	open := func() *Cache { return New(newSecretStorage(store, signal, true, func(string) {}), nil) }
+	open := func() cache.ExportReplace {
+		return openStore(t, over(newSecretStorage(store, signal, true, nil)), nil).Mode(false)
+	}
 	c, other := open(), open()
 	m, om := &fakeMSAL{}, &fakeMSAL{}
 	ctx := t.Context()

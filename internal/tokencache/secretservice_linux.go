@@ -3,10 +3,7 @@
 package tokencache
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -148,31 +145,6 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 		_, err = c.prompt(ctx, prompt)
 	}
 	return err
-}
-
-// remove deletes every item matching attrs.
-func (c *ssConn) remove(ctx context.Context, attrs map[string]string) error {
-	var unlocked, locked []dbus.ObjectPath
-	if err := c.service().CallWithContext(ctx, ssService+".SearchItems", 0, attrs).Store(&unlocked, &locked); err != nil {
-		return err
-	}
-	for _, item := range locked {
-		if err := c.unlock(ctx, item); err != nil {
-			return err
-		}
-	}
-	for _, item := range append(unlocked, locked...) {
-		var prompt dbus.ObjectPath
-		if err := c.object(item).CallWithContext(ctx, ssItem+".Delete", 0).Store(&prompt); err != nil {
-			return err
-		}
-		if prompt != nullPath {
-			if _, err := c.prompt(ctx, prompt); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // defaultCollection returns the unlocked default collection ("keyring"),
@@ -358,23 +330,15 @@ func (s *secretService) write(ctx context.Context, data []byte) error {
 	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, msalSecretLabel, data) })
 }
 
-// probeSecretService stores, reads back and deletes a throwaway item: the
-// round trip a cache will make, including any unlock prompt.
+// probeSecretService checks that the Secret Service can hold a cache here:
+// that it answers on the session bus, and that its default collection
+// ("keyring") is unlocked, unlocking it (which may prompt the user) when it
+// isn't, or creating it when there is none, as the cache's first write
+// would. On a keyring in use that is a few reads and no write, so a new
+// process pays for no item it stores and deletes.
 func probeSecretService(ctx context.Context) error {
-	id := make([]byte, 16)
-	_, _ = rand.Read(id)
-	attrs := map[string]string{xdgSchemaAttr: "azinteractive.probe", "probe": hex.EncodeToString(id)}
 	return withSecretService(ctx, func(c *ssConn) error {
-		if err := c.store(ctx, attrs, "azinteractive storage check (safe to delete)", id); err != nil {
-			return err
-		}
-		got, err := c.read(ctx, attrs)
-		if rmErr := c.remove(ctx, attrs); err == nil {
-			err = rmErr
-		}
-		if err == nil && !bytes.Equal(got, id) {
-			err = errors.New("a secret read back differs from what was stored")
-		}
+		_, err := c.defaultCollection(ctx)
 		return err
 	})
 }

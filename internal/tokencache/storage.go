@@ -23,13 +23,3 @@ type Locker interface {
 type Stamper interface {
 	Stamp(ctx context.Context) (string, error)
 }
-
-// memory is the default Storage: bytes that live as long as the credential.
-type memory struct{ data []byte }
-
-func (m *memory) Read(context.Context) ([]byte, error) { return m.data, nil }
-
-func (m *memory) Write(_ context.Context, data []byte) error {
-	m.data = data
-	return nil
-}

@@ -12,7 +12,7 @@ import (
 )
 
 // roundTrip runs MSAL's Replace, lets edit change MSAL's copy, and runs Export.
-func roundTrip(t *testing.T, c *Cache, m *fakeMSAL, edit func()) {
+func roundTrip(t *testing.T, c cache.ExportReplace, m *fakeMSAL, edit func()) {
 	t.Helper()
 	ctx := t.Context()
 	require.NoError(t, c.Replace(ctx, m, cache.ReplaceHints{}))
@@ -56,12 +56,11 @@ func TestTwoCachesOnOneFileKeepBothWrites(t *testing.T) {
 	assert.Len(t, got.data[sectionAccount], 2)
 }
 
-func TestLinkSharesAccountsAndRefreshTokensButNotAccessTokens(t *testing.T) {
+func TestModesShareAccountsAndRefreshTokensButNotAccessTokens(t *testing.T) {
 	loc := plaintextLoc(t)
-	noCAE, withCAE := openPlain(t, loc, false, nil), openPlain(t, loc, true, nil)
-	Link(noCAE, withCAE)
+	s := openStore(t, Plaintext(loc), nil)
 	m := &fakeMSAL{}
-	roundTrip(t, withCAE, m, func() { m.signIn("alice", "rt-1", "cae-at-1") })
+	roundTrip(t, s.Mode(true), m, func() { m.signIn("alice", "rt-1", "cae-at-1") })
 
 	other := stored(t, loc, false)
 	assert.Equal(t, "rt-1", other.secret(sectionRefreshToken, "alice"))
@@ -69,28 +68,32 @@ func TestLinkSharesAccountsAndRefreshTokensButNotAccessTokens(t *testing.T) {
 	assert.Empty(t, other.data[sectionAccessToken], "a CAE access token must not reach the non-CAE cache")
 	assert.Equal(t, "cae-at-1", stored(t, loc, true).secret(sectionAccessToken, "alice"))
 
-	// The linked cache serves what it received without MSAL doing anything.
+	// The other mode serves what it received without MSAL doing anything.
 	m2 := &fakeMSAL{}
-	require.NoError(t, noCAE.Replace(t.Context(), m2, cache.ReplaceHints{}))
+	require.NoError(t, s.Mode(false).Replace(t.Context(), m2, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-1", m2.secret(sectionRefreshToken, "alice"))
+	assert.Empty(t, m2.data[sectionAccessToken])
 }
 
 func TestRemoveAccountLeavesOthers(t *testing.T) {
 	loc := plaintextLoc(t)
-	c := openPlain(t, loc, false, nil)
+	s := openStore(t, Plaintext(loc), nil)
 	m := &fakeMSAL{}
-	roundTrip(t, c, m, func() { m.signIn("alice", "rt-a", "at-a"); m.signIn("bob", "rt-b", "at-b") })
+	roundTrip(t, s.Mode(false), m, func() { m.signIn("alice", "rt-a", "at-a"); m.signIn("bob", "rt-b", "at-b") })
 
-	require.NoError(t, c.RemoveAccount(t.Context(), "UID-ALICE.TID"))
-	got := stored(t, loc, false)
-	assert.Empty(t, got.secret(sectionRefreshToken, "alice"))
-	assert.Empty(t, got.secret(sectionAccessToken, "alice"))
-	assert.Equal(t, "rt-b", got.secret(sectionRefreshToken, "bob"))
-	assert.Len(t, got.data[sectionAccount], 1)
+	require.NoError(t, s.RemoveAccount(t.Context(), "UID-ALICE.TID"))
+	for _, cae := range []bool{false, true} {
+		got := stored(t, loc, cae)
+		assert.Empty(t, got.secret(sectionRefreshToken, "alice"))
+		assert.Empty(t, got.secret(sectionAccessToken, "alice"))
+		assert.Equal(t, "rt-b", got.secret(sectionRefreshToken, "bob"))
+		assert.Len(t, got.data[sectionAccount], 1)
+	}
 
 	// MSAL's next Replace no longer holds alice.
-	require.NoError(t, c.Replace(t.Context(), m, cache.ReplaceHints{}))
+	require.NoError(t, s.Mode(false).Replace(t.Context(), m, cache.ReplaceHints{}))
 	assert.Empty(t, m.secret(sectionRefreshToken, "alice"))
+	assert.Equal(t, "rt-b", m.secret(sectionRefreshToken, "bob"))
 }
 
 func TestCorruptStorageReadsEmptyWarnsOnceAndIsOverwritten(t *testing.T) {
@@ -145,8 +148,8 @@ func (s *countingStorage) Read(ctx context.Context) ([]byte, error) {
 
 func TestStorageIsReadOnlyWhenItChanged(t *testing.T) {
 	loc := plaintextLoc(t)
-	s := &countingStorage{fileStorage: newFileStorage(loc.Path(false), nil, true, func(string) {})}
-	c := New(s, nil)
+	s := &countingStorage{fileStorage: newFileStorage(loc.Path(false), nil, true, nil)}
+	c := openStore(t, over(s), nil).Mode(false)
 	m := &fakeMSAL{}
 	ctx := t.Context()
 
@@ -155,14 +158,14 @@ func TestStorageIsReadOnlyWhenItChanged(t *testing.T) {
 	}
 	assert.EqualValues(t, 1, s.reads.Load(), "a missing file is read once")
 
-	// Our own write is read under the lock (to merge) but not read back.
+	// Our own write is neither read under the lock (nobody changed the
+	// file since we read it) nor read back.
 	m.signIn("alice", "rt-1", "at-1")
 	require.NoError(t, c.Export(ctx, m, cache.ExportHints{}))
-	afterExport := s.reads.Load()
 	for range 5 {
 		require.NoError(t, c.Replace(ctx, m, cache.ReplaceHints{}))
 	}
-	assert.Equal(t, afterExport, s.reads.Load(), "our own write was read back")
+	assert.EqualValues(t, 1, s.reads.Load(), "our own write was read")
 
 	// Another process's writes are read, once each, even two in a row
 	// within one clock tick and of the same size.
@@ -176,21 +179,29 @@ func TestStorageIsReadOnlyWhenItChanged(t *testing.T) {
 		assert.Equal(t, before+1, s.reads.Load(), "write %d", i)
 		assert.Equal(t, rt, m.secret(sectionRefreshToken, "alice"))
 	}
+
+	// A write after another process's is a merge: storage is read under
+	// the lock, once.
+	roundTrip(t, other, om, func() { om.signIn("bob", "rt-b", "at-b") })
+	before := s.reads.Load()
+	m.signIn("carol", "rt-c", "at-c")
+	require.NoError(t, c.Export(ctx, m, cache.ExportHints{}))
+	assert.Equal(t, before+1, s.reads.Load())
+	got := stored(t, loc, false)
+	for _, user := range []string{"alice", "bob", "carol"} {
+		assert.NotEmpty(t, got.secret(sectionRefreshToken, user), user)
+	}
 }
 
 func TestMemoryCacheIsTheZeroPersistence(t *testing.T) {
 	var p Persistence
 	assert.True(t, p.IsZero())
 	assert.Equal(t, "in-memory token cache", p.String())
-	a, err := p.Open(false, nil)
-	require.NoError(t, err)
-	b, err := p.Open(true, nil)
-	require.NoError(t, err)
-	Link(a, b)
+	s := openStore(t, p, nil)
 	m := &fakeMSAL{}
-	roundTrip(t, a, m, func() { m.signIn("alice", "rt-1", "at-1") })
+	roundTrip(t, s.Mode(false), m, func() { m.signIn("alice", "rt-1", "at-1") })
 	mb := &fakeMSAL{}
-	require.NoError(t, b.Replace(t.Context(), mb, cache.ReplaceHints{}))
+	require.NoError(t, s.Mode(true).Replace(t.Context(), mb, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-1", mb.secret(sectionRefreshToken, "alice"))
 	assert.Empty(t, mb.data[sectionAccessToken])
 }

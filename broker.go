@@ -1,0 +1,323 @@
+package azinteractive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/azinteractive/azinteractive/internal/broker"
+)
+
+// BrokerOptions makes [InteractiveBrowserCredential] sign users in through the
+// operating system's authentication broker: on Linux, Microsoft's identity
+// broker (microsoft-identity-broker, installed with Intune Company Portal),
+// which managed devices need for Conditional Access policies that require a
+// compliant device and for device-bound tokens. It's the counterpart of
+// azure-identity-broker's InteractiveBrowserBrokerCredential in Python.
+//
+// The Windows broker (WAM) and the macOS broker are not supported: there, and
+// on Linux when no broker runs on the D-Bus session bus, the credential signs
+// in through the browser as it would without a broker (it logs why), or, with
+// RequireBroker, returns a [CredentialUnavailableError].
+type BrokerOptions struct {
+	// ParentWindowHandle is the window the broker's sign-in dialog belongs
+	// to (azure-identity's parent_window_handle). Zero means none.
+	ParentWindowHandle uintptr
+
+	// EnableMSAPassthrough lets personal Microsoft accounts sign in to
+	// first-party Microsoft applications through a work or school tenant
+	// (azure-identity's enable_msa_passthrough). Other applications don't
+	// need it.
+	EnableMSAPassthrough bool
+
+	// UseDefaultBrokerAccount signs in silently as the account the device is
+	// signed in with (the broker's first account) before showing any
+	// prompt.
+	UseDefaultBrokerAccount bool
+
+	// RequireBroker makes the credential return a [CredentialUnavailableError]
+	// when no broker can be used, instead of signing in through the browser.
+	RequireBroker bool
+}
+
+// brokerChoice is what a broker backend has settled on.
+type brokerChoice int
+
+const (
+	undecided brokerChoice = iota
+	useBroker
+	useBrowser
+)
+
+// brokerBackend signs users in through the identity broker, or through the
+// browser (fallback) when there is none. The choice is made at the first
+// call that gets a definite answer (a broker, or none on the bus, or not
+// Linux) and kept, so one credential doesn't mix the two; a call that gets no
+// answer (the bus failed) falls back without choosing, and the next asks
+// again. With RequireBroker a missing broker is an error each time instead,
+// and never a choice.
+type brokerBackend struct {
+	cfg      backendConfig
+	opts     BrokerOptions
+	browser  InteractiveBrowserCredentialOptions // LoginHint, Prompt, DomainHint, Timeout
+	client   broker.Client
+	fallback backend
+	goos     string
+
+	// mu guards choice, undecidedLogged and accounts.
+	mu     sync.Mutex
+	choice brokerChoice
+	// undecidedLogged: a call fell back for want of an answer and said so;
+	// later ones don't repeat it until the choice is made.
+	undecidedLogged bool
+	// accounts are the broker's account objects by home account ID: the
+	// broker wants its own object back in silent requests.
+	accounts map[string]broker.Account
+}
+
+// brokerBackendFactory builds the broker backend of a browser credential, over
+// the browser's backend as its fallback.
+func brokerBackendFactory(o InteractiveBrowserCredentialOptions, fallback backendFactory) backendFactory {
+	return func(cfg backendConfig) (backend, error) {
+		fb, err := fallback(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, fallback: fb, goos: o.goos, accounts: map[string]broker.Account{}}, nil
+	}
+}
+
+// use returns whether to use the broker, deciding at the first call that
+// gets a definite answer.
+func (b *brokerBackend) use(ctx context.Context) (bool, error) {
+	b.mu.Lock()
+	choice := b.choice
+	b.mu.Unlock()
+	if choice != undecided {
+		return choice == useBroker, nil
+	}
+	why, definite := "", true
+	if b.goos != "linux" {
+		why = "the identity broker is supported on Linux only; the Windows (WAM) and macOS brokers are not implemented"
+	} else {
+		ok, err := b.client.Available(ctx)
+		switch {
+		case ctx.Err() != nil:
+			if err == nil {
+				err = ctx.Err()
+			}
+			return false, withContextCause(ctx, err)
+		case err != nil:
+			// Only a missing session bus is an answer; a bus that failed
+			// may work next time.
+			why, definite = err.Error(), errors.Is(err, broker.ErrNoSessionBus)
+		case !ok:
+			why = broker.ErrUnavailable.Error()
+		}
+	}
+	// why may quote what the bus or another process said; it goes into a
+	// log entry or an error.
+	why = networkLine(why)
+	if why != "" && b.opts.RequireBroker {
+		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+why, "", nil)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.choice != undecided {
+		return b.choice == useBroker, nil
+	}
+	switch {
+	case why == "":
+		b.choice = useBroker
+		logf("%s: signing in through the identity broker", b.cfg.name)
+	case definite:
+		b.choice = useBrowser
+		logf("%s: signing in through the browser: %s", b.cfg.name, why)
+	default:
+		if !b.undecidedLogged {
+			b.undecidedLogged = true
+			logf("%s: signing in through the browser this time; the identity broker will be asked again next time: %s", b.cfg.name, why)
+		}
+		return false, nil
+	}
+	return b.choice == useBroker, nil
+}
+
+func (b *brokerBackend) silent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error) {
+	viaBroker, err := b.use(ctx)
+	if err != nil {
+		return tokenResult{}, err
+	}
+	if !viaBroker {
+		return b.fallback.silent(ctx, r, account)
+	}
+	acct, err := b.account(ctx, account)
+	if err != nil {
+		return tokenResult{}, b.brokerError(err)
+	}
+	res, err := b.client.AcquireTokenSilently(ctx, b.params(r, &acct))
+	if err != nil {
+		return tokenResult{}, b.brokerError(err)
+	}
+	return b.result(res)
+}
+
+func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {
+	viaBroker, err := b.use(ctx)
+	if err != nil {
+		return tokenResult{}, err
+	}
+	if !viaBroker {
+		return b.fallback.interactive(ctx, r)
+	}
+	if b.opts.UseDefaultBrokerAccount {
+		res, err := b.defaultAccount(ctx, r)
+		if err == nil {
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			// The caller's context ended it, not the broker: classify
+			// explains that, as for every other flow.
+			return tokenResult{}, withContextCause(ctx, ctx.Err())
+		}
+		logf("%s: signing in silently as the device's account failed; asking the user: %s", b.cfg.name, firstLine(err.Error()))
+	}
+	// The broker's dialog gets as long as the browser's sign-in would.
+	ctx, cancel := withUserTimeout(ctx, b.browser.Timeout)
+	defer cancel()
+	p := b.params(r, nil)
+	p.Username, p.Prompt, p.DomainHint = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint
+	p.ParentWindow, p.MSAPassthrough = b.opts.ParentWindowHandle, b.opts.EnableMSAPassthrough
+	res, err := b.client.AcquireTokenInteractively(ctx, p)
+	if err != nil {
+		if ctx.Err() != nil {
+			return tokenResult{}, withContextCause(ctx, err)
+		}
+		return tokenResult{}, b.brokerError(err)
+	}
+	return b.result(res)
+}
+
+// defaultAccount gets a token silently for the device's account: the
+// account of LoginHint if the broker knows it, else its first.
+func (b *brokerBackend) defaultAccount(ctx context.Context, r tokenRequest) (tokenResult, error) {
+	accounts, err := b.client.Accounts(ctx, b.cfg.clientID)
+	if err != nil {
+		return tokenResult{}, b.brokerError(err)
+	}
+	if len(accounts) == 0 {
+		return tokenResult{}, errors.New("the identity broker knows no account on this device")
+	}
+	acct := accounts[0]
+	for _, a := range accounts {
+		if b.browser.LoginHint != "" && strings.EqualFold(a.Username, b.browser.LoginHint) {
+			acct = a
+			break
+		}
+	}
+	res, err := b.client.AcquireTokenSilently(ctx, b.params(r, &acct))
+	if err != nil {
+		return tokenResult{}, b.brokerError(err)
+	}
+	return b.result(res)
+}
+
+func (b *brokerBackend) removeAccount(ctx context.Context, account AuthenticationRecord) error {
+	viaBroker, err := b.use(ctx)
+	if err != nil {
+		return err
+	}
+	if !viaBroker {
+		return b.fallback.removeAccount(ctx, account)
+	}
+	acct, err := b.account(ctx, account)
+	if errors.Is(err, errNotInBroker) {
+		return nil // nothing to remove
+	}
+	if err == nil {
+		err = b.client.RemoveAccount(ctx, b.cfg.clientID, acct)
+	}
+	if err != nil {
+		return b.brokerError(err)
+	}
+	b.mu.Lock()
+	delete(b.accounts, account.HomeAccountID)
+	b.mu.Unlock()
+	return nil
+}
+
+// errNotInBroker: the broker doesn't know the credential's account.
+var errNotInBroker = fmt.Errorf("%w: the identity broker doesn't know the account; sign in again", errNoAccount)
+
+// account returns the broker's account object for a record.
+func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (broker.Account, error) {
+	b.mu.Lock()
+	a, ok := b.accounts[rec.HomeAccountID]
+	b.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	accounts, err := b.client.Accounts(ctx, b.cfg.clientID)
+	if err != nil {
+		return broker.Account{}, err
+	}
+	for _, a := range accounts {
+		if a.HomeAccountID != "" && strings.EqualFold(a.HomeAccountID, rec.HomeAccountID) {
+			b.mu.Lock()
+			b.accounts[a.HomeAccountID] = a
+			b.mu.Unlock()
+			return a, nil
+		}
+	}
+	return broker.Account{}, errNotInBroker
+}
+
+// params is the broker request for r.
+func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.TokenParams {
+	tenant := r.TenantID
+	if tenant == "" {
+		tenant = b.cfg.tenant
+	}
+	claims := r.Claims
+	if r.EnableCAE {
+		claims = withCP1(claims)
+	}
+	return broker.TokenParams{
+		ClientID:       b.cfg.clientID,
+		Authority:      b.cfg.authorityHost + tenant,
+		Scopes:         r.Scopes,
+		Claims:         claims,
+		Account:        acct,
+		MSAPassthrough: b.opts.EnableMSAPassthrough,
+	}
+}
+
+// result is the core's view of a broker token, remembering its account.
+func (b *brokerBackend) result(res *broker.TokenResult) (tokenResult, error) {
+	a := res.Account
+	if a.HomeAccountID == "" {
+		return tokenResult{}, fmt.Errorf("%w: the token response names no account", broker.ErrBadResponse)
+	}
+	b.mu.Lock()
+	b.accounts[a.HomeAccountID] = a
+	b.mu.Unlock()
+	authority := strings.ToLower(a.Environment)
+	if authority == "" {
+		authority = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(b.cfg.authorityHost, "https://"), "/"))
+	}
+	return tokenResult{
+		Token:     res.AccessToken,
+		TokenType: res.TokenType,
+		ExpiresOn: res.ExpiresOn.UTC(),
+		Account: AuthenticationRecord{
+			Authority:     authority,
+			ClientID:      b.cfg.clientID,
+			HomeAccountID: a.HomeAccountID,
+			TenantID:      a.Realm,
+			Username:      a.Username,
+			Version:       authenticationRecordVersion,
+		},
+	}, nil
+}

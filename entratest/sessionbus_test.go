@@ -1,0 +1,73 @@
+package entratest_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/godbus/dbus/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azinteractive/azinteractive"
+	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/internal/broker/bustest"
+)
+
+// TestSessionBusServesBroker is what a user's test does with the public API alone: a
+// private bus from NewSessionBus, the emulated broker on it, a credential signing in
+// through it.
+func TestSessionBusServesBroker(t *testing.T) {
+	bus, err := entratest.NewSessionBus()
+	if errors.Is(err, entratest.ErrNoDBusDaemon) {
+		bustest.Unavailable(t, err.Error())
+	}
+	require.NoError(t, err)
+	defer bus.Close()
+	require.NotEmpty(t, bus.Address())
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address())
+
+	srv := entratest.NewServer(nil)
+	defer srv.Close()
+	broker := entratest.NewBroker(srv, bus.Address(), nil)
+	defer broker.Close()
+
+	cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
+		ClientOptions: azcore.ClientOptions{Transport: srv.Client(), Cloud: srv.Cloud()},
+		Broker:        &azinteractive.BrokerOptions{RequireBroker: true},
+	})
+	require.NoError(t, err)
+	tk, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
+	require.NoError(t, err)
+	claims, err := srv.VerifyAccessToken(tk.Token)
+	require.NoError(t, err)
+	assert.Equal(t, entratest.DefaultUsername, claims["upn"])
+	assert.NotEmpty(t, broker.Requests(), "the token came through the broker")
+}
+
+// TestSessionBusClose checks that Close stops the daemon (the address no longer
+// connects) and may be called twice.
+func TestSessionBusClose(t *testing.T) {
+	bus, err := entratest.NewSessionBus()
+	if errors.Is(err, entratest.ErrNoDBusDaemon) {
+		bustest.Unavailable(t, err.Error())
+	}
+	require.NoError(t, err)
+	conn, err := dbus.Connect(bus.Address())
+	require.NoError(t, err)
+	_ = conn.Close()
+	bus.Close()
+	bus.Close()
+	_, err = dbus.Connect(bus.Address())
+	assert.Error(t, err, "the bus still answers after Close")
+}
+
+// TestNoDBusDaemonSaysWhatToInstall: the error users skip on names Debian's package.
+func TestNoDBusDaemonSaysWhatToInstall(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := entratest.NewSessionBus()
+	require.ErrorIs(t, err, entratest.ErrNoDBusDaemon)
+	assert.Contains(t, err.Error(), "install the dbus package")
+}

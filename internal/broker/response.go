@@ -1,0 +1,231 @@
+package broker
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxResponseSize bounds the broker's answers the client reads. Token
+// responses are a few kilobytes; a megabyte leaves room for large tokens
+// while keeping a broken or hostile service from making the client parse
+// arbitrary amounts of JSON.
+const MaxResponseSize = 1 << 20
+
+// TokenResult is a token the broker issued. Formatting it with fmt never
+// prints a token.
+type TokenResult struct {
+	AccessToken       string
+	TokenType         string // "Bearer", or "pop" for proof-of-possession tokens
+	IDToken           string
+	Account           Account
+	ClientInfo        string
+	ExpiresOn         time.Time
+	ExtendedExpiresOn time.Time // zero when the broker sent none
+	GrantedScopes     []string
+}
+
+// String describes r without its tokens.
+func (r *TokenResult) String() string {
+	return fmt.Sprintf("broker.TokenResult{AccessToken: <redacted>, TokenType: %q, IDToken: <redacted>, Account: %q, ExpiresOn: %s, GrantedScopes: %q}",
+		r.TokenType, r.Account.Username, r.ExpiresOn.UTC().Format(time.RFC3339), r.GrantedScopes)
+}
+
+// GoString is String, for %#v.
+func (r *TokenResult) GoString() string { return r.String() }
+
+// Format keeps the tokens out of every fmt verb.
+func (r *TokenResult) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, r.String()) }
+
+// wireToken is brokerTokenResponse. Members whose JSON type varies between
+// brokers stay raw until parsed.
+type wireToken struct {
+	AccessToken       string          `json:"accessToken"`
+	AccessTokenType   json.RawMessage `json:"accessTokenType"`
+	IDToken           string          `json:"idToken"`
+	Account           *Account        `json:"account"`
+	ClientInfo        string          `json:"clientInfo"`
+	ExpiresOn         json.RawMessage `json:"expiresOn"`
+	ExtendedExpiresOn json.RawMessage `json:"extendedExpiresOn"`
+	GrantedScopes     json.RawMessage `json:"grantedScopes"`
+	Error             json.RawMessage `json:"error"`
+}
+
+// wireError is the broker's error object.
+type wireError struct {
+	Context   string          `json:"context"`
+	Status    json.RawMessage `json:"status"`
+	SubStatus json.RawMessage `json:"subStatus"`
+	ErrorCode json.RawMessage `json:"errorCode"`
+	Tag       json.RawMessage `json:"tag"`
+}
+
+// ParseTokenResponse reads the answer of acquireTokenSilently or
+// acquireTokenInteractively: a token, an *Error the broker reported, or an
+// error wrapping ErrBadResponse. Errors never quote the response, which may
+// hold tokens.
+func ParseTokenResponse(method string, b []byte) (*TokenResult, error) {
+	top, err := parseObject(method, b)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := top["error"]; ok && !isNull(e) {
+		return nil, parseError(method, e)
+	}
+	raw, ok := top["brokerTokenResponse"]
+	if !ok || isNull(raw) {
+		return nil, badResponse(method, "it has neither brokerTokenResponse nor error")
+	}
+	var w wireToken
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, badResponse(method, "brokerTokenResponse isn't an object of the expected members")
+	}
+	if len(w.Error) > 0 && !isNull(w.Error) {
+		return nil, parseError(method, w.Error)
+	}
+	if w.AccessToken == "" {
+		return nil, badResponse(method, "brokerTokenResponse has no accessToken")
+	}
+	r := &TokenResult{AccessToken: w.AccessToken, IDToken: w.IDToken, ClientInfo: w.ClientInfo, TokenType: "Bearer"}
+	if w.Account != nil {
+		r.Account = *w.Account
+	}
+	if t, ok := parseInt(w.AccessTokenType); ok && t == 1 {
+		r.TokenType = "pop"
+	}
+	ms, ok := parseInt(w.ExpiresOn)
+	if !ok || ms <= 0 {
+		return nil, badResponse(method, "brokerTokenResponse has no expiresOn (milliseconds since 1970)")
+	}
+	r.ExpiresOn = time.UnixMilli(ms)
+	if ms, ok := parseInt(w.ExtendedExpiresOn); ok && ms > 0 {
+		r.ExtendedExpiresOn = time.UnixMilli(ms)
+	}
+	r.GrantedScopes, ok = parseScopes(w.GrantedScopes)
+	if !ok {
+		return nil, badResponse(method, "grantedScopes is neither an array of strings nor a string")
+	}
+	return r, nil
+}
+
+// parseAnswer reads the answer of a method that returns no token: the
+// object, or the *Error the broker reported.
+func parseAnswer(method string, b []byte) (map[string]json.RawMessage, error) {
+	top, err := parseObject(method, b)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := top["error"]; ok && !isNull(e) {
+		return nil, parseError(method, e)
+	}
+	return top, nil
+}
+
+func parseObject(method string, b []byte) (map[string]json.RawMessage, error) {
+	if len(b) > MaxResponseSize {
+		return nil, badResponse(method, fmt.Sprintf("it is larger than %d bytes", MaxResponseSize))
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil || top == nil {
+		return nil, badResponse(method, "it isn't a JSON object")
+	}
+	return top, nil
+}
+
+// parseError reads an error member: the broker's object, or a bare string.
+func parseError(method string, raw json.RawMessage) *Error {
+	e := &Error{Method: method}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		e.Context = s
+		return e
+	}
+	var w wireError
+	if json.Unmarshal(raw, &w) != nil {
+		e.Context = "the broker's error object can't be read"
+		return e
+	}
+	e.Context = w.Context
+	if n, ok := parseInt(w.Status); ok {
+		e.Status = Status(n)
+	} else if name, ok := parseString(w.Status); ok {
+		e.Status = statusNamed(name)
+	}
+	e.SubStatus, _ = parseInt(w.SubStatus)
+	e.ErrorCode, _ = parseInt(w.ErrorCode)
+	e.Tag, _ = parseInt(w.Tag)
+	return e
+}
+
+func statusNamed(name string) Status {
+	for s, n := range statusNames {
+		if strings.EqualFold(n, name) {
+			return s
+		}
+	}
+	return StatusUnexpected
+}
+
+// parseInt reads a JSON number, or a string holding one, as an integer.
+func parseInt(raw json.RawMessage) (int64, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || isNull(raw) {
+		return 0, false
+	}
+	s := string(raw)
+	if raw[0] == '"' {
+		if json.Unmarshal(raw, &s) != nil {
+			return 0, false
+		}
+		s = strings.TrimSpace(s)
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f >= 1<<63 || f < -(1<<63) || f != math.Trunc(f) {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+func parseString(raw json.RawMessage) (string, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// parseScopes reads grantedScopes, which brokers send as an array of strings
+// or as one space-separated string.
+func parseScopes(raw json.RawMessage) ([]string, bool) {
+	if len(raw) == 0 || isNull(raw) {
+		return nil, true
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		out := list[:0]
+		for _, s := range list {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.Fields(s), true
+	}
+	return nil, false
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+func badResponse(method, why string) error {
+	return fmt.Errorf("%w: %s answered, but %s", ErrBadResponse, method, why)
+}

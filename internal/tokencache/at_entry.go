@@ -1,0 +1,206 @@
+package tokencache
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Access tokens are most of a large cache, and most of each is the token
+// itself (about 1.3 KB from Entra ID). The rest repeats across a user's
+// tokens: the key begins with the account, environment, client and realm,
+// and so does the JSON before the secret. So the Store keeps the token as a
+// string of its own, which a caller can keep instead of a copy (see
+// Store.Intern), shares the repeated prefixes among entries, and keeps what
+// is left (the key's end, and the JSON after the secret) in one small
+// string. An access token then costs the Store little more than the token.
+
+// atEntry is one access token.
+type atEntry struct {
+	// prefix is the start of the key, shared; nil when the key isn't split.
+	prefix *sharedString
+	// head is the JSON up to the secret's opening quote, shared; nil when
+	// the JSON isn't split, and rest holds it whole.
+	head *sharedString
+	// rest is the rest of the key (its first klen bytes), then the JSON
+	// after the secret, or all of it.
+	rest string
+	klen int
+	// secret is the token, when head is set.
+	secret string
+}
+
+// atKey is an entry's key, split as the entry keeps it.
+type atKey struct {
+	prefix *sharedString
+	suffix string
+}
+
+// sharedString is a string that entries share, counted so that it goes when the
+// last of them does.
+type sharedString struct {
+	s    string
+	refs int
+}
+
+// interned holds the shared strings of one kind.
+type interned map[string]*sharedString
+
+// get returns the shared s, counting a new reference.
+func (in interned) get(s []byte) *sharedString {
+	h := in[string(s)]
+	if h == nil {
+		h = &sharedString{s: string(s)}
+		in[h.s] = h
+	}
+	h.refs++
+	return h
+}
+
+// put lets go of one reference to h.
+func (in interned) put(h *sharedString) {
+	if h == nil {
+		return
+	}
+	h.refs--
+	if h.refs == 0 {
+		delete(in, h.s)
+	}
+}
+
+// newATEntry builds the entry of key and raw, whose target is target
+// (entryTarget), taking shared strings from prefixes and heads.
+func newATEntry(key string, raw json.RawMessage, target string, prefixes, heads interned) *atEntry {
+	e := &atEntry{}
+	suffix := key
+	// MSAL's keys end with the target, lowercased.
+	if lt := strings.ToLower(target); target != "" && len(key) > len(lt) && strings.HasSuffix(key, lt) {
+		e.prefix = prefixes.get([]byte(key[:len(key)-len(lt)]))
+		suffix = lt
+	}
+	start, end, ok := secretSpan(raw)
+	var b strings.Builder
+	if ok {
+		e.head = heads.get(raw[:start])
+		e.secret = string(raw[start:end])
+		b.Grow(len(suffix) + len(raw) - end)
+		b.WriteString(suffix)
+		b.Write(raw[end:])
+	} else {
+		b.Grow(len(suffix) + len(raw))
+		b.WriteString(suffix)
+		b.Write(raw)
+	}
+	e.rest, e.klen = b.String(), len(suffix)
+	return e
+}
+
+// release lets go of e's shared strings.
+func (e *atEntry) release(prefixes, heads interned) {
+	prefixes.put(e.prefix)
+	heads.put(e.head)
+}
+
+// mapKey returns e's key as the model's map holds it.
+func (e *atEntry) mapKey() atKey { return atKey{e.prefix, e.rest[:e.klen]} }
+
+// key returns e's key, in new memory when it is split.
+func (e *atEntry) key() string {
+	if e.prefix == nil {
+		return e.rest[:e.klen]
+	}
+	return e.prefix.s + e.rest[:e.klen]
+}
+
+// appendKey appends e's key as a JSON string.
+func (e *atEntry) appendKey(b []byte) []byte {
+	if e.prefix == nil {
+		return appendJSONString(b, e.rest[:e.klen])
+	}
+	if plainJSON(e.prefix.s) && plainJSON(e.rest[:e.klen]) {
+		b = append(b, '"')
+		b = append(b, e.prefix.s...)
+		b = append(b, e.rest[:e.klen]...)
+		return append(b, '"')
+	}
+	return appendJSONString(b, e.key())
+}
+
+// appendRaw appends e's JSON.
+func (e *atEntry) appendRaw(b []byte) []byte {
+	if e.head != nil {
+		b = append(b, e.head.s...)
+		b = append(b, e.secret...)
+	}
+	return append(b, e.rest[e.klen:]...)
+}
+
+// size is the length of e's JSON.
+func (e *atEntry) size() int {
+	n := len(e.rest) - e.klen
+	if e.head != nil {
+		n += len(e.head.s) + len(e.secret)
+	}
+	return n
+}
+
+// raw returns e's JSON, in new memory.
+func (e *atEntry) raw() json.RawMessage { return e.appendRaw(make([]byte, 0, e.size())) }
+
+// equal reports whether e's JSON is raw.
+func (e *atEntry) equal(raw []byte) bool {
+	if len(raw) != e.size() {
+		return false
+	}
+	if e.head != nil {
+		n := len(e.head.s)
+		if string(raw[:n]) != e.head.s || string(raw[n:n+len(e.secret)]) != e.secret {
+			return false
+		}
+		raw = raw[n+len(e.secret):]
+	}
+	return string(raw) == e.rest[e.klen:]
+}
+
+// secretSpan finds the top-level "secret" member of an entry whose value is
+// a string without escapes (a token is base64url and dots), and returns
+// where its characters begin and end.
+func secretSpan(raw []byte) (start, end int, ok bool) {
+	p := rawScanner{b: raw}
+	p.space()
+	if !p.consume('{') {
+		return 0, 0, false
+	}
+	for {
+		p.space()
+		nameStart := p.i
+		if !p.skipString() {
+			return 0, 0, false
+		}
+		name := p.b[nameStart:p.i]
+		p.space()
+		if !p.consume(':') {
+			return 0, 0, false
+		}
+		p.space()
+		valStart := p.i
+		if !p.skipValue() {
+			return 0, 0, false
+		}
+		if string(name) == `"secret"` {
+			val := p.b[valStart:p.i]
+			if len(val) < 2 || val[0] != '"' {
+				return 0, 0, false
+			}
+			for _, c := range val[1 : len(val)-1] {
+				if c == '\\' {
+					return 0, 0, false
+				}
+			}
+			return valStart + 1, p.i - 1, true
+		}
+		p.space()
+		if !p.consume(',') {
+			return 0, 0, false
+		}
+	}
+}

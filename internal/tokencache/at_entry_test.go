@@ -1,0 +1,91 @@
+// The password grant is deprecated for applications, and exercised here on purpose.
+//lint:file-ignore SA1019 tests of the password grant
+
+package tokencache
+
+import (
+	"encoding/json"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAccessTokensKeepTheirBytes(t *testing.T) {
+	for _, tc := range []struct{ name, key, raw string }{
+		{"MSAL's", "hid-env-accesstoken-cid-realm-https://x/.default", `{"home_account_id":"hid","secret":"eyJ0.eyJ1.c2ln","target":"https://X/.default","cached_at":"1"}`},
+		{"secret last", "k-a", `{"target":"a","secret":"tok"}`},
+		{"escaped secret", "k-a", `{"secret":"t\u006fk","target":"a"}`},
+		{"no secret", "k-a", `{"target":"a"}`},
+		{"secret not a string", "k-a", `{"secret":5,"target":"a"}`},
+		{"key without the target", "odd", `{"secret":"tok","target":"a"}`},
+		{"spaces", "k-a b", "{ \"secret\" : \"tok\" , \"target\":\"a b\" }"},
+		{"not an object", "k", `"x"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newModel()
+			m.set(sectionAccessToken, tc.key, json.RawMessage(tc.raw))
+			got, ok := m.get(sectionAccessToken, tc.key)
+			require.True(t, ok)
+			assert.Equal(t, tc.raw, string(got))
+			again, err := parse(m.marshal())
+			require.NoError(t, err)
+			assert.Equal(t, tc.raw, string(again[sectionAccessToken][tc.key]))
+
+			// Setting the same bytes again changes nothing; other bytes
+			// replace them, and deleting leaves nothing shared behind.
+			m.set(sectionAccessToken, tc.key, json.RawMessage(tc.raw))
+			assert.Len(t, m.ats, 1)
+			m.removeAccount("nobody")
+			for _, e := range m.ats {
+				m.deleteAT(e)
+			}
+			assert.Empty(t, m.ats)
+			assert.Empty(t, m.prefixes)
+			assert.Empty(t, m.heads)
+			assert.Empty(t, m.byScope)
+			assert.Empty(t, m.anyScope)
+		})
+	}
+}
+
+func TestAccessTokensShareWhatRepeats(t *testing.T) {
+	m := newModel()
+	for _, scope := range []string{"https://a/.default", "https://b/.default"} {
+		m.set(sectionAccessToken, "hid-env-accesstoken-cid-realm-"+scope,
+			json.RawMessage(`{"home_account_id":"hid","environment":"env","secret":"tok-`+scope+`","target":"`+scope+`"}`))
+	}
+	assert.Len(t, m.ats, 2)
+	assert.Len(t, m.prefixes, 1, "one key prefix for both")
+	assert.Len(t, m.heads, 1, "one head for both")
+	for _, e := range m.ats {
+		assert.Equal(t, "tok-"+e.rest[:e.klen], e.secret)
+	}
+}
+
+// TestInternHandsOutTheStoresCopy: a caller that keeps what Intern returns
+// keeps no copy of its own.
+func TestInternHandsOutTheStoresCopy(t *testing.T) {
+	s := openStore(t, Persistence{}, nil)
+	idp := newFakeIDP(t)
+	client := newMSALClient(t, s.Mode(false), idp)
+	ctx := s.Begin(t.Context(), testScopes)
+	ar, err := client.AcquireTokenByUsernamePassword(ctx, testScopes, "alice@contoso.com", "password")
+	require.NoError(t, err)
+
+	got := s.Intern(ctx, ar.AccessToken)
+	assert.Equal(t, ar.AccessToken, got)
+	var stored *atEntry
+	for _, e := range s.part(false).m.ats {
+		stored = e
+	}
+	require.NotNil(t, stored)
+	assert.Same(t, unsafe.StringData(stored.secret), unsafe.StringData(got), "Intern returned a copy")
+	assert.NotSame(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(got))
+
+	// Another call's token, or a context without Begin: the token itself.
+	other := s.Begin(t.Context(), testScopes)
+	assert.Same(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(s.Intern(other, ar.AccessToken)))
+	assert.Same(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(s.Intern(t.Context(), ar.AccessToken)))
+}

@@ -1,0 +1,213 @@
+package tokencache
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// A cache's files are where another local user would attack it: a symbolic
+// link planted at a lock file's name makes a sign-in overwrite whatever it
+// points at, and a cache or record file planted in a directory others can
+// write hands the victim the attacker's account. So every file is opened
+// without following links and checked once open (regular, the user's own,
+// writable by no one else), directories are checked when a cache opens
+// (the user's or root's, writable by no one else unless sticky, from the
+// root down), and whatever fails is refused with an error that says what to
+// fix: nothing falls back to reading it.
+
+// UnsafeFileError reports a file or directory the token cache refuses to
+// use, because another user could have planted it or could change it.
+type UnsafeFileError struct {
+	// Path is the file or directory.
+	Path string
+	// Problem says what is wrong with it.
+	Problem string
+	// Remedy says what to do.
+	Remedy string
+}
+
+// Error says what is refused, why, and what to do.
+func (e *UnsafeFileError) Error() string {
+	return fmt.Sprintf("the token cache refuses %s: %s; %s", e.Path, e.Problem, e.Remedy)
+}
+
+// checkFile refuses a file, described by fi from Lstat or an open file's
+// Stat, that isn't a regular file of this user's that no one else can
+// write.
+func checkFile(path string, fi fs.FileInfo) error {
+	mode := fi.Mode()
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		return &UnsafeFileError{path, "it is a symbolic link", "remove it (a link there could send the cache's writes to another file)"}
+	case !mode.IsRegular():
+		return &UnsafeFileError{path, "it is " + kindOf(mode) + ", not a regular file", "remove it, or choose another cache name or directory"}
+	}
+	if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
+		return &UnsafeFileError{path, fmt.Sprintf("it belongs to another user (uid %d)", uid), "remove it: another user may have planted it"}
+	}
+	if runtime.GOOS != "windows" && mode.Perm()&0o022 != 0 {
+		return &UnsafeFileError{path, fmt.Sprintf("other users can write to it (mode %#o)", mode.Perm()), "remove it: another user may have changed it"}
+	}
+	return nil
+}
+
+func kindOf(mode fs.FileMode) string {
+	switch {
+	case mode.IsDir():
+		return "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
+// checkExisting refuses path if it exists and checkFile refuses it. A file
+// other users may read (Python's plaintext cache is created 0644 under the
+// usual umask) is made private, and warn, when not nil, is told.
+func checkExisting(path string, warn func(string)) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := checkFile(path, fi); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 || warn == nil {
+		return nil
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		warn(fmt.Sprintf("the token cache file %s is readable by other users (mode %#o) and its mode can't be changed: %v", path, fi.Mode().Perm(), err))
+		return nil
+	}
+	warn(fmt.Sprintf("the token cache file %s was readable by other users (mode %#o); its mode is now 0600", path, fi.Mode().Perm()))
+	return nil
+}
+
+// openPrivate opens path with flag (os.O_CREATE makes it 0600) without
+// following a symbolic link, and refuses what checkFile refuses.
+func openPrivate(path string, flag int) (*os.File, error) {
+	f, err := openNoFollow(path, flag)
+	if err != nil {
+		if isSymlinkErr(err) {
+			return nil, &UnsafeFileError{path, "it is a symbolic link", "remove it (a link there could send the cache's writes to another file)"}
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		err = checkFile(path, fi)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkDirs checks dir and every directory above it, as written and with
+// links resolved: each must belong to this user or root and be writable by
+// no one else, unless it has the sticky bit (as /tmp does), which keeps
+// others from replacing what they don't own. Directories that don't exist
+// yet are skipped: the cache creates them, private. When own is set, dir
+// belongs to caches alone (~/.IdentityService), so a mode that lets other
+// users in is tightened (and warn told) rather than refused.
+func checkDirs(dir string, own bool, warn func(string)) error {
+	if runtime.GOOS == "windows" {
+		return nil // ACLs, not modes, protect a Windows profile
+	}
+	dir = filepath.Clean(dir)
+	if own {
+		tightenDir(dir, warn)
+	}
+	if err := checkChain(dir, os.Lstat); err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(deepestExisting(dir))
+	if err != nil {
+		return nil // checked as written; nothing more to resolve
+	}
+	return checkChain(real, os.Stat)
+}
+
+// checkChain checks each existing directory from / down to dir.
+func checkChain(dir string, stat func(string) (fs.FileInfo, error)) error {
+	var chain []string
+	for p := dir; ; p = filepath.Dir(p) {
+		chain = append(chain, p)
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		fi, err := stat(chain[i])
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkDir(chain[i], fi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkDir refuses a directory (or a link to one, as Lstat saw it) another
+// user controls.
+func checkDir(path string, fi fs.FileInfo) error {
+	if uid, ok := ownerOf(fi); ok && uid != os.Getuid() && uid != 0 {
+		return &UnsafeFileError{path, fmt.Sprintf("it belongs to another user (uid %d)", uid), "choose a directory of your own for the cache"}
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil // a link's own mode means nothing; its target is checked resolved
+	}
+	if !fi.IsDir() {
+		return &UnsafeFileError{path, "it is not a directory", "choose another directory for the cache"}
+	}
+	// Mode().Perm() drops the sticky bit: test it on the whole mode.
+	if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+		return &UnsafeFileError{path, fmt.Sprintf("other users can write to it (mode %#o), and it lacks the sticky bit", fi.Mode().Perm()),
+			"remove their write permission (chmod go-w) or choose a directory of your own for the cache"}
+	}
+	return nil
+}
+
+// deepestExisting returns dir, or its deepest ancestor that exists.
+func deepestExisting(dir string) string {
+	for {
+		if _, err := os.Lstat(dir); err == nil || filepath.Dir(dir) == dir {
+			return dir
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// tightenDir makes a cache's own directory private when other users may
+// enter or write it.
+func tightenDir(dir string, warn func(string)) {
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
+		return // not ours to change; checkDir says so
+	}
+	perm := fi.Mode().Perm()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		warn(fmt.Sprintf("the token cache directory %s is open to other users (mode %#o) and its mode can't be changed: %v", dir, perm, err))
+		return
+	}
+	warn(fmt.Sprintf("the token cache directory %s was open to other users (mode %#o); its mode is now 0700", dir, perm))
+}

@@ -1,0 +1,181 @@
+package tokencache
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+)
+
+// part is the cache of one CAE mode: MSAL's cache.ExportReplace for that
+// mode's client. Its state is guarded by its Store's mu.
+type part struct {
+	s   *Store
+	cae bool
+	// storage keeps the cache across processes; nil keeps it in memory, where
+	// m is all there is and is never marshalled whole.
+	storage Storage
+	// m is the cache: storage as last read or written, with pending on top.
+	m *model
+	// gen counts the versions of m, from 1 (a served view of gen 0 is
+	// never current).
+	gen uint64
+	// loaded is set once storage was read (or written): m then holds what
+	// it held, and a failing read can fall back on m.
+	loaded bool
+	// stamp is storage's stamp when m was last in step with it, "" when
+	// unknown (the next access reads it).
+	stamp string
+	// pending are the changes in m that storage doesn't hold yet, because
+	// writing failed: each write tries them again.
+	pending []op
+	// rejected is the stamp of stored bytes MSAL (or this package) couldn't
+	// decode: the next write starts from an empty cache instead of merging
+	// into them, or they would survive every write.
+	rejected string
+	// readFailing is set while reading storage fails, so that one warning
+	// covers the run.
+	readFailing bool
+	// warned is the stamp last warned about, so that storage that can't be
+	// read or decoded is reported once per version.
+	warned string
+	// served is what MSAL holds in memory, nil when unknown.
+	served *served
+}
+
+var _ cache.ExportReplace = (*part)(nil)
+
+// changed records a change to m.
+func (p *part) changed() { p.gen++ }
+
+// Replace implements cache.ExportReplace: it hands MSAL the view the call
+// needs, unless MSAL holds it already.
+func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
+	s := p.s
+	c := s.callOf(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c != nil {
+		c.replaces++
+	}
+	if err := p.load(ctx, c); err != nil {
+		return err
+	}
+	var ats []*atEntry
+	if c != nil {
+		ats = p.m.matching(c.scopes)
+		if v := p.served; v != nil && v.gen == p.gen && v.fits(ats) {
+			return nil
+		}
+	}
+	var v *served
+	if c == nil {
+		v = fullView(p.m)
+	} else {
+		v = newView(p.m, ats)
+	}
+	v.gen = p.gen
+	if err := u.Unmarshal(v.marshal()); err != nil {
+		// MSAL's message may quote the bytes it choked on, which may be a
+		// token, so it stays out of the log.
+		p.warnOnce(p.stamp, "the token cache can't be decoded, so it is treated as empty and the next sign-in overwrites it")
+		p.m = newModel()
+		p.changed()
+		if p.storage != nil {
+			p.rejected = p.stamp
+		}
+		v = &served{gen: p.gen, sections: contract{}}
+		if err := u.Unmarshal([]byte("{}")); err != nil {
+			return err
+		}
+	}
+	p.served = v
+	return nil
+}
+
+// Export implements cache.ExportReplace: what MSAL changed since its
+// Replace goes into the cache (its shared part into the other mode's cache
+// too) and then to storage. Export fails only when MSAL's own bytes can't
+// be read; storage that can't be written costs a warning, not the token.
+func (p *part) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
+	next, err := m.Marshal()
+	if err != nil {
+		return err
+	}
+	nextC, err := parse(next)
+	if err != nil {
+		return err
+	}
+	s := p.s
+	c := s.callOf(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := p.served.diff(nextC)
+	changes, dropped := s.dropRemoved(c, all)
+	if len(all) == 0 {
+		return nil
+	}
+	v := p.served
+	current := v != nil && v.gen == p.gen
+	p.apply(changes)
+	if v != nil {
+		// MSAL holds its changes, dropped or not. Unless that is what the
+		// cache holds, the next Replace hands it a new view.
+		v.apply(all)
+		v.gen = 0
+		if current && !dropped {
+			v.gen = p.gen
+		}
+	}
+	other := s.part(!p.cae)
+	sh := shared(changes)
+	if len(sh) > 0 {
+		other.apply(sh)
+	}
+	if p.storage != nil && len(changes) > 0 {
+		_ = p.persist(ctx) // on failure, persist warned and keeps the change
+	}
+	if other.storage != nil && len(sh) > 0 {
+		_ = other.persist(ctx)
+	}
+	if c != nil {
+		for _, ch := range changes {
+			if ch.section == sectionAccessToken {
+				if e := p.m.findAT(ch.key); e != nil && e.secret != "" {
+					c.tokens = append(c.tokens, e.secret)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// apply makes changes in m and queues them for storage.
+func (p *part) apply(changes []change) {
+	for _, ch := range changes {
+		p.m.set(ch.section, ch.key, ch.value)
+		if p.storage != nil {
+			p.queue(op{section: ch.section, key: ch.key, value: ch.value})
+		}
+	}
+	if len(changes) > 0 {
+		p.changed()
+	}
+}
+
+// warnOnce warns unless it already did about this version of storage.
+func (p *part) warnOnce(stamp, msg string) {
+	if stamp != "" && stamp == p.warned {
+		return
+	}
+	p.warned = stamp
+	p.s.warn(fmt.Sprintf("%s: %s", p.name(), msg))
+}
+
+// name says which cache a message is about.
+func (p *part) name() string {
+	if p.cae {
+		return "token cache (CAE)"
+	}
+	return "token cache"
+}

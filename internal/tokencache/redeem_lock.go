@@ -1,0 +1,69 @@
+package tokencache
+
+import (
+	"context"
+	"sync"
+)
+
+// sharedLock is a cross-process file lock that callers in one process hold
+// together: the first takes the file lock, the last to leave releases it.
+// It is the Store's redemption lock. Redemptions within a process are
+// serialized by the Store's own semaphore and told apart from a sign-out by
+// their call epochs, so they needn't exclude a sign-out of the same Store;
+// what the lock must exclude is other processes (and other Stores on the
+// same files), whose refreshes would otherwise race over one refresh token.
+type sharedLock struct {
+	lock fileLock
+
+	mu        sync.Mutex    // guards the fields below
+	holders   int           // callers holding the lock
+	release   func()        // unlocks the file while holders > 0
+	acquiring chan struct{} // closed when a pending acquisition ends; nil if none
+}
+
+// hold waits until this process holds the lock (or ctx ends) and returns
+// the function that lets go of it.
+func (l *sharedLock) hold(ctx context.Context) (func(), error) {
+	for {
+		l.mu.Lock()
+		if l.holders > 0 {
+			l.holders++
+			l.mu.Unlock()
+			return sync.OnceFunc(l.leave), nil
+		}
+		if wait := l.acquiring; wait != nil {
+			l.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		l.acquiring = done
+		l.mu.Unlock()
+
+		release, err := l.lock.Lock(ctx)
+		l.mu.Lock()
+		l.acquiring = nil
+		close(done)
+		if err != nil {
+			l.mu.Unlock()
+			return nil, err
+		}
+		l.holders, l.release = 1, release
+		l.mu.Unlock()
+		return sync.OnceFunc(l.leave), nil
+	}
+}
+
+func (l *sharedLock) leave() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holders--
+	if l.holders == 0 {
+		l.release()
+		l.release = nil
+	}
+}

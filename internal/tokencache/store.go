@@ -1,0 +1,261 @@
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+)
+
+// Store owns the two MSAL caches of one credential, CAE and non-CAE, over one
+// Persistence. MSAL needs a client per CAE mode (only a CAE client announces
+// the CP1 capability), but a user signs in once: the two caches share
+// accounts and refresh tokens, and every operation that concerns the user
+// (sign-out, redeeming a refresh token) goes through the Store, so that it
+// treats both caches as one.
+//
+// The Store holds each cache parsed, once, and hands MSAL views of it (see
+// view.go). Persistent storage is written whole after every change, merged
+// into what other processes wrote (see persist.go); when it can't be
+// written, the change stays in memory, one warning says why, and later
+// writes try again: a finished sign-in is never lost to a full disk.
+type Store struct {
+	records RecordStore
+	warn    func(string)
+	// redeeming lets one refresh-token redemption of this Store run at a
+	// time (a call holds its one slot): an identity provider that rotates
+	// refresh tokens honours each one once.
+	redeeming chan struct{}
+	// redeemLock extends redeeming to other processes; nil for a cache in
+	// memory.
+	redeemLock *sharedLock
+	// epoch numbers the Store's calls (Begin) and sign-outs in the order
+	// they began.
+	epoch atomic.Uint64
+
+	// mu guards the parts' state and everything below. It is held across
+	// storage I/O, which orders this process's read-modify-writes of
+	// storage, but never while waiting for redeemLock.
+	mu    sync.Mutex
+	parts [2]*part // indexed by cae
+	// removed maps a signed-out home account ID (lowercase) to the epoch of
+	// its sign-out: what calls that began before it write for that account
+	// is dropped.
+	removed map[string]uint64
+	// redeemWarned is set once the redemption lock's failure was logged.
+	redeemWarned bool
+	// writeFailing is set while storage writes fail, so that one warning
+	// covers a run of failures.
+	writeFailing bool
+}
+
+// Open returns the Store of one credential over p. warn, when not nil, is
+// told about problems that don't stop the cache from working.
+func Open(p Persistence, warn func(msg string)) (*Store, error) {
+	if warn == nil {
+		warn = func(string) {}
+	}
+	s := &Store{records: p.records, warn: warn, redeeming: make(chan struct{}, 1), removed: map[string]uint64{}}
+	if p.warning != "" {
+		warn(p.warning)
+	}
+	for i, cae := range []bool{false, true} {
+		var st Storage
+		if p.open != nil {
+			var err error
+			if st, err = p.open(cae, warn); err != nil {
+				return nil, err
+			}
+		}
+		s.parts[i] = &part{s: s, cae: cae, storage: st, m: newModel(), gen: 1}
+	}
+	if p.redeemLock != "" {
+		if err := checkExisting(p.redeemLock, nil); err != nil {
+			return nil, err
+		}
+		s.redeemLock = &sharedLock{lock: fileLock{p.redeemLock}}
+	}
+	return s, nil
+}
+
+// Mode returns the MSAL cache of one CAE mode. Each may serve one MSAL
+// client: the Store tracks what that client holds.
+func (s *Store) Mode(cae bool) cache.ExportReplace { return s.part(cae) }
+
+func (s *Store) part(cae bool) *part {
+	if cae {
+		return s.parts[1]
+	}
+	return s.parts[0]
+}
+
+// Records returns where the Store remembers the signed-in user, or nil.
+func (s *Store) Records() RecordStore { return s.records }
+
+// callKey and redeemKey are the context keys of a Store's calls.
+type (
+	callKey   struct{ s *Store }
+	redeemKey struct{ s *Store }
+)
+
+// call is what Begin records about one MSAL call.
+type call struct {
+	// began is the Store's epoch when the call began.
+	began uint64
+	// scopes are the call's scopes, folded (foldScope), duplicates kept.
+	scopes []string
+	// silent is set for a call inside Redeem: a silent call, whose first
+	// Replace may fail without losing a token (see part.load).
+	silent bool
+	// replaces counts the call's Replaces. Guarded by Store.mu.
+	replaces int
+	// tokens are the access tokens the call stored, as the Store keeps
+	// them (see Intern). Guarded by Store.mu.
+	tokens []string
+}
+
+// callOf returns the call ctx belongs to, or nil.
+func (s *Store) callOf(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{s}).(*call)
+	return c
+}
+
+// Begin prepares ctx for one MSAL call that wants scopes. MSAL hands the
+// call's context to Replace and Export, so what Begin records there lets the
+// Store tell that call's cache accesses apart from others': which access
+// tokens its views must hold, and whether it began before a sign-out whose
+// account it must then not write back. Every MSAL call should be made with
+// a context from Begin; the cache still works without one, handing MSAL
+// whole caches.
+func (s *Store) Begin(ctx context.Context, scopes []string) context.Context {
+	c := &call{began: s.epoch.Add(1), silent: ctx.Value(redeemKey{s}) != nil, scopes: make([]string, len(scopes))}
+	for i, sc := range scopes {
+		c.scopes[i] = foldScope(sc)
+	}
+	return context.WithValue(ctx, callKey{s}, c)
+}
+
+// Intern returns the Store's own copy of token, an access token that the
+// MSAL call of ctx (a context from Begin) stored, or token itself when it
+// stored no such token. A caller that keeps the token it got from MSAL (an
+// index of tokens to serve without asking MSAL) should keep Intern's result
+// instead: the two are equal, and the process then holds one copy of the
+// token, not two.
+func (s *Store) Intern(ctx context.Context, token string) string {
+	c := s.callOf(ctx)
+	if c == nil {
+		return token
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range c.tokens {
+		if t == token {
+			return t
+		}
+	}
+	return token
+}
+
+// Redeem runs fn, which may redeem the user's refresh token, while no other
+// redemption of the user's refresh token runs: none of this Store, and, over
+// persistent storage, none of another process (or another Store on the same
+// storage). MSAL then reads the refresh token that the last redemption
+// stored, wherever it ran. fn must not wait for a person (only silent calls
+// belong here): other processes wait for it.
+//
+// When the lock can't be taken (the directory is read-only, or another
+// process holds it longer than a redemption takes), fn runs anyway, after
+// one warning: a redemption that may race beats none.
+func (s *Store) Redeem(ctx context.Context, fn func(context.Context) error) error {
+	select {
+	case s.redeeming <- struct{}{}:
+		defer func() { <-s.redeeming }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if s.redeemLock != nil {
+		release, err := s.redeemLock.hold(ctx)
+		switch {
+		case err == nil:
+			defer release()
+		case ctx.Err() != nil:
+			return ctx.Err()
+		default:
+			s.warnRedeemLock(err)
+		}
+	}
+	return fn(context.WithValue(ctx, redeemKey{s}, true))
+}
+
+func (s *Store) warnRedeemLock(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.redeemWarned {
+		s.redeemWarned = true
+		s.warn(fmt.Sprintf("refreshing tokens without excluding other processes, which may make a refresh fail if another process redeems the same refresh token: %v", err))
+	}
+}
+
+// RemoveAccount deletes every token and the account record of homeAccountID
+// from both caches, in memory and in storage. A call that began before it
+// can't write them back (see Export), and over persistent storage it waits
+// for other processes' redemptions, so theirs can't either.
+//
+// When storage can't be written, the account is gone from memory all the
+// same (and the removal is retried with later writes), and the error says
+// that storage still holds it.
+func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
+	var errs []error
+	if s.redeemLock != nil {
+		release, err := s.redeemLock.hold(ctx)
+		if err == nil {
+			defer release()
+		} else {
+			errs = append(errs, fmt.Errorf("another process refreshing tokens at the same time may write the account back: %w", err))
+		}
+	}
+	hid := strings.ToLower(homeAccountID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removed[hid] = s.epoch.Add(1)
+	for _, p := range s.parts {
+		p.m.removeAccount(homeAccountID)
+		p.changed() // MSAL holds the account: the next Replace hands it a new view
+		if p.storage == nil {
+			continue
+		}
+		p.queue(op{removeAccount: homeAccountID})
+		if err := p.persist(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dropRemoved leaves out of changes what belongs to an account signed out
+// after c began. s.mu is held.
+func (s *Store) dropRemoved(c *call, changes []change) (kept []change, dropped bool) {
+	if c == nil || len(s.removed) == 0 {
+		return changes, false
+	}
+	kept = changes[:0:0]
+	for _, ch := range changes {
+		drop := false
+		for hid, at := range s.removed {
+			if at > c.began && ofAccount(ch.key, ch.value, hid) {
+				drop = true
+				break
+			}
+		}
+		if drop {
+			dropped = true
+			continue
+		}
+		kept = append(kept, ch)
+	}
+	return kept, dropped
+}

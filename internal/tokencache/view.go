@@ -1,0 +1,149 @@
+package tokencache
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+)
+
+// MSAL's cache interface trades whole caches: Replace hands MSAL a cache to
+// hold, and after every token it writes, MSAL marshals everything it holds
+// for Export. Handing it the whole cache makes each token cost as much as
+// the cache (and filling a cache quadratic), so the Store hands MSAL a view:
+// every section MSAL reads whole (accounts, ID tokens, refresh tokens, app
+// metadata, anything unknown) and, of the access tokens, only those MSAL
+// could match to the call's scopes (see match.go). MSAL's lookup sees the
+// same candidates as in the whole cache, so it makes the same choice.
+//
+// Views are sticky: while MSAL holds one that is current and holds what the
+// next call can use and nothing more, it isn't handed a new one. Nothing
+// more, because MSAL marshals everything it holds after every token it
+// writes (about a quarter of a millisecond per access token): a view that
+// kept growing would make every refresh cost what the cache holds again.
+
+// served is what MSAL holds in memory since the last Replace: the base
+// against which the next Export's changes are found.
+type served struct {
+	// gen is the part's gen the view was current at.
+	gen uint64
+	// sections holds the entries served, by section (access tokens too).
+	sections contract
+	// ats counts the access tokens in sections.
+	ats int
+}
+
+// fits reports whether v holds the access tokens ats, as they are, and no
+// other.
+func (v *served) fits(ats []*atEntry) bool {
+	if v.ats > len(ats) {
+		return false
+	}
+	at := v.sections[sectionAccessToken]
+	for _, e := range ats {
+		if raw, ok := at[e.key()]; !ok || !e.equal(raw) {
+			return false
+		}
+	}
+	return true
+}
+
+// newView builds the view of m for the access tokens ats.
+func newView(m *model, ats []*atEntry) *served {
+	v := &served{sections: make(contract, len(m.sections)+1)}
+	for name, entries := range m.sections {
+		cp := make(map[string]json.RawMessage, len(entries))
+		for k, e := range entries {
+			cp[k] = e
+		}
+		v.sections[name] = cp
+	}
+	if m.atVerbatim() {
+		return v
+	}
+	at := make(map[string]json.RawMessage, len(ats))
+	for _, e := range ats {
+		at[e.key()] = e.raw()
+	}
+	if len(at) > 0 {
+		v.sections[sectionAccessToken] = at
+	}
+	v.ats = len(at)
+	return v
+}
+
+// fullView is the view of every entry of m, for a call whose scopes the
+// Store doesn't know.
+func fullView(m *model) *served {
+	ats := make([]*atEntry, 0, len(m.ats))
+	for _, e := range m.ats {
+		ats = append(ats, e)
+	}
+	return newView(m, ats)
+}
+
+// marshal writes v as MSAL's schema.
+func (v *served) marshal() []byte {
+	m := &model{sections: v.sections}
+	return m.marshal()
+}
+
+// diff lists the entries next holds that v lacks or holds differently.
+// Entries missing from next are not deletions: MSAL deletes only in its
+// RemoveAccount, which the Store replaces, and when it renames an entry of
+// MSAL's first schema, whose old key may stay.
+func (v *served) diff(next contract) []change {
+	var out []change
+	for section, entries := range next {
+		if _, verbatim := entries[verbatimKey]; verbatim {
+			continue
+		}
+		for k, e := range entries {
+			var old json.RawMessage
+			ok := false
+			if v != nil {
+				old, ok = v.sections[section][k]
+			}
+			if !ok || !sameEntry(old, e) {
+				out = append(out, change{section, k, e})
+			}
+		}
+	}
+	return out
+}
+
+// apply records that MSAL holds changes on top of v.
+func (v *served) apply(changes []change) {
+	for _, ch := range changes {
+		entries := v.sections[ch.section]
+		if _, verbatim := entries[verbatimKey]; verbatim || entries == nil {
+			entries = map[string]json.RawMessage{}
+			v.sections[ch.section] = entries
+		}
+		if _, ok := entries[ch.key]; !ok && ch.section == sectionAccessToken {
+			v.ats++
+		}
+		entries[ch.key] = ch.value
+	}
+}
+
+// sameEntry reports whether MSAL's marshalling of an entry says what the
+// entry served to it said. MSAL writes members in its own order and format,
+// so an entry another library wrote comes back in other bytes though MSAL
+// didn't change it; taking that for a change would write MSAL's stale copy
+// over whatever another process wrote since.
+func sameEntry(served, next json.RawMessage) bool {
+	if bytes.Equal(served, next) {
+		return true
+	}
+	// The common change, a new token, shows without decoding.
+	if s1, e1, ok1 := secretSpan(served); ok1 {
+		if s2, e2, ok2 := secretSpan(next); ok2 && !bytes.Equal(served[s1:e1], next[s2:e2]) {
+			return false
+		}
+	}
+	var a, b any
+	if json.Unmarshal(served, &a) != nil || json.Unmarshal(next, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
+}

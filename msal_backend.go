@@ -1,0 +1,142 @@
+package azinteractive
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+)
+
+// msalClient is MSAL's public client as the MSAL backend uses it: the silent
+// path, and every credential's sign-in flow.
+type msalClient interface {
+	AcquireTokenSilent(ctx context.Context, scopes []string, opts ...public.AcquireSilentOption) (public.AuthResult, error)
+	AuthCodeURL(ctx context.Context, clientID, redirectURI string, scopes []string, opts ...public.AuthCodeURLOption) (string, error)
+	AcquireTokenByAuthCode(ctx context.Context, code string, redirectURI string, scopes []string, opts ...public.AcquireByAuthCodeOption) (public.AuthResult, error)
+	AcquireTokenByDeviceCode(ctx context.Context, scopes []string, opts ...public.AcquireByDeviceCodeOption) (public.DeviceCode, error)
+	AcquireTokenByUsernamePassword(ctx context.Context, scopes []string, username, password string, opts ...public.AcquireByUsernamePasswordOption) (public.AuthResult, error)
+}
+
+var _ msalClient = (*public.Client)(nil)
+
+// acquireFunc is how a credential signs a user in through MSAL: the one step
+// that differs between credentials. The core calls it at most once at a time
+// per credential.
+type acquireFunc func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error)
+
+// newClientFunc builds the MSAL client of one CAE mode over its cache.
+type newClientFunc func(cae bool, cache cache.ExportReplace) (msalClient, error)
+
+// msalBackend gets tokens from MSAL's public client. MSAL needs a client per
+// CAE mode (only a CAE client announces the CP1 capability); both share one
+// tokencache.Store, so one sign-in serves both.
+type msalBackend struct {
+	cfg     backendConfig
+	clients [2]msalClient // indexed by cae
+	acquire acquireFunc
+}
+
+// msalBackendFactory returns the factory of a credential whose sign-in is
+// acquire. newClient is nil except in unit tests.
+func msalBackendFactory(acquire acquireFunc, newClient newClientFunc) backendFactory {
+	return func(cfg backendConfig) (backend, error) {
+		if newClient == nil {
+			newClient = publicClientFactory(cfg)
+		}
+		b := &msalBackend{cfg: cfg, acquire: acquire}
+		for i, cae := range []bool{false, true} {
+			client, err := newClient(cae, cfg.store.Mode(cae))
+			if err != nil {
+				return nil, err
+			}
+			b.clients[i] = client
+		}
+		return b, nil
+	}
+}
+
+// publicClientFactory returns the production newClientFunc.
+func publicClientFactory(cfg backendConfig) newClientFunc {
+	return func(cae bool, tc cache.ExportReplace) (msalClient, error) {
+		o := []public.Option{
+			public.WithAuthority(cfg.authorityHost + cfg.tenant),
+			public.WithCache(tc),
+			public.WithHTTPClient(pipelineClient{cfg.pipeline}),
+		}
+		if cae {
+			o = append(o, public.WithClientCapabilities([]string{"CP1"}))
+		}
+		if !cfg.instanceDiscovery || strings.EqualFold(cfg.tenant, adfsTenantID) {
+			o = append(o, public.WithInstanceDiscovery(false))
+		}
+		pc, err := public.New(cfg.clientID, o...)
+		if err != nil {
+			return nil, err
+		}
+		return pc, nil
+	}
+}
+
+func (b *msalBackend) client(cae bool) msalClient {
+	if cae {
+		return b.clients[1]
+	}
+	return b.clients[0]
+}
+
+// silent asks MSAL's cache, which redeems the refresh token when it must;
+// the Store lets one redemption run at a time.
+func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error) {
+	var ar public.AuthResult
+	err := b.cfg.store.Redeem(ctx, func(ctx context.Context) error {
+		var err error
+		callCtx := b.cfg.store.Begin(ctx, r.Scopes)
+		ar, err = b.client(r.EnableCAE).AcquireTokenSilent(callCtx, r.Scopes,
+			public.WithSilentAccount(account.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+		ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
+		return err
+	})
+	if err != nil {
+		if ar.AccessToken != "" && ar.ExpiresOn.After(b.cfg.now()) {
+			// MSAL's proactive refresh failed but the cached token is still
+			// good: serve it rather than prompt.
+			logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v",
+				b.cfg.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
+			return resultOf(ar, account), nil
+		}
+		return tokenResult{}, err
+	}
+	return resultOf(ar, account), nil
+}
+
+func (b *msalBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {
+	callCtx := b.cfg.store.Begin(ctx, r.Scopes)
+	ar, err := b.acquire(callCtx, b.client(r.EnableCAE), r)
+	if err != nil {
+		return tokenResult{}, err
+	}
+	ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
+	rec, err := newAuthenticationRecord(ar)
+	if err != nil {
+		return tokenResult{}, err
+	}
+	return resultOf(ar, rec), nil
+}
+
+func (b *msalBackend) removeAccount(ctx context.Context, account AuthenticationRecord) error {
+	if account.HomeAccountID == "" {
+		return nil
+	}
+	return b.cfg.store.RemoveAccount(ctx, account.HomeAccountID)
+}
+
+// resultOf converts MSAL's result.
+func resultOf(ar public.AuthResult, account AuthenticationRecord) tokenResult {
+	res := tokenResult{Token: ar.AccessToken, TokenType: "Bearer", ExpiresOn: ar.ExpiresOn.UTC(), Account: account}
+	if !ar.Metadata.RefreshOn.IsZero() {
+		res.RefreshOn = ar.Metadata.RefreshOn.UTC()
+	}
+	return res
+}

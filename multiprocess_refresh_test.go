@@ -1,0 +1,216 @@
+package azinteractive_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/azinteractive/azinteractive"
+	"github.com/azinteractive/azinteractive/cache"
+	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Issue 14, scenario 2: processes sharing one persistent cache refresh
+// tokens at once, against refresh tokens that can be redeemed once
+// (entratest's are single-use, like those of providers that rotate them
+// strictly). Every process must get every token without a prompt.
+
+// refreshChildEnv makes the test binary a refreshing child (see init).
+const refreshChildEnv = "AZI_REFRESH_CHILD"
+
+func init() {
+	if os.Getenv(refreshChildEnv) == "1" {
+		os.Exit(refreshChild())
+	}
+}
+
+// refreshChild asks for AZI_CALLS tokens, each of which needs a refresh
+// (entratest's access tokens expire too soon for MSAL to cache), starting at
+// AZI_START_AT so that the children contend. It prints one line, "RESULT
+// <ok> <prompts> <errors>", and the first error, if any.
+func refreshChild() int {
+	calls, _ := strconv.Atoi(os.Getenv("AZI_CALLS"))
+	startAt, _ := strconv.ParseInt(os.Getenv("AZI_START_AT"), 10, 64)
+	cred, err := refreshCredential(os.Getenv("AZI_CERT"), os.Getenv("AZI_AUTHORITY"), os.Getenv("AZI_CACHE_DIR"), os.Getenv("AZI_PLAINTEXT") == "1", true)
+	if err != nil {
+		fmt.Println("ERROR", err)
+		return 1
+	}
+	time.Sleep(time.Until(time.Unix(0, startAt)))
+	ok, prompts, errs := 0, 0, 0
+	var first error
+	for range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
+		cancel()
+		var required *azinteractive.AuthenticationRequiredError
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &required):
+			prompts++
+		default:
+			errs++
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	fmt.Printf("RESULT %d %d %d\n", ok, prompts, errs)
+	if first != nil {
+		fmt.Println("FIRST", strings.ReplaceAll(first.Error(), "\n", " | "))
+	}
+	return 0
+}
+
+// refreshCredential is a device code credential over a persistent cache in
+// dir that remembers the signed-in account, talking to the entratest at
+// authority whose certificate is in the PEM file certFile. With silentOnly
+// it never prompts: a needed prompt is an AuthenticationRequiredError.
+func refreshCredential(certFile, authority, dir string, plaintext, silentOnly bool) (*azinteractive.DeviceCodeCredential, error) {
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		return nil, errors.New("no certificate in " + certFile)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	c, err := cache.New(&cache.Options{Directory: dir, AllowUnencryptedStorage: plaintext, RememberAccount: true})
+	if err != nil {
+		return nil, err
+	}
+	return azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{
+		ClientOptions: azcore.ClientOptions{
+			Transport: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}},
+			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: authority},
+		},
+		Cache:                          c,
+		DisableInstanceDiscovery:       true,
+		DisableAutomaticAuthentication: silentOnly,
+		UserPrompt:                     func(context.Context, azinteractive.DeviceCodeMessage) error { return nil },
+	})
+}
+
+func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
+	procs, calls := 8, 50
+	if n, _ := strconv.Atoi(os.Getenv("AZI_PROCS")); n > 0 {
+		procs = n
+	}
+	if testing.Short() {
+		procs, calls = 4, 8
+	}
+	for _, tc := range []struct {
+		name      string
+		plaintext bool
+	}{
+		{"plaintext", true},
+		{"secret service", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var env []string
+			if tc.plaintext {
+				// No session bus: the cache falls back to plaintext files.
+				t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+				t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+			} else {
+				env = keyringtest.Start(t).Env
+			}
+			srv := entratest.NewServer(&entratest.Options{
+				// MSAL doesn't cache a token that expires within five
+				// minutes: every GetToken redeems the refresh token.
+				AccessTokenLifetime:  5 * time.Minute,
+				ApproveDeviceCodesAs: entratest.DefaultUsername,
+			})
+			defer srv.Close()
+			certFile := filepath.Join(t.TempDir(), "entratest.pem")
+			require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+			dir := filepath.Join(t.TempDir(), "cache")
+			authority := srv.URL() + "/"
+
+			// One sign-in, remembered for the children.
+			cred, err := refreshCredential(certFile, authority, dir, tc.plaintext, false)
+			require.NoError(t, err)
+			_, err = cred.Authenticate(t.Context(), &policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
+			require.NoError(t, err)
+			require.Equal(t, 1, countRequests(srv, entratest.EndpointDeviceCode))
+			refreshesBefore := countGrants(srv, "refresh_token")
+
+			startAt := time.Now().Add(time.Second)
+			type child struct {
+				cmd *exec.Cmd
+				out *bufio.Scanner
+			}
+			children := make([]child, procs)
+			for i := range children {
+				cmd := exec.Command(os.Args[0], "-test.run=^$")
+				cmd.Env = append(append(os.Environ(), env...), refreshChildEnv+"=1",
+					"AZI_CERT="+certFile, "AZI_AUTHORITY="+authority, "AZI_CACHE_DIR="+dir,
+					"AZI_PLAINTEXT="+map[bool]string{true: "1", false: "0"}[tc.plaintext],
+					"AZI_CALLS="+strconv.Itoa(calls), fmt.Sprintf("AZI_START_AT=%d", startAt.UnixNano()))
+				cmd.Stderr = os.Stderr
+				stdout, err := cmd.StdoutPipe()
+				require.NoError(t, err)
+				require.NoError(t, cmd.Start())
+				children[i] = child{cmd, bufio.NewScanner(stdout)}
+			}
+			var ok, prompts, errs int
+			for i, c := range children {
+				var lines []string
+				for c.out.Scan() {
+					lines = append(lines, c.out.Text())
+				}
+				require.NoError(t, c.cmd.Wait(), "child %d: %s", i, strings.Join(lines, "\n"))
+				var o, p, e int
+				require.NotEmpty(t, lines, "child %d said nothing", i)
+				_, err := fmt.Sscanf(lines[0], "RESULT %d %d %d", &o, &p, &e)
+				require.NoError(t, err, "child %d: %s", i, strings.Join(lines, "\n"))
+				ok, prompts, errs = ok+o, prompts+p, errs+e
+				if p+e > 0 {
+					t.Logf("child %d: %s", i, strings.Join(lines, "\n"))
+				}
+			}
+			t.Logf("%d processes × %d refreshes: %d tokens, %d re-prompts, %d errors", procs, calls, ok, prompts, errs)
+			assert.Zero(t, prompts, "re-prompts")
+			assert.Zero(t, errs, "errors")
+			assert.Equal(t, procs*calls, ok)
+			assert.Equal(t, 1, countRequests(srv, entratest.EndpointDeviceCode), "a child signed in again")
+			assert.Equal(t, procs*calls, countGrants(srv, "refresh_token")-refreshesBefore, "redemptions")
+		})
+	}
+}
+
+// countGrants counts srv's token requests of one grant type.
+func countGrants(srv *entratest.Server, grantType string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.GrantType == grantType {
+			n++
+		}
+	}
+	return n
+}

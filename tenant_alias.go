@@ -1,0 +1,152 @@
+package azinteractive
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// domainTenant knows the tenant ID behind a credential's TenantID when that
+// is a domain ("contoso.com"), so that a token request naming the tenant by
+// its ID (as Key Vault's and Storage's challenges do) is recognized as the
+// credential's own tenant rather than refused as another one.
+//
+// The ID is learned from the tenant's OpenID configuration, whose issuer is
+// https://host/{tenant ID}/v2.0: once, the first time a request names a
+// tenant ID the credential isn't configured for, through the credential's
+// pipeline. A failed lookup isn't remembered; the request is refused as
+// before, and the next such request looks again.
+type domainTenant struct {
+	domain string // the credential's TenantID, or "" when it isn't a domain
+	config string // the URL of its OpenID configuration
+	client pipelineClient
+
+	id atomic.Pointer[string] // the tenant's ID, once learned
+	mu sync.Mutex             // one lookup at a time
+}
+
+func newDomainTenant(tenant, host string, client pipelineClient) *domainTenant {
+	d := &domainTenant{client: client}
+	if isDomainTenant(tenant) {
+		d.domain = tenant
+		d.config = host + url.PathEscape(tenant) + "/v2.0/.well-known/openid-configuration"
+	}
+	return d
+}
+
+// isDomainTenant reports whether a valid tenant is a domain name, rather
+// than a tenant ID or one of the names Entra ID gives groups of tenants.
+func isDomainTenant(t string) bool {
+	switch strings.ToLower(t) {
+	case organizationsTenantID, "common", "consumers", adfsTenantID:
+		return false
+	}
+	return strings.Contains(t, ".") && !isTenantGUID(t)
+}
+
+// isTenantGUID reports whether t has the form of a tenant ID.
+func isTenantGUID(t string) bool {
+	if len(t) != 36 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// known reports, without I/O, whether tenantID is the domain's tenant ID.
+func (d *domainTenant) known(tenantID string) bool {
+	if d == nil {
+		return false
+	}
+	id := d.id.Load()
+	return id != nil && strings.EqualFold(*id, tenantID)
+}
+
+// is reports whether tenantID is the domain's tenant ID, looking it up if
+// it isn't known yet.
+func (d *domainTenant) is(ctx context.Context, tenantID string) bool {
+	if d == nil || d.domain == "" || !isTenantGUID(tenantID) {
+		return false
+	}
+	if d.known(tenantID) {
+		return true
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.id.Load() == nil {
+		if id, err := d.lookup(ctx); err != nil {
+			logf("looking up the tenant ID of %q: %v", d.domain, err)
+		} else {
+			d.id.Store(&id)
+		}
+	}
+	return d.known(tenantID)
+}
+
+// lookup reads the tenant ID from the issuer of the domain's OpenID
+// configuration.
+func (d *domainTenant) lookup(ctx context.Context) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.config, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("HTTP status %d", resp.StatusCode)
+	}
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(doc.Issuer)
+	if err != nil {
+		return "", err
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	if !isTenantGUID(id) {
+		return "", fmt.Errorf("the issuer %q names no tenant ID", networkLine(doc.Issuer))
+	}
+	return strings.ToLower(id), nil
+}
+
+// resolveTenant picks the tenant of a token request: resolveTenant's rules,
+// and a request naming the ID of the credential's domain tenant is for the
+// credential's own tenant.
+func (c *credential) resolveTenant(ctx context.Context, requested string) (string, error) {
+	if requested != "" && c.domainTenant.known(requested) {
+		return c.tenant, nil
+	}
+	t, err := resolveTenant(c.name, c.tenant, requested, c.allowedTenants)
+	if err != nil && c.domainTenant.is(ctx, requested) {
+		return c.tenant, nil
+	}
+	return t, err
+}
