@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 		// This binary was started as the scale benchmarks' server.
 		os.Exit(serveMain())
 	}
+	startEnv = os.Environ()
 	code := m.Run()
 	closeShared()
 	os.Exit(code)
@@ -202,6 +203,11 @@ type warmFixture struct {
 	cred credential
 	reqs []policy.TokenRequestOptions
 }
+
+// startEnv is the environment the benchmarks started with, before any of
+// them pointed HOME or XDG_CACHE_HOME elsewhere (see sharedKeyring): the go
+// command that builds the token programs needs the user's build cache.
+var startEnv []string
 
 var shared struct {
 	mu           sync.Mutex

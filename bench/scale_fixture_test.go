@@ -262,7 +262,7 @@ func (f *scaleFixture) persistent(b *testing.B, snapshot, record []byte) (func(a
 		name := fmt.Sprintf("azinteractive-bench-%d-%d", os.Getpid(), f.n)
 		c, err := azcache.New(&azcache.Options{Name: name})
 		if err != nil {
-			b.Skipf("azidentity/cache can't run here: %v", err)
+			unusable(b, "azidentity/cache can't run here (does this container allow keyctl?): %v", err)
 		}
 		if err := writeAzidentityCache(c, snapshot); err != nil {
 			return nil, err

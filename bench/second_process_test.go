@@ -126,7 +126,7 @@ func signInForSecondProcess(b *testing.B, srv *entratest.Server, lib, dir, name 
 	case libTheirs:
 		c, err := azcache.New(&azcache.Options{Name: name})
 		if err != nil {
-			b.Skipf("azidentity/cache can't run here: %v", err)
+			unusable(b, "azidentity/cache can't run here (does this container allow keyctl?): %v", err)
 		}
 		cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
 			ClientOptions: clientOptions(srv), Cache: c, ClientID: entratest.DefaultClientID,
@@ -175,7 +175,9 @@ func tokenProgram(b *testing.B, lib string) string {
 	}
 	shared.closers = append(shared.closers, func() { os.RemoveAll(dir) })
 	p := filepath.Join(dir, lib)
-	out, err := exec.Command("go", "build", "-o", p, "./internal/tokenprocess/"+lib).CombinedOutput()
+	build := exec.Command("go", "build", "-o", p, "./internal/tokenprocess/"+lib)
+	build.Env = startEnv
+	out, err := build.CombinedOutput()
 	if err != nil {
 		b.Fatalf("building the %s token program: %v\n%s", lib, err, out)
 	}
