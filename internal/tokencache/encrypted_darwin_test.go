@@ -38,10 +38,10 @@ func TestKeychainForReal(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = item.Delete(t.Context()) })
 
-	c, err := p.Open(false, func(msg string) { t.Errorf("unexpected warning: %s", msg) })
+	s, err := Open(p, func(msg string) { t.Errorf("unexpected warning: %s", msg) })
 	require.NoError(t, err)
 	m := &fakeMSAL{}
-	roundTrip(t, c, m, func() { m.signIn("alice", "rt-keychain", "at-keychain") })
+	roundTrip(t, s.Mode(false), m, func() { m.signIn("alice", "rt-keychain", "at-keychain") })
 
 	got, err := item.Read(t.Context())
 	require.NoError(t, err)
@@ -49,9 +49,9 @@ func TestKeychainForReal(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(want), string(got))
 
-	again, err := p.Open(false, nil)
+	again, err := Open(p, nil)
 	require.NoError(t, err)
 	other := &fakeMSAL{}
-	require.NoError(t, again.Replace(t.Context(), other, cache.ReplaceHints{}))
+	require.NoError(t, again.Mode(false).Replace(t.Context(), other, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-keychain", other.secret(sectionRefreshToken, "alice"))
 }

@@ -40,8 +40,9 @@ func TestFilesAreDeletedWithoutFileDispositionEx(t *testing.T) {
 		require.NoError(t, os.Chtimes(stale, old, old))
 		p, err := Encrypted(t.Context(), loc)
 		require.NoError(t, err)
-		c, err := p.Open(false, func(msg string) { t.Error(msg) })
+		st, err := p.open(false, func(msg string) { t.Error(msg) })
 		require.NoError(t, err)
+		c := single(t, st)
 		_, err = os.Stat(stale)
 		assert.ErrorIs(t, err, os.ErrNotExist, "the crashed writer's file is still there")
 
