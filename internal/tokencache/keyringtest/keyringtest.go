@@ -6,7 +6,7 @@ package keyringtest
 import (
 	"bufio"
 	"context"
-	"fmt"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azinteractive/azinteractive/entratest"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -92,26 +93,24 @@ func start(t testing.TB, unlocked bool) *Keyring {
 // test: a session with no keyring installed.
 func BareBus(t testing.TB) { startBus(t, true) }
 
-// bareConfig is the session bus configuration minus its service
-// directories, so that nothing is activated on demand.
-const bareConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>`
-
 // startBus starts a private session bus, stopped when the test ends, and
-// sets DBUS_SESSION_BUS_ADDRESS to it. A bare bus activates no services.
+// sets DBUS_SESSION_BUS_ADDRESS to it. A bare bus (entratest's) activates no
+// services.
 func startBus(t testing.TB, bare bool) (addr string) {
 	t.Helper()
 	busBin := lookPath(t, "dbus-daemon")
+	if bare {
+		bus, err := entratest.NewSessionBus()
+		if errors.Is(err, entratest.ErrNoDBusDaemon) {
+			Unavailable(t, "dbus-daemon not found")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(bus.Close)
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address())
+		return bus.Address()
+	}
 	// A D-Bus address can't hold '=' or ',' unescaped, and t.TempDir names
 	// carry the (sub)test's name, which may ("lib=x"): a directory of our
 	// own naming keeps the socket path plain.
@@ -121,16 +120,7 @@ func startBus(t testing.TB, bare bool) (addr string) {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	socket := filepath.Join(dir, "bus")
-	args := []string{"--nofork", "--nopidfile", "--print-address=1"}
-	if bare {
-		config := filepath.Join(dir, "bus.conf")
-		if err := os.WriteFile(config, fmt.Appendf(nil, bareConfig, socket), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, "--config-file="+config)
-	} else {
-		args = append(args, "--session", "--address=unix:path="+socket)
-	}
+	args := []string{"--nofork", "--nopidfile", "--print-address=1", "--session", "--address=unix:path=" + socket}
 	ctx, cancel := context.WithCancel(context.Background())
 	bus := exec.CommandContext(ctx, busBin, args...)
 	var stderr strings.Builder
