@@ -49,7 +49,8 @@ func init() {
 func refreshChild() int {
 	calls, _ := strconv.Atoi(os.Getenv("AZI_CALLS"))
 	startAt, _ := strconv.ParseInt(os.Getenv("AZI_START_AT"), 10, 64)
-	cred, err := refreshCredential(os.Getenv("AZI_CERT"), os.Getenv("AZI_AUTHORITY"), os.Getenv("AZI_CACHE_DIR"), os.Getenv("AZI_PLAINTEXT") == "1", true)
+	cred, err := childCredential(os.Getenv("AZI_CERT"), os.Getenv("AZI_AUTHORITY"), os.Getenv("AZI_CACHE_DIR"), os.Getenv("AZI_PLAINTEXT") == "1", true,
+		func(context.Context, azinteractive.DeviceCodeMessage) error { return nil })
 	if err != nil {
 		fmt.Println("ERROR", err)
 		return 1
@@ -81,11 +82,12 @@ func refreshChild() int {
 	return 0
 }
 
-// refreshCredential is a device code credential over a persistent cache in
-// dir that remembers the signed-in account, talking to the entratest at
-// authority whose certificate is in the PEM file certFile. With silentOnly
-// it never prompts: a needed prompt is an AuthenticationRequiredError.
-func refreshCredential(certFile, authority, dir string, plaintext, silentOnly bool) (*azinteractive.DeviceCodeCredential, error) {
+// childCredential is a child process's device code credential over a
+// persistent cache in dir that remembers the signed-in account, talking to
+// the entratest at authority whose certificate is in the PEM file certFile.
+// With silentOnly it never prompts: a needed prompt is an
+// AuthenticationRequiredError.
+func childCredential(certFile, authority, dir string, plaintext, silentOnly bool, prompt func(context.Context, azinteractive.DeviceCodeMessage) error) (*azinteractive.DeviceCodeCredential, error) {
 	pemBytes, err := os.ReadFile(certFile)
 	if err != nil {
 		return nil, err
@@ -112,8 +114,20 @@ func refreshCredential(certFile, authority, dir string, plaintext, silentOnly bo
 		Cache:                          c,
 		DisableInstanceDiscovery:       true,
 		DisableAutomaticAuthentication: silentOnly,
-		UserPrompt:                     func(context.Context, azinteractive.DeviceCodeMessage) error { return nil },
+		UserPrompt:                     prompt,
 	})
+}
+
+// childCacheEnv prepares the persistent cache's storage for child processes
+// and returns the environment they need: plaintext files (no session bus),
+// or a private Secret Service.
+func childCacheEnv(t *testing.T, plaintext bool) []string {
+	if plaintext {
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+		t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+		return nil
+	}
+	return keyringtest.Start(t).Env
 }
 
 func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
@@ -132,14 +146,7 @@ func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
 		{"secret service", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var env []string
-			if tc.plaintext {
-				// No session bus: the cache falls back to plaintext files.
-				t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
-				t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
-			} else {
-				env = keyringtest.Start(t).Env
-			}
+			env := childCacheEnv(t, tc.plaintext)
 			srv := entratest.NewServer(&entratest.Options{
 				// MSAL doesn't cache a token that expires within five
 				// minutes: every GetToken redeems the refresh token.
@@ -153,7 +160,8 @@ func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
 			authority := srv.URL() + "/"
 
 			// One sign-in, remembered for the children.
-			cred, err := refreshCredential(certFile, authority, dir, tc.plaintext, false)
+			cred, err := childCredential(certFile, authority, dir, tc.plaintext, false,
+				func(context.Context, azinteractive.DeviceCodeMessage) error { return nil })
 			require.NoError(t, err)
 			_, err = cred.Authenticate(t.Context(), &policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
 			require.NoError(t, err)

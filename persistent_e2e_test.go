@@ -3,12 +3,9 @@ package azinteractive_test
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,13 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/azinteractive/azinteractive"
-	"github.com/azinteractive/azinteractive/cache"
 	"github.com/azinteractive/azinteractive/entratest"
-	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,38 +33,12 @@ func TestMain(m *testing.M) {
 
 func childMain() int {
 	fail := func(err error) int { fmt.Println("ERROR", err); return 1 }
-	pemBytes, err := os.ReadFile(os.Getenv("AZI_CERT"))
-	if err != nil {
-		return fail(err)
-	}
-	block, _ := pem.Decode(pemBytes)
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return fail(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	transport := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	c, err := cache.New(&cache.Options{Directory: os.Getenv("AZI_CACHE_DIR"), AllowUnencryptedStorage: os.Getenv("AZI_PLAINTEXT") == "1", RememberAccount: true})
-	if err != nil {
-		return fail(err)
-	}
-	cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{
-		ClientOptions: azcore.ClientOptions{
-			Transport: transport,
-			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: os.Getenv("AZI_AUTHORITY")},
-		},
-		Cache: c,
-		// The emulator's host isn't a known Entra host: without this MSAL
-		// would ask login.microsoftonline.com about it, and this process
-		// has no entratest.Client to route that request home.
-		DisableInstanceDiscovery:       true,
-		DisableAutomaticAuthentication: os.Getenv("AZI_SILENT_ONLY") == "1",
-		UserPrompt: func(_ context.Context, m azinteractive.DeviceCodeMessage) error {
+	cred, err := childCredential(os.Getenv("AZI_CERT"), os.Getenv("AZI_AUTHORITY"), os.Getenv("AZI_CACHE_DIR"),
+		os.Getenv("AZI_PLAINTEXT") == "1", os.Getenv("AZI_SILENT_ONLY") == "1",
+		func(_ context.Context, m azinteractive.DeviceCodeMessage) error {
 			fmt.Println("CODE", m.UserCode)
 			return nil
-		},
-	})
+		})
 	if err != nil {
 		return fail(err)
 	}
@@ -136,15 +103,7 @@ func TestSecondProcessIsSilent(t *testing.T) {
 		{"secret service", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var extra []string
-			if tc.plaintext {
-				// No session bus: the cache falls back to the plaintext files.
-				t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
-				t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
-			} else {
-				kr := keyringtest.Start(t)
-				extra = kr.Env
-			}
+			extra := childCacheEnv(t, tc.plaintext)
 			srv := entratest.NewServer(nil)
 			defer srv.Close()
 			certFile := filepath.Join(t.TempDir(), "entratest.pem")
