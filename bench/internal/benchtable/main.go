@@ -428,6 +428,9 @@ func ratio(num, den float64, ok bool) string {
 }
 
 func fmtTime(sec float64) string {
+	if sec < 0 {
+		return "−" + fmtTime(-sec)
+	}
 	switch {
 	case sec >= 1:
 		return fmt.Sprintf("%.2f s", sec)
