@@ -448,34 +448,9 @@ func withoutSecretService(b *testing.B, f func()) {
 		b.Fatal(err)
 	}
 	defer os.RemoveAll(empty)
-	restore := setenvs(map[string]string{"DBUS_SESSION_BUS_ADDRESS": "", "XDG_RUNTIME_DIR": empty})
+	restore := keyring.Setenv(map[string]string{"DBUS_SESSION_BUS_ADDRESS": "", "XDG_RUNTIME_DIR": empty})
 	defer restore()
 	f()
-}
-
-// setenvs sets env in this process and returns what undoes it. The
-// benchmarks run one at a time, and nothing else reads these variables
-// meanwhile.
-func setenvs(env map[string]string) (restore func()) {
-	type old struct {
-		v  string
-		ok bool
-	}
-	saved := map[string]old{}
-	for name, v := range env {
-		o, ok := os.LookupEnv(name)
-		saved[name] = old{o, ok}
-		os.Setenv(name, v)
-	}
-	return func() {
-		for name, o := range saved {
-			if o.ok {
-				os.Setenv(name, o.v)
-			} else {
-				os.Unsetenv(name)
-			}
-		}
-	}
 }
 
 // scaleServer returns the scale benchmarks' entratest server, started in
@@ -537,7 +512,7 @@ func azidentityCacheHome(b testing.TB) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	restore := setenvs(map[string]string{"XDG_CACHE_HOME": dir})
+	restore := keyring.Setenv(map[string]string{"XDG_CACHE_HOME": dir})
 	shared.xdgCacheHome = dir
 	shared.closers = append(shared.closers, func() { restore(); os.RemoveAll(dir) })
 }

@@ -93,7 +93,7 @@ func Start() (k *Keyring, err error) {
 	}
 	k.addr = strings.TrimSpace(line)
 	env["DBUS_SESSION_BUS_ADDRESS"] = k.addr
-	k.restore = setenv(env)
+	k.restore = Setenv(env)
 	k.Env = os.Environ()
 
 	ctx2, cancel2 := context.WithCancel(context.Background())
@@ -127,8 +127,9 @@ func (k *Keyring) Stop() {
 	_ = os.RemoveAll(k.dir)
 }
 
-// setenv sets env and returns what undoes it.
-func setenv(env map[string]string) (restore func()) {
+// Setenv sets env in this process and returns what undoes it. Benchmarks
+// run one at a time, and nothing else reads these variables meanwhile.
+func Setenv(env map[string]string) (restore func()) {
 	type old struct {
 		v  string
 		ok bool
