@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	extcache "github.com/AzureAD/microsoft-authentication-extensions-for-go/cache"
 	"github.com/AzureAD/microsoft-authentication-extensions-for-go/cache/accessor"
@@ -124,25 +123,5 @@ func TestPythonsDPAPICacheUsedSilently(t *testing.T) {
 
 	c, err := cache.New(nil)
 	require.NoError(t, err)
-	rec := azinteractive.AuthenticationRecord{
-		Authority: "login.microsoftonline.com", ClientID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-		HomeAccountID: "5c8d7e21-3f0a-4b6d-8e9c-1a2b3c4d5e6f.7d3f4ad1-6b4e-4c0a-9f1e-2b8c5d9a0e11",
-		TenantID:      "7d3f4ad1-6b4e-4c0a-9f1e-2b8c5d9a0e11", Username: "alice@contoso.com", Version: "1.0",
-	}
-	srv := entratest.NewServer(nil) // reachable only through srv.Client, should MSAL want the network
-	defer srv.Close()
-	cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
-		ClientOptions:                  azcore.ClientOptions{Transport: srv.Client()},
-		AuthenticationRecord:           rec,
-		TenantID:                       rec.TenantID,
-		Cache:                          c,
-		DisableAutomaticAuthentication: true,
-	})
-	require.NoError(t, err)
-	tk, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
-	require.NoError(t, err)
-	assert.Equal(t, "python-golden-access-token-4f1c", tk.Token)
-	for _, r := range srv.Requests() {
-		assert.NotEqual(t, entratest.EndpointToken, r.Endpoint, "no token request: %s %s", r.Method, r.Path)
-	}
+	requirePythonsTokenSilently(t, c)
 }

@@ -34,8 +34,17 @@ func TestPythonCacheUsedSilently(t *testing.T) {
 
 	c, err := cache.New(&cache.Options{Directory: dir, AllowUnencryptedStorage: true})
 	require.NoError(t, err)
-	// The record Python's InteractiveBrowserCredential.authenticate() returns
-	// for that cache; its authority is a bare host, as Python writes it.
+	requirePythonsTokenSilently(t, c)
+}
+
+// requirePythonsTokenSilently checks that c, holding Python's golden cache
+// (cache/testdata/python_plaintext_cache.json), gives our credential the
+// access token Python stored, with the record Python's
+// InteractiveBrowserCredential.authenticate() returns for it, and without a
+// token request.
+func requirePythonsTokenSilently(t *testing.T, c azinteractive.Cache) {
+	t.Helper()
+	// Its authority is a bare host, as Python writes it.
 	rec := azinteractive.AuthenticationRecord{
 		Authority: "login.microsoftonline.com", ClientID: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
 		HomeAccountID: "5c8d7e21-3f0a-4b6d-8e9c-1a2b3c4d5e6f.7d3f4ad1-6b4e-4c0a-9f1e-2b8c5d9a0e11",
