@@ -168,7 +168,7 @@ func TestLaunchFailureSaysWhy(t *testing.T) {
 	requireUnix(t)
 	dir := t.TempDir()
 	xdg := filepath.Join(dir, "xdg-open")
-	require.NoError(t, os.WriteFile(xdg, []byte("#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n"), 0o755))
+	writeScript(t, xdg, "#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n")
 	err := launch(t.Context(), 5*time.Second, xdg, authURL)
 	require.Error(t, err)
 	assert.Equal(t, "xdg-open: exit status 3 (a required tool could not be found: no browser is configured for the desktop)", err.Error())
@@ -217,8 +217,8 @@ func TestDefault(t *testing.T) {
 	dir := t.TempDir()
 	got := filepath.Join(dir, "got")
 	script := "#!/bin/sh\necho \"$@\" > " + got + "\n"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "xdg-open"), []byte(script), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "my-browser"), []byte(script), 0o755))
+	writeScript(t, filepath.Join(dir, "xdg-open"), script)
+	writeScript(t, filepath.Join(dir, "my-browser"), script)
 
 	t.Run("xdg-open", func(t *testing.T) {
 		t.Setenv("PATH", dir)
