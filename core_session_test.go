@@ -80,7 +80,7 @@ func TestCoreWarmIndexJudgesWallClock(t *testing.T) {
 	// The machine slept two hours: the wall clock moved, the monotonic
 	// clock (which time.Since and friends use) did not.
 	slept := time.Now().Add(2 * time.Hour).Round(0)
-	f.cred.now = func() time.Time { return slept }
+	f.cred.clock.now = func() time.Time { return slept }
 	_, err = f.cred.GetToken(t.Context(), opts)
 	require.NoError(t, err)
 	assert.Equal(t, 1, f.backend.silentCalls(), "the expired token went back to the backend")
@@ -94,7 +94,7 @@ func TestCoreRefreshUpdatesIndexInPlace(t *testing.T) {
 	require.NoError(t, err)
 	before := f.cred.session.Load()
 
-	f.cred.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	f.cred.clock.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
 	f.backend.silentF = func(tokenRequest) (tokenResult, error) {
 		return fakeResult("alice", "refreshed", 4*time.Hour), nil
 	}

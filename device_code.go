@@ -177,13 +177,6 @@ func (c *DeviceCodeCredential) Authenticate(ctx context.Context, opts *policy.To
 	return c.credential.Authenticate(ctx, opts)
 }
 
-// GetToken requests an access token from Microsoft Entra ID, silently when it
-// can (cached token, refresh token) and otherwise through the device code flow.
-// This method is called automatically by Azure SDK clients.
-func (c *DeviceCodeCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return c.credential.GetToken(ctx, opts)
-}
-
 // GetTokenInfo is GetToken returning the token's type and account as well.
 func (c *DeviceCodeCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
 	return c.credential.GetTokenInfo(ctx, opts)

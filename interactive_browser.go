@@ -222,13 +222,6 @@ func (c *InteractiveBrowserCredential) Authenticate(ctx context.Context, opts *p
 	return c.credential.Authenticate(ctx, opts)
 }
 
-// GetToken requests an access token from Microsoft Entra ID, silently when it
-// can (cached token, refresh token) and otherwise by signing the user in
-// through the browser. This method is called automatically by Azure SDK clients.
-func (c *InteractiveBrowserCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return c.credential.GetToken(ctx, opts)
-}
-
 // GetTokenInfo is GetToken returning the token's type and account as well.
 func (c *InteractiveBrowserCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
 	return c.credential.GetTokenInfo(ctx, opts)

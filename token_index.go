@@ -39,11 +39,11 @@ type slot struct{ e atomic.Pointer[indexEntry] }
 
 // tokenIndex is a map of warm tokens that readers use without locking. Its
 // maps never change once published; the entries in their slots do. The
-// credential's tenant is the common case and gets maps keyed by scope alone
-// (indexed by CAE), so the warm path hashes one string.
+// credential's tenant is the common case and gets tables keyed by scope
+// alone (indexed by CAE), so the warm path compares or hashes one string.
 type tokenIndex struct {
-	home  [2]map[string]*slot // the credential's tenant, by cae, by scope key
-	other map[indexKey]*slot  // other tenants
+	home  [2]scopeTable      // the credential's tenant, by cae, by scope key
+	other map[indexKey]*slot // other tenants
 }
 
 var emptyIndex = &tokenIndex{}
@@ -70,14 +70,14 @@ func keyOf(r tokenRequest) indexKey {
 // find returns k's slot, or nil.
 func (ix *tokenIndex) find(k indexKey) *slot {
 	if k.tenant == "" {
-		return ix.home[b2i(k.cae)][k.scope]
+		return ix.home[b2i(k.cae)].get(k.scope)
 	}
 	return ix.other[k]
 }
 
 // lookup returns a token for r that may be served at now (Unix nanoseconds).
 func (ix *tokenIndex) lookup(r tokenRequest, now int64) (*indexEntry, bool) {
-	if ix.home[0] == nil && ix.home[1] == nil && ix.other == nil {
+	if ix.home[0].empty() && ix.home[1].empty() && ix.other == nil {
 		return nil, false
 	}
 	return ix.find(keyOf(r)).serving(now)
@@ -103,15 +103,15 @@ func (ix *tokenIndex) with(k indexKey, e *indexEntry, now int64) *tokenIndex {
 	s.e.Store(e)
 	if k.tenant == "" {
 		i := b2i(k.cae)
-		out.home[i] = withSlot(ix.home[i], k.scope, s, now)
+		out.home[i] = ix.home[i].with(k.scope, s, now)
 	} else {
 		out.other = withSlot(ix.other, k, s, now)
 	}
 	return &out
 }
 
-func withSlot[K comparable](m map[K]*slot, k K, s *slot, now int64) map[K]*slot {
-	out := make(map[K]*slot, len(m)+1)
+func withSlot(m map[indexKey]*slot, k indexKey, s *slot, now int64) map[indexKey]*slot {
+	out := make(map[indexKey]*slot, len(m)+1)
 	for key, v := range m {
 		if e := v.e.Load(); e != nil && now < e.serveUntil {
 			out[key] = v

@@ -99,11 +99,6 @@ func (c *UsernamePasswordCredential) Authenticate(ctx context.Context, opts *pol
 	return c.credential.Authenticate(ctx, opts)
 }
 
-// GetToken requests an access token from Microsoft Entra ID. This method is called automatically by Azure SDK clients.
-func (c *UsernamePasswordCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return c.credential.GetToken(ctx, opts)
-}
-
 // GetTokenInfo is GetToken returning the token's type and account as well.
 func (c *UsernamePasswordCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
 	return c.credential.GetTokenInfo(ctx, opts)
