@@ -36,10 +36,14 @@ func loopGetToken(b *testing.B, srv *entratest.Server, cred credential, reqs []p
 	b.Helper()
 	srv.ResetRequests()
 	ctx := context.Background()
+	// As Azure SDK clients call it: through azcore.TokenCredential, not
+	// through the fixture's struct, whose promoted method is a wrapper of
+	// its own.
+	tc := cred.TokenCredential
 	i := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := cred.GetToken(ctx, reqs[i]); err != nil {
+		if _, err := tc.GetToken(ctx, reqs[i]); err != nil {
 			b.Fatal(err)
 		}
 		if i++; i == len(reqs) {
@@ -61,12 +65,13 @@ func BenchmarkWarmGetTokenParallel(b *testing.B) {
 			f := warm(b, l, 1)
 			f.srv.ResetRequests()
 			req := f.reqs[0]
+			tc := f.cred.TokenCredential // as in loopGetToken
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				ctx := context.Background()
 				for pb.Next() {
-					if _, err := f.cred.GetToken(ctx, req); err != nil {
+					if _, err := tc.GetToken(ctx, req); err != nil {
 						b.Error(err)
 						return
 					}
