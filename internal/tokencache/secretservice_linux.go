@@ -117,11 +117,26 @@ func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, err
 	if err != nil || item == "" {
 		return nil, err
 	}
-	var s secretValue
-	if err := c.object(item).CallWithContext(ctx, ssItem+".GetSecret", 0, c.session).Store(&s); err != nil {
-		return nil, err
+	call := c.object(item).CallWithContext(ctx, ssItem+".GetSecret", 0, c.session)
+	if call.Err != nil {
+		return nil, call.Err
 	}
-	return s.Value, nil
+	return secretOf(call.Body)
+}
+
+// secretOf returns the value of GetSecret's reply, (oayays). godbus decodes
+// the struct as []any whose byte arrays are already []byte; Store would
+// copy each byte through reflection, which cost as much again as decoding
+// (a 100 KB cache: 23 ms to read, against 1-2 ms for libsecret).
+func secretOf(body []any) ([]byte, error) {
+	if len(body) == 1 {
+		if fields, ok := body[0].([]any); ok && len(fields) == 4 {
+			if v, ok := fields[2].([]byte); ok {
+				return v, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("the Secret Service answered GetSecret with %d values, not a Secret struct (oayays)", len(body))
 }
 
 // store replaces the item matching attrs in the default collection, as

@@ -5,6 +5,7 @@ package tokencache
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
+	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -239,4 +241,54 @@ func TestKeyringInSubtestNamedWithEquals(t *testing.T) {
 		kr := keyringtest.Start(t)
 		require.NotEmpty(t, kr.Env)
 	})
+}
+
+// secretOf takes the value out of GetSecret's reply as godbus decodes it,
+// and refuses any other shape rather than returning no cache.
+func TestSecretOf(t *testing.T) {
+	value := []byte(`{"AccessToken":{}}`)
+	for _, tc := range []struct {
+		name string
+		body []any
+		ok   bool
+	}{
+		{"secret", []any{[]any{dbus.ObjectPath("/s"), []byte{}, value, "text/plain"}}, true},
+		{"empty value", []any{[]any{dbus.ObjectPath("/s"), []byte{}, []byte{}, "text/plain"}}, true},
+		{"no body", nil, false},
+		{"two values", []any{[]any{}, "x"}, false},
+		{"not a struct", []any{"x"}, false},
+		{"short struct", []any{[]any{dbus.ObjectPath("/s"), []byte{}, value}}, false},
+		{"value not bytes", []any{[]any{dbus.ObjectPath("/s"), []byte{}, "text", "text/plain"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := secretOf(tc.body)
+			if !tc.ok {
+				require.ErrorContains(t, err, "not a Secret struct")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.body[0].([]any)[2], got)
+		})
+	}
+}
+
+// BenchmarkSecretServiceRead is one read of a cache item from a private
+// gnome-keyring, connection included: 4 KB is one user's cache with a token
+// or two, 100 KB about fifty tokens.
+func BenchmarkSecretServiceRead(b *testing.B) {
+	keyringtest.Start(b)
+	ctx := context.Background()
+	for _, size := range []int{4 << 10, 100 << 10} {
+		b.Run(fmt.Sprintf("bytes=%d", size), func(b *testing.B) {
+			s := newSecretService(fmt.Sprintf("bench-read-%d.cae", size))
+			require.NoError(b, s.write(ctx, bytes.Repeat([]byte("x"), size)))
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				got, err := s.read(ctx)
+				if err != nil || len(got) != size {
+					b.Fatalf("read %d bytes: %v", len(got), err)
+				}
+			}
+		})
+	}
 }
