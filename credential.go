@@ -191,7 +191,7 @@ func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 	if !c.traced && len(opts.Scopes) == 1 && opts.Claims == "" && opts.TenantID == "" {
 		// The warm path for the common request: one table lookup, one clock
 		// read, nothing built. Every rule still holds: only validated
-		// requests are indexed, the home map is the credential's own
+		// requests are indexed, the home table is the credential's own
 		// tenant, and a token leaves the index when its session ends.
 		if e, ok := c.session.Load().index.home[b2i(opts.EnableCAE)].get(opts.Scopes[0]).serving(c.clock.unixNano()); ok {
 			return e.token, nil
