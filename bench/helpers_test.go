@@ -98,10 +98,17 @@ var libs = []lib{
 			}}, nil
 		},
 		browser: func(srv *entratest.Server, open func(context.Context, string) error) (credential, error) {
+			// The default opener tells the user on stderr that a browser
+			// opened. go test sends a benchmark's stderr to the same stream
+			// as its results, where the notice, once per op, split result
+			// lines that benchstat then dropped: the credential takes
+			// os.Stderr when it is made, so it gets /dev/null here.
+			restore := quietStderr()
 			cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
 				ClientOptions: clientOptions(srv),
 				OpenURL:       open,
 			})
+			restore()
 			if err != nil {
 				return credential{}, err
 			}
@@ -280,4 +287,17 @@ func (t *okTransport) Do(req *http.Request) (*http.Response, error) {
 	auth := req.Header.Get("Authorization")
 	t.authorized.Store(len(auth) > len("Bearer ") && auth[:len("Bearer ")] == "Bearer ")
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+}
+
+// quietStderr points os.Stderr at the null device until the function it
+// returns is called, which closes it: what is made meanwhile and writes to
+// it later gets an error, and the credential ignores errors writing notices.
+func quietStderr() (restore func()) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return func() {}
+	}
+	old := os.Stderr
+	os.Stderr = null
+	return func() { os.Stderr = old; null.Close() }
 }
