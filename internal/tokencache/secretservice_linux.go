@@ -43,7 +43,7 @@ type secretValue struct {
 // signal file moves, and written only after a sign-in or a refresh).
 type ssConn struct {
 	conn    *dbus.Conn
-	session dbus.ObjectPath
+	session dbus.ObjectPath // "" until transfer opens it
 }
 
 // withSecretService runs f over a fresh connection to the Secret Service.
@@ -78,14 +78,23 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 		return &secretServiceError{"the D-Bus session bus at " + addr + " refused this process", err}
 	}
 	c := &ssConn{conn: conn}
-	var ignored dbus.Variant
-	if err := c.service().CallWithContext(ctx, ssService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &c.session); err != nil {
-		return classify(err)
-	}
 	if err := f(c); err != nil {
 		return classify(err)
 	}
 	return nil
+}
+
+// transfer returns the conversation's transfer session, opening it on first
+// use: only moving a secret needs one, and cache.New's check moves none, so
+// it saves that round trip.
+func (c *ssConn) transfer(ctx context.Context) (dbus.ObjectPath, error) {
+	if c.session == "" {
+		var ignored dbus.Variant
+		if err := c.service().CallWithContext(ctx, ssService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &c.session); err != nil {
+			return "", err
+		}
+	}
+	return c.session, nil
 }
 
 func (c *ssConn) service() dbus.BusObject { return c.conn.Object(ssBusName, ssPath) }
@@ -117,7 +126,11 @@ func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, err
 	if err != nil || item == "" {
 		return nil, err
 	}
-	call := c.object(item).CallWithContext(ctx, ssItem+".GetSecret", 0, c.session)
+	session, err := c.transfer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	call := c.object(item).CallWithContext(ctx, ssItem+".GetSecret", 0, session)
 	if call.Err != nil {
 		return nil, call.Err
 	}
@@ -150,8 +163,12 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 		ssItem + ".Label":      dbus.MakeVariant(label),
 		ssItem + ".Attributes": dbus.MakeVariant(attrs),
 	}
+	session, err := c.transfer(ctx)
+	if err != nil {
+		return err
+	}
 	// "text/plain" is what libsecret's password functions store.
-	s := secretValue{Session: c.session, Parameters: []byte{}, Value: data, ContentType: "text/plain"}
+	s := secretValue{Session: session, Parameters: []byte{}, Value: data, ContentType: "text/plain"}
 	var item, prompt dbus.ObjectPath
 	if err := c.object(coll).CallWithContext(ctx, ssCollection+".CreateItem", 0, props, s, true).Store(&item, &prompt); err != nil {
 		return err

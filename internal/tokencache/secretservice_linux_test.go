@@ -272,6 +272,17 @@ func TestSecretOf(t *testing.T) {
 	}
 }
 
+// BenchmarkSecretServiceProbe is cache.New's check that the Secret Service
+// can hold a cache, as a new process makes it once.
+func BenchmarkSecretServiceProbe(b *testing.B) {
+	keyringtest.Start(b)
+	for b.Loop() {
+		if err := probeSecretService(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSecretServiceRead is one read of a cache item from a private
 // gnome-keyring, connection included: 4 KB is one user's cache with a token
 // or two, 100 KB about fifty tokens.
