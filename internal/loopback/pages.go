@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 )
 
 // The built-in pages are self-contained (no external resources, so nothing
@@ -17,7 +18,12 @@ import (
 //go:embed pages/*.html
 var pageFS embed.FS
 
-var builtinPages = template.Must(template.ParseFS(pageFS, "pages/*.html"))
+// builtinPages parses the pages when the first is served, not at every
+// process's start: most programs that import this never sign in through
+// the browser.
+var builtinPages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(pageFS, "pages/*.html"))
+})
 
 // PageData is what [Config.SuccessHTML] is executed with.
 type PageData struct {
@@ -114,7 +120,7 @@ func (s *Server) render(w http.ResponseWriter, status int, custom *template.Temp
 		buf.Reset()
 	}
 	if custom == nil {
-		if err := builtinPages.ExecuteTemplate(&buf, name, data); err != nil {
+		if err := builtinPages().ExecuteTemplate(&buf, name, data); err != nil {
 			// The built-in pages are tested; this is a bug.
 			s.cfg.Logf("the built-in %s failed: %v", name, err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
