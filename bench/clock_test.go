@@ -9,7 +9,7 @@ import (
 
 // BenchmarkClockFloor reads the wall clock, as a warm GetToken must once to
 // judge expiry: clock=wallclock is the read the warm path makes (on linux/amd64
-// the vDSO's gettimeofday alone; elsewhere time.Now), clock=time.Now reads
+// the kernel's coarse wall clock through the vDSO; elsewhere time.Now), clock=time.Now reads
 // the wall and the monotonic clocks, as time.Now always does. On a shared,
 // loaded machine absolute times drift from run to run; compare WarmGetToken
 // with this floor measured in the same run.
