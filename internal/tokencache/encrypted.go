@@ -25,16 +25,18 @@ func (e *UnavailableError) Error() string {
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // Encrypted returns a Persistence that keeps the caches of loc in the
-// platform's encrypted storage, after checking with a throwaway round trip
-// (bounded by ctx) that the storage works here. Its error is an
-// *UnavailableError.
+// platform's encrypted storage, after checking (bounded by ctx) that the
+// storage works here. Its error is an *UnavailableError.
 func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
-	if err := probeEncrypted(ctx); err != nil {
+	early, err := probeEncrypted(ctx, loc)
+	if err != nil {
 		return Persistence{}, &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
 	}
 	return Persistence{
-		desc:       encryptedStore,
-		open:       checked(func(cae bool, warn func(string)) (Storage, error) { return openEncrypted(loc, cae, warn) }),
+		desc: encryptedStore,
+		open: checked(func(cae bool, warn func(string)) (Storage, error) {
+			return openEncrypted(loc, cae, early.of(cae), warn)
+		}),
 		redeemLock: loc.redeemLock(),
 	}, nil
 }
@@ -71,4 +73,24 @@ func checked(open func(cae bool, warn func(string)) (Storage, error)) func(bool,
 		}
 		return s, nil
 	}
+}
+
+// earlyRead is one mode's cache as the check of its storage read it, over
+// the connection it had open anyway: the bytes, and the stamp of the
+// storage's signal file taken before reading them. It serves the first Read
+// if the stamp hasn't moved by then, which makes it exactly a load made at
+// the time of the check, as if the Store had read the cache then: a change
+// written since moved the stamp, and is read as usual.
+type earlyRead struct {
+	cae   bool
+	stamp string
+	data  []byte
+}
+
+// of returns e if it holds the cache of mode cae.
+func (e *earlyRead) of(cae bool) *earlyRead {
+	if e == nil || e.cae != cae {
+		return nil
+	}
+	return e
 }

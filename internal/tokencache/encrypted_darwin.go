@@ -14,11 +14,13 @@ const (
 )
 
 // openEncrypted: see openKeychain.
-func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
+func openEncrypted(loc Location, cae bool, _ *earlyRead, warn func(string)) (Storage, error) {
 	return openKeychain(macKeychain{}, loc, cae, warn), nil
 }
 
-func probeEncrypted(ctx context.Context) error { return probeKeychain(ctx, macKeychain{}) }
+func probeEncrypted(ctx context.Context, _ Location) (*earlyRead, error) {
+	return nil, probeKeychain(ctx, macKeychain{})
+}
 
 // macKeychain is the login Keychain, through MSAL's accessor (cgo, Security
 // framework). An accessor.Storage is one item: a service and an account.

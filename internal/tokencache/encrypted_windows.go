@@ -16,12 +16,16 @@ const (
 
 // openEncrypted keeps a CAE mode's cache where Python's azure-identity does:
 // a DPAPI-sealed file %LOCALAPPDATA%\.IdentityService\<name>.nocae|.cae.
-func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
+func openEncrypted(loc Location, cae bool, _ *earlyRead, warn func(string)) (Storage, error) {
 	return newFileStorage(loc.Path(cae), dpapi{}, loc.OwnDir, warn), nil
 }
 
 // probeEncrypted seals and opens a throwaway blob; nothing is stored.
-func probeEncrypted(context.Context) error {
+func probeEncrypted(context.Context, Location) (*earlyRead, error) {
+	return nil, probeDPAPI()
+}
+
+func probeDPAPI() error {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
 	sealed, err := dpapi{}.seal(id)

@@ -85,47 +85,82 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 }
 
 // transfer returns the conversation's transfer session, opening it on first
-// use: only moving a secret needs one, and cache.New's check moves none, so
-// it saves that round trip.
+// use: only moving a secret needs one.
 func (c *ssConn) transfer(ctx context.Context) (dbus.ObjectPath, error) {
 	if c.session == "" {
-		var ignored dbus.Variant
-		if err := c.service().CallWithContext(ctx, ssService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &c.session); err != nil {
+		if err := c.opened(c.openSession(ctx)); err != nil {
 			return "", err
 		}
 	}
 	return c.session, nil
 }
 
+// openSession sends OpenSession without waiting for the answer, which
+// opened takes. Calls that don't depend on each other are sent together:
+// each round trip to the Secret Service costs a quarter to half a
+// millisecond, the most of a read after the connection's own setup.
+func (c *ssConn) openSession(ctx context.Context) *dbus.Call {
+	return c.service().GoWithContext(ctx, ssService+".OpenSession", 0, nil, "plain", dbus.MakeVariant(""))
+}
+
+// opened waits for OpenSession's answer and keeps its session.
+func (c *ssConn) opened(call *dbus.Call) error {
+	var ignored dbus.Variant
+	return (<-call.Done).Store(&ignored, &c.session)
+}
+
+func (c *ssConn) search(ctx context.Context, attrs map[string]string) *dbus.Call {
+	return c.service().GoWithContext(ctx, ssService+".SearchItems", 0, nil, attrs)
+}
+
 func (c *ssConn) service() dbus.BusObject { return c.conn.Object(ssBusName, ssPath) }
 
 func (c *ssConn) object(p dbus.ObjectPath) dbus.BusObject { return c.conn.Object(ssBusName, p) }
 
-// find returns the first item matching attrs, unlocking it if needed, or "".
-// libsecret's lookup does the same.
-func (c *ssConn) find(ctx context.Context, attrs map[string]string) (dbus.ObjectPath, error) {
-	var unlocked, locked []dbus.ObjectPath
-	if err := c.service().CallWithContext(ctx, ssService+".SearchItems", 0, attrs).Store(&unlocked, &locked); err != nil {
-		return "", err
+// find returns the first item that search found, or "". A locked item is
+// unlocked (as libsecret's lookup does) when unlock is set, and otherwise
+// returned with locked set.
+func (c *ssConn) find(ctx context.Context, search *dbus.Call, unlock bool) (item dbus.ObjectPath, locked bool, err error) {
+	var open, closed []dbus.ObjectPath
+	if err := (<-search.Done).Store(&open, &closed); err != nil {
+		return "", false, err
 	}
-	if len(unlocked) > 0 {
-		return unlocked[0], nil
+	switch {
+	case len(open) > 0:
+		return open[0], false, nil
+	case len(closed) == 0:
+		return "", false, nil
+	case !unlock:
+		return closed[0], true, nil
 	}
-	if len(locked) == 0 {
-		return "", nil
+	if err := c.unlock(ctx, closed[0]); err != nil {
+		return "", false, err
 	}
-	if err := c.unlock(ctx, locked[0]); err != nil {
-		return "", err
-	}
-	return locked[0], nil
+	return closed[0], false, nil
 }
 
-// read returns the value of the item matching attrs, or nil.
+// read returns the value of the item matching attrs, or nil. It asks for
+// the item and the transfer session at once.
 func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, error) {
-	item, err := c.find(ctx, attrs)
+	search := c.search(ctx, attrs)
+	var open *dbus.Call
+	if c.session == "" {
+		open = c.openSession(ctx)
+	}
+	item, _, err := c.find(ctx, search, true)
+	if open != nil {
+		if oerr := c.opened(open); err == nil {
+			err = oerr
+		}
+	}
 	if err != nil || item == "" {
 		return nil, err
 	}
+	return c.secret(ctx, item)
+}
+
+// secret returns the value of item, over the transfer session.
+func (c *ssConn) secret(ctx context.Context, item dbus.ObjectPath) ([]byte, error) {
 	session, err := c.transfer(ctx)
 	if err != nil {
 		return nil, err
@@ -155,7 +190,17 @@ func secretOf(body []any) ([]byte, error) {
 // store replaces the item matching attrs in the default collection, as
 // libsecret's password_store does with a NULL collection.
 func (c *ssConn) store(ctx context.Context, attrs map[string]string, label string, data []byte) error {
-	coll, err := c.defaultCollection(ctx)
+	alias := c.readAlias(ctx)
+	var open *dbus.Call
+	if c.session == "" {
+		open = c.openSession(ctx)
+	}
+	coll, err := c.collection(ctx, alias)
+	if open != nil {
+		if oerr := c.opened(open); err == nil {
+			err = oerr
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -179,12 +224,18 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 	return err
 }
 
-// defaultCollection returns the unlocked default collection ("keyring"),
-// creating it when there is none, as libsecret does. Either step may show the
-// user a prompt.
-func (c *ssConn) defaultCollection(ctx context.Context) (dbus.ObjectPath, error) {
+// readAlias sends ReadAlias for the default collection, whose answer
+// collection takes.
+func (c *ssConn) readAlias(ctx context.Context) *dbus.Call {
+	return c.service().GoWithContext(ctx, ssService+".ReadAlias", 0, nil, "default")
+}
+
+// collection returns the unlocked default collection ("keyring"), given the
+// answer to readAlias, creating it when there is none, as libsecret does.
+// Either step may show the user a prompt.
+func (c *ssConn) collection(ctx context.Context, alias *dbus.Call) (dbus.ObjectPath, error) {
 	var coll dbus.ObjectPath
-	if err := c.service().CallWithContext(ctx, ssService+".ReadAlias", 0, "default").Store(&coll); err != nil {
+	if err := (<-alias.Done).Store(&coll); err != nil {
 		return "", err
 	}
 	if coll == nullPath {
@@ -368,9 +419,36 @@ func (s *secretService) write(ctx context.Context, data []byte) error {
 // isn't, or creating it when there is none, as the cache's first write
 // would. On a keyring in use that is a few reads and no write, so a new
 // process pays for no item it stores and deletes.
-func probeSecretService(ctx context.Context) error {
-	return withSecretService(ctx, func(c *ssConn) error {
-		_, err := c.defaultCollection(ctx)
-		return err
+//
+// Over the same connection, and in the same round trips, it reads the cache
+// of s, whose signal file is signal, for the first Read (see earlyRead; its
+// mode is the caller's to set). A cache it can't read unasked (an item still
+// locked, any failure) is left for that Read, and is no error here.
+func probeSecretService(ctx context.Context, s *secretService, signal string) (*earlyRead, error) {
+	var early *earlyRead
+	err := withSecretService(ctx, func(c *ssConn) error {
+		// The stamp comes before the read, as in a load.
+		stamp, stampErr := stampOf(signal)
+		alias := c.readAlias(ctx)
+		search, open := c.search(ctx, s.attrs), c.openSession(ctx)
+		if _, err := c.collection(ctx, alias); err != nil {
+			return err
+		}
+		item, locked, err := c.find(ctx, search, false)
+		if err := errors.Join(err, c.opened(open)); err != nil || stampErr != nil || locked {
+			return nil
+		}
+		var data []byte
+		if item != "" {
+			if data, err = c.secret(ctx, item); err != nil {
+				return nil
+			}
+		}
+		early = &earlyRead{stamp: stamp, data: data}
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return early, nil
 }

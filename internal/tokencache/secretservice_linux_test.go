@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,7 +88,7 @@ func TestSecretServiceKeepsTheCacheEncrypted(t *testing.T) {
 
 	// Encrypted's probes left no item behind.
 	require.NoError(t, withSecretService(t.Context(), func(c *ssConn) error {
-		item, err := c.find(t.Context(), map[string]string{xdgSchemaAttr: "azinteractive.probe"})
+		item, _, err := c.find(t.Context(), c.search(t.Context(), map[string]string{xdgSchemaAttr: "azinteractive.probe"}), true)
 		assert.Empty(t, item)
 		return err
 	}))
@@ -273,11 +274,12 @@ func TestSecretOf(t *testing.T) {
 }
 
 // BenchmarkSecretServiceProbe is cache.New's check that the Secret Service
-// can hold a cache, as a new process makes it once.
+// can hold a cache, as a new process makes it once, with its early read of
+// a cache that isn't there yet.
 func BenchmarkSecretServiceProbe(b *testing.B) {
 	keyringtest.Start(b)
 	for b.Loop() {
-		if err := probeSecretService(context.Background()); err != nil {
+		if _, err := probeSecretService(context.Background(), newSecretService("bench-probe.cae"), filepath.Join(b.TempDir(), "bench-probe.cae")); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -302,4 +304,97 @@ func BenchmarkSecretServiceRead(b *testing.B) {
 			}
 		})
 	}
+}
+
+// countingStore counts the reads that reach a secret store.
+type countingStore struct {
+	secretStore
+	reads atomic.Int32
+}
+
+func (c *countingStore) read(ctx context.Context) ([]byte, error) {
+	c.reads.Add(1)
+	return c.secretStore.read(ctx)
+}
+
+// openCounted opens mode cae of p as one process's Store would, counting the
+// reads that reach the Secret Service.
+func openCounted(t *testing.T, p Persistence, cae bool) (*secretStorage, *countingStore) {
+	t.Helper()
+	st, err := p.open(cae, func(msg string) { t.Errorf("unexpected warning: %s", msg) })
+	require.NoError(t, err)
+	s := st.(*secretStorage)
+	counted := &countingStore{secretStore: s.store}
+	s.store = counted
+	return s, counted
+}
+
+// cache.New's check reads the CAE cache over its own connection, and that
+// read is the first load of a process that nobody else writes behind.
+func TestSecretServiceCheckReadsTheCAECache(t *testing.T) {
+	k := keyringtest.Start(t)
+	loc := secretLoc(k, "early.cache")
+	m := &fakeMSAL{}
+	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice", "at-alice") })
+
+	p, err := Encrypted(t.Context(), loc)
+	require.NoError(t, err)
+	cae, caeReads := openCounted(t, p, true)
+	noCAE, noCAEReads := openCounted(t, p, false)
+	assert.Nil(t, noCAE.early.Load(), "the check reads only the CAE cache")
+
+	data, err := cae.Read(t.Context())
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "rt-alice")
+	assert.Zero(t, caeReads.reads.Load(), "the first read went to the Secret Service again")
+
+	// It serves once: the next read asks the Secret Service.
+	_, err = cae.Read(t.Context())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, caeReads.reads.Load())
+	_, err = noCAE.Read(t.Context())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, noCAEReads.reads.Load())
+}
+
+// A write by another process between cache.New and the first token moves
+// the signal file, so the first load reads what it wrote, not the check's
+// older read.
+func TestSecretServiceEarlyReadYieldsToAWriteSince(t *testing.T) {
+	k := keyringtest.Start(t)
+	loc := secretLoc(k, "early-stale.cache")
+	m := &fakeMSAL{}
+	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice-1", "at-alice-1") })
+
+	p, err := Encrypted(t.Context(), loc)
+	require.NoError(t, err)
+
+	// Another process refreshes: a new refresh token replaces alice's.
+	other := &fakeMSAL{}
+	roundTrip(t, openEncryptedCache(t, loc, true), other, func() { other.signIn("alice", "rt-alice-2", "at-alice-2") })
+
+	got := &fakeMSAL{}
+	require.NoError(t, openStore(t, p, nil).Mode(true).Replace(t.Context(), got, cache.ReplaceHints{}))
+	assert.Equal(t, "rt-alice-2", got.secret(sectionRefreshToken, "alice"))
+}
+
+// A cache the check finds locked, or none at all, is left to the first read.
+func TestSecretServiceCheckReadsNoCacheThatIsNotThere(t *testing.T) {
+	k := keyringtest.Start(t)
+	loc := secretLoc(k, "early-none.cache")
+	early, err := probeSecretService(t.Context(), newSecretService(loc.schema(true)), loc.Path(true))
+	require.NoError(t, err)
+	require.NotNil(t, early)
+	assert.Nil(t, early.data)
+	assert.Equal(t, "missing", early.stamp)
+
+	// Nothing in the keyring: the first load finds an empty cache, and a
+	// write by then is read instead.
+	p, err := Encrypted(t.Context(), loc)
+	require.NoError(t, err)
+	m := &fakeMSAL{}
+	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("bob", "rt-bob", "at-bob") })
+	got := &fakeMSAL{}
+	require.NoError(t, openStore(t, p, nil).Mode(true).Replace(t.Context(), got, cache.ReplaceHints{}))
+	assert.Equal(t, "rt-bob", got.secret(sectionRefreshToken, "bob"))
 }
