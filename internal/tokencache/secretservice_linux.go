@@ -43,6 +43,7 @@ type secretValue struct {
 // signal file moves, and written only after a sign-in or a refresh).
 type ssConn struct {
 	conn    *dbus.Conn
+	lift    *liftConn       // the socket under conn, or nil (see liftConn)
 	session dbus.ObjectPath // "" until transfer opens it
 }
 
@@ -66,7 +67,7 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 		return err
 	}
 	// The connection closes itself when ctx ends, which ends any call on it.
-	conn, err := dbus.Dial(addr, dbus.WithContext(ctx))
+	conn, lift, err := dialSecretService(ctx, addr, dbus.WithContext(ctx))
 	if err != nil {
 		return &secretServiceError{"can't connect to the D-Bus session bus at " + addr, err}
 	}
@@ -77,7 +78,7 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 	if err := conn.Hello(); err != nil {
 		return &secretServiceError{"the D-Bus session bus at " + addr + " refused this process", err}
 	}
-	c := &ssConn{conn: conn}
+	c := &ssConn{conn: conn, lift: lift}
 	if err := f(c); err != nil {
 		return classify(err)
 	}
@@ -169,7 +170,16 @@ func (c *ssConn) secret(ctx context.Context, item dbus.ObjectPath) ([]byte, erro
 	if call.Err != nil {
 		return nil, call.Err
 	}
-	return secretOf(call.Body)
+	v, err := secretOf(call.Body)
+	if err != nil || c.lift == nil {
+		return v, err
+	}
+	// Calls on a connection are made one at a time, so the value lifted
+	// last is this reply's.
+	if lifted, ok := c.lift.take(); ok && len(v) == 0 {
+		return lifted, nil
+	}
+	return v, nil
 }
 
 // secretOf returns the value of GetSecret's reply, (oayays). godbus decodes
@@ -214,8 +224,19 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 	}
 	// "text/plain" is what libsecret's password functions store.
 	s := secretValue{Session: session, Parameters: []byte{}, Value: data, ContentType: "text/plain"}
+	if c.lift != nil {
+		c.lift.place(data)
+		s.Value = []byte{}
+	}
 	var item, prompt dbus.ObjectPath
-	if err := c.object(coll).CallWithContext(ctx, ssCollection+".CreateItem", 0, props, s, true).Store(&item, &prompt); err != nil {
+	call := c.object(coll).CallWithContext(ctx, ssCollection+".CreateItem", 0, props, s, true)
+	if c.lift != nil && !c.lift.placed() {
+		// The value didn't go around godbus, so the item was stored
+		// empty (or not at all): store it again through godbus alone.
+		s.Value = data
+		call = c.object(coll).CallWithContext(ctx, ssCollection+".CreateItem", 0, props, s, true)
+	}
+	if err := call.Store(&item, &prompt); err != nil {
 		return err
 	}
 	if prompt != nullPath {

@@ -398,3 +398,39 @@ func TestSecretServiceCheckReadsNoCacheThatIsNotThere(t *testing.T) {
 	require.NoError(t, openStore(t, p, nil).Mode(true).Replace(t.Context(), got, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-bob", got.secret(sectionRefreshToken, "bob"))
 }
+
+// BenchmarkSecretServiceWrite is one write of a cache item to a private
+// gnome-keyring, connection included (sizes as BenchmarkSecretServiceRead).
+func BenchmarkSecretServiceWrite(b *testing.B) {
+	keyringtest.Start(b)
+	ctx := context.Background()
+	for _, size := range []int{4 << 10, 100 << 10} {
+		b.Run(fmt.Sprintf("bytes=%d", size), func(b *testing.B) {
+			s := newSecretService(fmt.Sprintf("bench-write-%d.cae", size))
+			data := bytes.Repeat([]byte("x"), size)
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				if err := s.write(ctx, data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// When the value can't go around godbus, store sends it through godbus
+// instead of leaving the item empty.
+func TestSecretServiceStoresThroughGodbusWhenTheValueCannotBePlaced(t *testing.T) {
+	keyringtest.Start(t)
+	s := newSecretService("unplaced.cae")
+	require.NoError(t, withSecretService(t.Context(), func(c *ssConn) error {
+		require.NotNil(t, c.lift, "the session bus of the test is a unix socket")
+		// store gives the value to a liftConn that isn't the socket's, so
+		// CreateItem goes out with the empty value godbus encoded.
+		c.lift = &liftConn{}
+		return c.store(t.Context(), s.attrs, msalSecretLabel, []byte("the cache"))
+	}))
+	got, err := s.read(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "the cache", string(got))
+}
