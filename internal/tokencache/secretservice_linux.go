@@ -166,7 +166,16 @@ func (c *ssConn) secret(ctx context.Context, item dbus.ObjectPath) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	call := c.object(item).CallWithContext(ctx, ssItem+".GetSecret", 0, session)
+	return c.secretOf(<-c.getSecret(ctx, item, session).Done)
+}
+
+// getSecret sends GetSecret for item, whose answer secretOf reads.
+func (c *ssConn) getSecret(ctx context.Context, item, session dbus.ObjectPath) *dbus.Call {
+	return c.object(item).GoWithContext(ctx, ssItem+".GetSecret", 0, nil, session)
+}
+
+// secretOf returns the value that GetSecret's call answered.
+func (c *ssConn) secretOf(call *dbus.Call) ([]byte, error) {
 	if call.Err != nil {
 		return nil, call.Err
 	}
@@ -174,8 +183,8 @@ func (c *ssConn) secret(ctx context.Context, item dbus.ObjectPath) ([]byte, erro
 	if err != nil || c.lift == nil {
 		return v, err
 	}
-	// Calls on a connection are made one at a time, so the value lifted
-	// last is this reply's.
+	// GetSecret is asked one call at a time on a connection, so the value
+	// lifted last is this reply's.
 	if lifted, ok := c.lift.take(); ok && len(v) == 0 {
 		return lifted, nil
 	}
@@ -452,20 +461,29 @@ func probeSecretService(ctx context.Context, s *secretService, signal string) (*
 		stamp, stampErr := stampOf(signal)
 		alias := c.readAlias(ctx)
 		search, open := c.search(ctx, s.attrs), c.openSession(ctx)
+		item, locked, findErr := c.find(ctx, search, false)
+		openErr := c.opened(open)
+		// GetSecret goes while collection asks whether the keyring is
+		// locked: an item that SearchItems found unlocked can be read
+		// either way.
+		var get *dbus.Call
+		read := findErr == nil && openErr == nil && stampErr == nil && !locked
+		if read && item != "" {
+			get = c.getSecret(ctx, item, c.session)
+		}
 		if _, err := c.collection(ctx, alias); err != nil {
 			return err
 		}
-		item, locked, err := c.find(ctx, search, false)
-		if err := errors.Join(err, c.opened(open)); err != nil || stampErr != nil || locked {
-			return nil
-		}
 		var data []byte
-		if item != "" {
-			if data, err = c.secret(ctx, item); err != nil {
+		if get != nil {
+			var err error
+			if data, err = c.secretOf(<-get.Done); err != nil {
 				return nil
 			}
 		}
-		early = &earlyRead{stamp: stamp, data: data}
+		if read {
+			early = &earlyRead{stamp: stamp, data: data}
+		}
 		return nil
 	})
 	if err != nil {
