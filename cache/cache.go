@@ -62,6 +62,12 @@ type Options struct {
 // [ErrEncryptionUnavailable] that names what is missing, unless
 // opts.AllowUnencryptedStorage is set. opts may be nil.
 //
+// On Linux the check also reads the cache's CAE part (the one Azure SDK
+// clients use) over the connection it opened anyway, and the first token
+// request uses what it read unless another process has written the cache
+// since: a new process then reaches its first token with one connection to
+// the Secret Service instead of two.
+//
 // A cache whose files another user could have planted or could change (a
 // symbolic link, a file of another user's, a directory others can write)
 // is refused when a credential opens it, with an error that says what to
