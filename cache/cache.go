@@ -64,9 +64,9 @@ type Options struct {
 //
 // On Linux the check also reads the cache's CAE part (the one Azure SDK
 // clients use) over the connection it opened anyway, and the first token
-// request uses what it read unless another process has written the cache
-// since: a new process then reaches its first token with one connection to
-// the Secret Service instead of two.
+// request, if it comes within seconds, uses what it read unless another
+// process has written the cache since: a new process then reaches its first
+// token with one connection to the Secret Service instead of two.
 //
 // A cache whose files another user could have planted or could change (a
 // symbolic link, a file of another user's, a directory others can write)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,15 +23,17 @@ func (m *memStore) read(context.Context) ([]byte, error) { m.reads++; return m.d
 func (m *memStore) write(_ context.Context, data []byte) error { m.data = data; return nil }
 
 // An early read serves the first Read while the signal file's stamp is the
-// one taken before it, and never again.
+// one taken before it and the check was moments ago, and never again.
 func TestEarlyReadServesTheFirstReadOnly(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
+		age       time.Duration                     // how long ago the check read the cache
 		since     func(t *testing.T, signal string) // what happens between the early read and the first Read
 		want      string
 		wantReads int
 	}{
 		{name: "nothing changed", since: func(*testing.T, string) {}, want: "early", wantReads: 0},
+		{name: "the check was too long ago", age: earlyReadFor, since: func(*testing.T, string) {}, want: "stored", wantReads: 1},
 		{name: "another process wrote", since: func(t *testing.T, signal string) {
 			require.NoError(t, os.Chtimes(signal, time.Now(), time.Now().Add(time.Second)))
 		}, want: "stored", wantReads: 1},
@@ -45,7 +48,7 @@ func TestEarlyReadServesTheFirstReadOnly(t *testing.T) {
 			require.NoError(t, err)
 			store := &memStore{data: []byte("stored")}
 			s := newSecretStorage(store, signal, true, nil)
-			s.early.Store(&earlyRead{cae: true, stamp: stamp, data: []byte("early")})
+			s.early.Store(&earlyRead{cae: true, at: time.Now().Add(-tc.age), stamp: stamp, data: []byte("early")})
 
 			tc.since(t, signal)
 			got, err := s.Read(t.Context())
@@ -61,10 +64,14 @@ func TestEarlyReadServesTheFirstReadOnly(t *testing.T) {
 	}
 }
 
-// An early read belongs to one mode.
-func TestEarlyReadOfMode(t *testing.T) {
+// An early read belongs to one mode, and serves one Store.
+func TestTakeEarly(t *testing.T) {
 	e := &earlyRead{cae: true}
-	assert.Same(t, e, e.of(true))
-	assert.Nil(t, e.of(false))
-	assert.Nil(t, (*earlyRead)(nil).of(true))
+	var p atomic.Pointer[earlyRead]
+	p.Store(e)
+	assert.Nil(t, takeEarly(&p, false))
+	assert.Same(t, e, takeEarly(&p, true))
+	assert.Nil(t, takeEarly(&p, true), "taken once")
+	var none atomic.Pointer[earlyRead]
+	assert.Nil(t, takeEarly(&none, true))
 }

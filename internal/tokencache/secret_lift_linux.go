@@ -69,7 +69,11 @@ func (c *liftConn) Write(p []byte) (int, error) {
 		}
 		return c.Conn.Write(p)
 	}
-	if out, ok := c.placeInto(p); ok {
+	out, err := c.placeInto(p)
+	if err != nil {
+		return 0, err
+	}
+	if out != nil {
 		if _, err := c.Conn.Write(out); err != nil {
 			return 0, err
 		}
@@ -77,6 +81,11 @@ func (c *liftConn) Write(p []byte) (int, error) {
 	}
 	return c.Conn.Write(p)
 }
+
+// errNotPlaced refuses a message that is, or may be, the CreateItem meant to
+// carry the value given to place but can't take it: sent, it would replace
+// the cache with an empty secret.
+var errNotPlaced = errors.New("the secret couldn't be put into the Secret Service call")
 
 // place gives the value of the next CreateItem, which the caller encodes
 // with an empty value.
@@ -99,20 +108,28 @@ func (c *liftConn) placed() bool {
 }
 
 // placeInto returns msg with the value given to place put in, when msg is
-// exactly one CreateItem call whose secret's value is empty.
-func (c *liftConn) placeInto(msg []byte) ([]byte, bool) {
+// exactly one CreateItem call whose secret's value is empty, or nil when
+// msg is another message or there's no value to place. While a value waits,
+// a message that isn't one whole message with a header that parses, or a
+// CreateItem that can't take the value, is refused with errNotPlaced rather
+// than sent.
+func (c *liftConn) placeInto(msg []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.placing == nil {
-		return nil, false
+		return nil, nil
 	}
-	if size, err := messageSize(msg); err != nil || size == 0 || size != len(msg) || msg[1] != methodCall {
-		return nil, false
+	if size, err := messageSize(msg); err != nil || size == 0 || size != len(msg) {
+		return nil, errNotPlaced
 	}
 	order, _ := byteOrder(msg[0])
 	fieldsEnd := 16 + int(order.Uint32(msg[12:]))
-	if signatureOf(msg[:fieldsEnd], order) != createItemSignature {
-		return nil, false
+	sig, ok := headerSignature(msg[:fieldsEnd], order)
+	if !ok {
+		return nil, errNotPlaced
+	}
+	if msg[1] != methodCall || sig != createItemSignature {
+		return nil, nil
 	}
 	start := align(fieldsEnd, 8)
 	body := msg[start:]
@@ -126,18 +143,18 @@ func (c *liftConn) placeInto(msg []byte) ([]byte, bool) {
 	r.align(4)
 	at := r.off
 	if len(r.array()) != 0 {
-		return nil, false
+		return nil, errNotPlaced
 	}
 	rest := r.off // s and b, from align(rest, 4) = rest
 	r.str()
 	r.u32()
 	if r.bad || r.off != len(body) || props > maxMessage {
-		return nil, false
+		return nil, errNotPlaced
 	}
 	value := c.placing
 	n := align(at+4+len(value), 4)
 	if start+n+len(body)-rest > maxMessage {
-		return nil, false
+		return nil, errNotPlaced
 	}
 	out := make([]byte, 0, start+n+len(body)-rest)
 	out = append(out, msg[:start]...)
@@ -148,7 +165,7 @@ func (c *liftConn) placeInto(msg []byte) ([]byte, bool) {
 	out = append(out, body[rest:]...)
 	order.PutUint32(out[4:], uint32(len(out)-start))
 	c.placing = nil
-	return out, true
+	return out, nil
 }
 
 // Read implements net.Conn: whole messages once authentication is over, each
@@ -297,6 +314,13 @@ func (c *liftConn) lift(msg []byte) []byte {
 // signatureOf returns the SIGNATURE header field of a message's fixed header
 // and header fields, or "" if it has none or they don't parse.
 func signatureOf(header []byte, order wireOrder) string {
+	sig, _ := headerSignature(header, order)
+	return sig
+}
+
+// headerSignature is signatureOf, reporting whether the header fields
+// parsed.
+func headerSignature(header []byte, order wireOrder) (string, bool) {
 	r := reader{b: header, order: order, off: 16}
 	sig := ""
 	for r.off < len(header) && !r.bad {
@@ -312,13 +336,13 @@ func signatureOf(header []byte, order wireOrder) string {
 		case "u", "h":
 			r.u32()
 		default:
-			return ""
+			return "", false
 		}
 	}
 	if r.bad {
-		return ""
+		return "", false
 	}
-	return sig
+	return sig, true
 }
 
 // reader reads D-Bus's wire format from b, whose offset 0 is 8-aligned; any

@@ -266,9 +266,8 @@ func TestLiftConnPlacesNothingElse(t *testing.T) {
 		msg   *dbus.Message
 		place []byte
 	}{
-		"nothing to place":         {msg: createItem("l", attrs, nil, []byte{})},
-		"a value already in place": {msg: createItem("l", attrs, nil, []byte("v")), place: []byte("other")},
-		"another call":             {msg: reply("not CreateItem"), place: []byte("v")},
+		"nothing to place": {msg: createItem("l", attrs, nil, []byte{})},
+		"another call":     {msg: reply("not CreateItem"), place: []byte("v")},
 	} {
 		t.Run(name, func(t *testing.T) {
 			wire := &recordConn{}
@@ -282,6 +281,29 @@ func TestLiftConnPlacesNothingElse(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, want, wire.buf.Bytes())
 			assert.Equal(t, tc.place == nil, c.placed())
+		})
+	}
+}
+
+// While a value waits, a CreateItem that can't take it, or bytes that aren't
+// one whole message, are refused, and nothing is sent: sent, the CreateItem
+// would replace the cache with another secret.
+func TestLiftConnRefusesWhatCannotTakeTheValue(t *testing.T) {
+	attrs := map[string]string{xdgSchemaAttr: "app.cae"}
+	for name, p := range map[string][]byte{
+		"a value already in place": encoded(t, createItem("l", attrs, nil, []byte("v")), binary.LittleEndian),
+		"half a message":           encoded(t, createItem("l", attrs, nil, []byte{}), binary.LittleEndian)[:40],
+		"not D-Bus":                []byte("x not a message at all"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			wire := &recordConn{}
+			c := &liftConn{Conn: wire}
+			c.begun.Store(true)
+			c.place([]byte("the cache"))
+			_, err := c.Write(p)
+			require.ErrorIs(t, err, errNotPlaced)
+			assert.Zero(t, wire.buf.Len(), "nothing sent")
+			assert.False(t, c.placed())
 		})
 	}
 }
@@ -312,8 +334,11 @@ func FuzzLiftConnPlace(f *testing.F) {
 		wire.buf.Reset()
 		c.place(value)
 		_, err = c.Write(other)
-		require.NoError(t, err)
-		if !bytes.Equal(other, wire.buf.Bytes()) {
+		switch {
+		case err != nil:
+			require.ErrorIs(t, err, errNotPlaced)
+			assert.Zero(t, wire.buf.Len(), "refused, yet sent")
+		case !bytes.Equal(other, wire.buf.Bytes()):
 			assert.True(t, c.placed(), "the bytes changed, so the value must have gone")
 			return
 		}

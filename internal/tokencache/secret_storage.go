@@ -57,7 +57,7 @@ func (s *secretStorage) check(warn func(string)) error {
 // Read implements Storage.
 func (s *secretStorage) Read(ctx context.Context) ([]byte, error) {
 	if e := s.early.Swap(nil); e != nil {
-		if stamp, err := stampOf(s.signal); err == nil && stamp == e.stamp {
+		if stamp, err := stampOf(s.signal); err == nil && e.serves(stamp) {
 			return e.data, nil
 		}
 	}

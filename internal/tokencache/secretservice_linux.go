@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -214,7 +215,7 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 	if c.session == "" {
 		open = c.openSession(ctx)
 	}
-	coll, err := c.collection(ctx, alias)
+	coll, _, err := c.collection(ctx, alias)
 	if open != nil {
 		if oerr := c.opened(open); err == nil {
 			err = oerr
@@ -240,8 +241,9 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 	var item, prompt dbus.ObjectPath
 	call := c.object(coll).CallWithContext(ctx, ssCollection+".CreateItem", 0, props, s, true)
 	if c.lift != nil && !c.lift.placed() {
-		// The value didn't go around godbus, so the item was stored
-		// empty (or not at all): store it again through godbus alone.
+		// The value couldn't go around godbus, so the call was refused
+		// before anything was sent (errNotPlaced): store it through
+		// godbus alone.
 		s.Value = data
 		call = c.object(coll).CallWithContext(ctx, ssCollection+".CreateItem", 0, props, s, true)
 	}
@@ -262,8 +264,15 @@ func (c *ssConn) readAlias(ctx context.Context) *dbus.Call {
 
 // collection returns the unlocked default collection ("keyring"), given the
 // answer to readAlias, creating it when there is none, as libsecret does.
-// Either step may show the user a prompt.
-func (c *ssConn) collection(ctx context.Context, alias *dbus.Call) (dbus.ObjectPath, error) {
+// Either step may show the user a prompt. changed reports that it created or
+// unlocked the collection, so that what was asked of it before may have
+// changed too.
+func (c *ssConn) collection(ctx context.Context, alias *dbus.Call) (coll dbus.ObjectPath, changed bool, err error) {
+	coll, err = c.existingCollection(ctx, alias, &changed)
+	return coll, changed, err
+}
+
+func (c *ssConn) existingCollection(ctx context.Context, alias *dbus.Call, changed *bool) (dbus.ObjectPath, error) {
 	var coll dbus.ObjectPath
 	if err := (<-alias.Done).Store(&coll); err != nil {
 		return "", err
@@ -284,6 +293,7 @@ func (c *ssConn) collection(ctx context.Context, alias *dbus.Call) (dbus.ObjectP
 		if coll == "" || coll == nullPath {
 			return "", errors.New("the Secret Service created no default collection")
 		}
+		*changed = true
 		return coll, nil
 	}
 	var locked dbus.Variant
@@ -294,6 +304,7 @@ func (c *ssConn) collection(ctx context.Context, alias *dbus.Call) (dbus.ObjectP
 		if err := c.unlock(ctx, coll); err != nil {
 			return "", err
 		}
+		*changed = true
 	}
 	return coll, nil
 }
@@ -452,8 +463,11 @@ func (s *secretService) write(ctx context.Context, data []byte) error {
 //
 // Over the same connection, and in the same round trips, it reads the cache
 // of s, whose signal file is signal, for the first Read (see earlyRead; its
-// mode is the caller's to set). A cache it can't read unasked (an item still
-// locked, any failure) is left for that Read, and is no error here.
+// mode is the caller's to set). Only an item it found and read, in a
+// collection that was there and unlocked all along, makes an early read:
+// KeePassXC lists no items at all, not even locked ones, while its database
+// is locked, so "no item" found before an unlock means nothing. Anything
+// else is left for that Read, and is no error here.
 func probeSecretService(ctx context.Context, s *secretService, signal string) (*earlyRead, error) {
 	var early *earlyRead
 	err := withSecretService(ctx, func(c *ssConn) error {
@@ -467,22 +481,18 @@ func probeSecretService(ctx context.Context, s *secretService, signal string) (*
 		// locked: an item that SearchItems found unlocked can be read
 		// either way.
 		var get *dbus.Call
-		read := findErr == nil && openErr == nil && stampErr == nil && !locked
-		if read && item != "" {
+		if findErr == nil && openErr == nil && stampErr == nil && !locked && item != "" {
 			get = c.getSecret(ctx, item, c.session)
 		}
-		if _, err := c.collection(ctx, alias); err != nil {
+		_, changed, err := c.collection(ctx, alias)
+		if err != nil {
 			return err
 		}
-		var data []byte
-		if get != nil {
-			var err error
-			if data, err = c.secretOf(<-get.Done); err != nil {
-				return nil
-			}
+		if get == nil || changed {
+			return nil
 		}
-		if read {
-			early = &earlyRead{stamp: stamp, data: data}
+		if data, err := c.secretOf(<-get.Done); err == nil {
+			early = &earlyRead{at: time.Now(), stamp: stamp, data: data}
 		}
 		return nil
 	})

@@ -378,15 +378,13 @@ func TestSecretServiceEarlyReadYieldsToAWriteSince(t *testing.T) {
 	assert.Equal(t, "rt-alice-2", got.secret(sectionRefreshToken, "alice"))
 }
 
-// A cache the check finds locked, or none at all, is left to the first read.
+// A cache the check doesn't find is left to the first read.
 func TestSecretServiceCheckReadsNoCacheThatIsNotThere(t *testing.T) {
 	k := keyringtest.Start(t)
 	loc := secretLoc(k, "early-none.cache")
 	early, err := probeSecretService(t.Context(), newSecretService(loc.schema(true)), loc.Path(true))
 	require.NoError(t, err)
-	require.NotNil(t, early)
-	assert.Nil(t, early.data)
-	assert.Equal(t, "missing", early.stamp)
+	assert.Nil(t, early)
 
 	// Nothing in the keyring: the first load finds an empty cache, and a
 	// write by then is read instead.
@@ -418,8 +416,8 @@ func BenchmarkSecretServiceWrite(b *testing.B) {
 	}
 }
 
-// When the value can't go around godbus, store sends it through godbus
-// instead of leaving the item empty.
+// When the value didn't go around godbus (here: it was given to a liftConn
+// that isn't the socket's), store sends it through godbus.
 func TestSecretServiceStoresThroughGodbusWhenTheValueCannotBePlaced(t *testing.T) {
 	keyringtest.Start(t)
 	s := newSecretService("unplaced.cae")
@@ -433,4 +431,70 @@ func TestSecretServiceStoresThroughGodbusWhenTheValueCannotBePlaced(t *testing.T
 	got, err := s.read(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, "the cache", string(got))
+}
+
+// A CreateItem that can't carry the waiting value is refused before it is
+// sent, so the cache keeps what it held (found by review: sent, it would
+// have replaced the item with another secret, and an interrupted retry would
+// have left it so).
+func TestSecretServiceRefusedCreateItemLeavesTheCache(t *testing.T) {
+	keyringtest.Start(t)
+	s := newSecretService("refused.cae")
+	require.NoError(t, s.write(t.Context(), []byte("the old cache")))
+	require.NoError(t, withSecretService(t.Context(), func(c *ssConn) error {
+		require.NotNil(t, c.lift)
+		alias := c.readAlias(t.Context())
+		coll, _, err := c.collection(t.Context(), alias)
+		require.NoError(t, err)
+		session, err := c.transfer(t.Context())
+		require.NoError(t, err)
+		props := map[string]dbus.Variant{
+			ssItem + ".Label":      dbus.MakeVariant(msalSecretLabel),
+			ssItem + ".Attributes": dbus.MakeVariant(s.attrs),
+		}
+		c.lift.place([]byte("the new cache"))
+		// A secret already in the call: the value can't be put in.
+		secret := secretValue{Session: session, Parameters: []byte{}, Value: []byte("x"), ContentType: "text/plain"}
+		err = c.object(coll).CallWithContext(t.Context(), ssCollection+".CreateItem", 0, props, secret, true).Err
+		assert.ErrorIs(t, err, errNotPlaced)
+		assert.False(t, c.lift.placed())
+		return nil
+	}))
+	got, err := s.read(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "the old cache", string(got))
+}
+
+// An early read stops serving moments after the check: a write whose writer
+// died before touching the signal file is then read (found by review: the
+// early read had served any Store opened later in the process).
+func TestSecretServiceEarlyReadExpires(t *testing.T) {
+	k := keyringtest.Start(t)
+	loc := secretLoc(k, "early-expires.cache")
+	m := &fakeMSAL{}
+	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice-1", "at-alice-1") })
+
+	p, err := Encrypted(t.Context(), loc)
+	require.NoError(t, err)
+	// Another process rotates alice's refresh token and dies before it
+	// touches the signal file.
+	svc := newSecretService(loc.schema(true))
+	data, err := svc.read(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, svc.write(t.Context(), bytes.ReplaceAll(data, []byte("rt-alice-1"), []byte("rt-alice-2"))))
+
+	st, err := p.open(true, func(msg string) { t.Errorf("unexpected warning: %s", msg) })
+	require.NoError(t, err)
+	s := st.(*secretStorage)
+	e := s.early.Load()
+	require.NotNil(t, e)
+	e.at = e.at.Add(-earlyReadFor) // the check was that long ago
+	got, err := s.Read(t.Context())
+	require.NoError(t, err)
+	assert.Contains(t, string(got), "rt-alice-2")
+
+	// And it served one Store only: the next opened reads for itself.
+	st, err = p.open(true, func(msg string) { t.Errorf("unexpected warning: %s", msg) })
+	require.NoError(t, err)
+	assert.Nil(t, st.(*secretStorage).early.Load())
 }

@@ -1,0 +1,126 @@
+//go:build linux
+
+package tokencache
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
+	"github.com/godbus/dbus/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeKeePassXC is a Secret Service that, like KeePassXC
+// (fdosecrets/objects/Collection.cpp, searchItems: "there's no database at
+// all when locked"), finds no items at all, locked or not, in a locked
+// database. Unlock succeeds at once (the user typed the password).
+type fakeKeePassXC struct {
+	mu     sync.Mutex
+	locked bool
+	values map[string][]byte // by xdg:schema
+}
+
+const fakeColl = dbus.ObjectPath("/org/freedesktop/secrets/collection/db")
+
+// fakeItem is the item of a schema: one per CAE mode.
+func fakeItem(schema string) dbus.ObjectPath {
+	return fakeColl + "/" + dbus.ObjectPath(strings.ReplaceAll(filepath.Ext(schema), ".", ""))
+}
+
+func (f *fakeKeePassXC) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (f *fakeKeePassXC) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.values[attrs[xdgSchemaAttr]]; f.locked || !ok {
+		return []dbus.ObjectPath{}, []dbus.ObjectPath{}, nil
+	}
+	return []dbus.ObjectPath{fakeItem(attrs[xdgSchemaAttr])}, []dbus.ObjectPath{}, nil
+}
+
+func (f *fakeKeePassXC) ReadAlias(string) (dbus.ObjectPath, *dbus.Error) { return fakeColl, nil }
+
+func (f *fakeKeePassXC) Unlock(objs []dbus.ObjectPath) ([]dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.locked = false
+	return objs, "/", nil
+}
+
+type fakeProps struct{ f *fakeKeePassXC }
+
+func (p fakeProps) Get(string, string) (dbus.Variant, *dbus.Error) {
+	p.f.mu.Lock()
+	defer p.f.mu.Unlock()
+	return dbus.MakeVariant(p.f.locked), nil
+}
+
+type fakeCollection struct{ f *fakeKeePassXC }
+
+func (c fakeCollection) CreateItem(props map[string]dbus.Variant, s secretValue, _ bool) (dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	c.f.mu.Lock()
+	defer c.f.mu.Unlock()
+	attrs, _ := props[ssItem+".Attributes"].Value().(map[string]string)
+	c.f.values[attrs[xdgSchemaAttr]] = s.Value
+	return fakeItem(attrs[xdgSchemaAttr]), "/", nil
+}
+
+type fakeItemObject struct {
+	f      *fakeKeePassXC
+	schema string
+}
+
+func (i fakeItemObject) GetSecret(session dbus.ObjectPath) (secretValue, *dbus.Error) {
+	i.f.mu.Lock()
+	defer i.f.mu.Unlock()
+	return secretValue{Session: session, Parameters: []byte{}, Value: i.f.values[i.schema], ContentType: "text/plain"}, nil
+}
+
+// With KeePassXC's database locked when cache.New runs, its check finds no
+// item (none is listed, not even as locked) and unlocks the database. Found
+// by review: the check had kept "no cache" as the early read, so the first
+// load served an empty cache although the item was there, and the first
+// write replaced the item with its own account alone.
+func TestSecretServiceEarlyReadOfALockedKeePassXC(t *testing.T) {
+	keyringtest.BareBus(t)
+	conn, err := dbus.ConnectSessionBus()
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	f := &fakeKeePassXC{values: map[string][]byte{}}
+	loc := Location{Dir: filepath.Join(t.TempDir(), ".IdentityService"), Name: "kpxc.cache", OwnDir: true}
+	require.NoError(t, conn.Export(f, ssPath, ssService))
+	require.NoError(t, conn.Export(fakeProps{f}, fakeColl, "org.freedesktop.DBus.Properties"))
+	require.NoError(t, conn.Export(fakeCollection{f}, fakeColl, ssCollection))
+	for _, cae := range []bool{false, true} {
+		require.NoError(t, conn.Export(fakeItemObject{f, loc.schema(cae)}, fakeItem(loc.schema(cae)), ssItem))
+	}
+	reply, err := conn.RequestName(ssBusName, dbus.NameFlagDoNotQueue)
+	require.NoError(t, err)
+	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)
+
+	m := &fakeMSAL{}
+	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice", "at-alice") })
+	require.NotEmpty(t, f.values[loc.schema(true)])
+
+	f.mu.Lock()
+	f.locked = true // the user locked the database (or KeePassXC started locked)
+	f.mu.Unlock()
+
+	p, err := Encrypted(t.Context(), loc) // cache.New: unlocks the database
+	require.NoError(t, err)
+	got := &fakeMSAL{}
+	c := openStore(t, p, nil).Mode(true)
+	roundTrip(t, c, got, func() { got.signIn("bob", "rt-bob", "at-bob") })
+	assert.Equal(t, "rt-alice", got.secret(sectionRefreshToken, "alice"), "the first load found the cache")
+
+	after := &fakeMSAL{}
+	require.NoError(t, openEncryptedCache(t, loc, true).Replace(t.Context(), after, cache.ReplaceHints{}))
+	assert.Equal(t, "rt-alice", after.secret(sectionRefreshToken, "alice"), "alice's tokens survived bob's sign-in")
+}
