@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"strings"
 	"testing"
 
+	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -362,4 +365,48 @@ func decodedBody(t testing.TB, msg []byte) []any {
 	m, err := dbus.DecodeMessage(bytes.NewReader(msg))
 	require.NoError(t, err)
 	return m.Body
+}
+
+// Over a bus at an abstract socket address (what dbus-daemon's unix:tmpdir
+// listens on), the Secret Service is dialled here too, under a liftConn, and
+// a cache goes in and out whole.
+func TestSecretServiceOverAnAbstractSocket(t *testing.T) {
+	keyringtest.Start(t)
+	addr, err := sessionBusAddress()
+	require.NoError(t, err)
+	path, ok := unixSocket(addr)
+	require.True(t, ok, "the test bus listens on a unix socket: %s", addr)
+
+	// A relay from an abstract socket to the test bus.
+	name := fmt.Sprintf("/tmp/azinteractive-test-%d-%s", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "-"))
+	l, err := net.Listen("unix", "@"+name)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("unix", path)
+			if err != nil {
+				_ = in.Close()
+				return
+			}
+			go func() { _, _ = io.Copy(out, in); _ = out.Close() }()
+			go func() { _, _ = io.Copy(in, out); _ = in.Close() }()
+		}
+	}()
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:abstract="+name+",guid=0123456789abcdef0123456789abcdef")
+
+	s := newSecretService("abstract.cae")
+	want := bytes.Repeat([]byte("0123456789"), 5000)
+	require.NoError(t, s.write(t.Context(), want))
+	got, err := s.read(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	require.NoError(t, withSecretService(t.Context(), func(c *ssConn) error {
+		assert.NotNil(t, c.lift, "dialled here, under a liftConn")
+		return nil
+	}))
 }
