@@ -268,45 +268,38 @@ func (c *ssConn) readAlias(ctx context.Context) *dbus.Call {
 // unlocked the collection, so that what was asked of it before may have
 // changed too.
 func (c *ssConn) collection(ctx context.Context, alias *dbus.Call) (coll dbus.ObjectPath, changed bool, err error) {
-	coll, err = c.existingCollection(ctx, alias, &changed)
-	return coll, changed, err
-}
-
-func (c *ssConn) existingCollection(ctx context.Context, alias *dbus.Call, changed *bool) (dbus.ObjectPath, error) {
-	var coll dbus.ObjectPath
 	if err := (<-alias.Done).Store(&coll); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if coll == nullPath {
 		props := map[string]dbus.Variant{ssCollection + ".Label": dbus.MakeVariant("Default keyring")}
 		var prompt dbus.ObjectPath
 		if err := c.service().CallWithContext(ctx, ssService+".CreateCollection", 0, props, "default").Store(&coll, &prompt); err != nil {
-			return "", err
+			return "", false, err
 		}
 		if prompt != nullPath {
 			v, err := c.prompt(ctx, prompt)
 			if err != nil {
-				return "", err
+				return "", false, err
 			}
 			coll, _ = v.Value().(dbus.ObjectPath)
 		}
 		if coll == "" || coll == nullPath {
-			return "", errors.New("the Secret Service created no default collection")
+			return "", false, errors.New("the Secret Service created no default collection")
 		}
-		*changed = true
-		return coll, nil
+		return coll, true, nil
 	}
 	var locked dbus.Variant
 	if err := c.object(coll).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, ssCollection, "Locked").Store(&locked); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if l, _ := locked.Value().(bool); l {
 		if err := c.unlock(ctx, coll); err != nil {
-			return "", err
+			return "", false, err
 		}
-		*changed = true
+		return coll, true, nil
 	}
-	return coll, nil
+	return coll, false, nil
 }
 
 // unlock unlocks an item or a collection, prompting the user if the service
