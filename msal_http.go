@@ -12,10 +12,14 @@ import (
 
 // pipelineClient sends MSAL's requests through the credential's azcore
 // pipeline, so ClientOptions (Transport, Retry, logging, telemetry) govern
-// every request MSAL makes.
+// every request MSAL makes. The one request it answers itself is the
+// instance discovery of Microsoft's own clouds (knownInstanceDiscovery).
 type pipelineClient struct{ client *azcore.Client }
 
 func (p pipelineClient) Do(r *http.Request) (*http.Response, error) {
+	if resp, ok := knownInstanceDiscovery(r); ok {
+		return resp, nil
+	}
 	req, err := runtime.NewRequest(r.Context(), r.Method, r.URL.String())
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	azcache "github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache"
@@ -34,24 +35,37 @@ import (
 // plus an encrypted file for azidentity/cache. cache=file is
 // azinteractive's plaintext file; azidentity has none.
 func BenchmarkSecondProcess(b *testing.B) {
-	b.Run("lib="+libOurs+"/cache=encrypted", func(b *testing.B) {
-		sharedKeyring(b)
-		secondProcess(b, libOurs, false)
-	})
-	b.Run("lib="+libOurs+"/cache=file", func(b *testing.B) {
-		secondProcess(b, libOurs, true)
-	})
-	b.Run("lib="+libTheirs+"/cache=encrypted", func(b *testing.B) {
-		azidentityCacheHome(b)
-		secondProcess(b, libTheirs, false)
-	})
+	for _, authority := range []string{authorityPublic, authorityOther} {
+		b.Run("authority="+authority+"/lib="+libOurs+"/cache=encrypted", func(b *testing.B) {
+			sharedKeyring(b)
+			secondProcess(b, libOurs, authority, false)
+		})
+		b.Run("authority="+authority+"/lib="+libOurs+"/cache=file", func(b *testing.B) {
+			secondProcess(b, libOurs, authority, true)
+		})
+		b.Run("authority="+authority+"/lib="+libTheirs+"/cache=encrypted", func(b *testing.B) {
+			azidentityCacheHome(b)
+			secondProcess(b, libTheirs, authority, false)
+		})
+	}
 }
 
-func secondProcess(b *testing.B, lib string, plaintext bool) {
+// The authorities of BenchmarkSecondProcess. authority=public is the public
+// cloud's, login.microsoftonline.com, which the programs reach at the
+// benchmark's entratest server: what nearly every user has. authority=other
+// is the server's own host, 127.0.0.1:PORT, standing for any host that isn't
+// one of Microsoft's clouds (Azure Stack, say), which Entra ID's instance
+// discovery validates before a process's first token.
+const (
+	authorityPublic = "public"
+	authorityOther  = "other"
+)
+
+func secondProcess(b *testing.B, lib, authority string, plaintext bool) {
 	srv := newServer(b)
 	dir := b.TempDir()
 	name := fmt.Sprintf("bench-second-%d-%d", os.Getpid(), nextCacheName())
-	args := signInForSecondProcess(b, srv, lib, dir, name, plaintext)
+	args := signInForSecondProcess(b, srv, lib, authority, dir, name, plaintext)
 	prog := tokenProgram(b, lib)
 	env := os.Environ()
 	if plaintext {
@@ -101,10 +115,14 @@ func secondProcess(b *testing.B, lib string, plaintext bool) {
 // persistent cache named name, gets a CAE token for ARM, and returns the
 // token program's arguments: the server, its certificate and the
 // AuthenticationRecord, in files under dir, and the cache.
-func signInForSecondProcess(b *testing.B, srv *entratest.Server, lib, dir, name string, plaintext bool) []string {
+func signInForSecondProcess(b *testing.B, srv *entratest.Server, lib, authority, dir, name string, plaintext bool) []string {
 	b.Helper()
 	ctx := context.Background()
 	a := &approver{srv: srv}
+	opts := clientOptions(srv)
+	if authority == authorityPublic {
+		opts.Cloud = cloud.AzurePublic
+	}
 	var record any
 	switch lib {
 	case libOurs:
@@ -122,7 +140,7 @@ func signInForSecondProcess(b *testing.B, srv *entratest.Server, lib, dir, name 
 			b.Fatal(err)
 		}
 		cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{
-			ClientOptions: clientOptions(srv), Cache: c, ClientID: entratest.DefaultClientID,
+			ClientOptions: opts, Cache: c, ClientID: entratest.DefaultClientID,
 			UserPrompt: func(ctx context.Context, m azinteractive.DeviceCodeMessage) error { return a.prompt(ctx, m.UserCode) },
 		})
 		if err != nil {
@@ -142,7 +160,7 @@ func signInForSecondProcess(b *testing.B, srv *entratest.Server, lib, dir, name 
 			unusable(b, "azidentity/cache can't run here (does this container allow keyctl?): %v", err)
 		}
 		cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-			ClientOptions: clientOptions(srv), Cache: c, ClientID: entratest.DefaultClientID,
+			ClientOptions: opts, Cache: c, ClientID: entratest.DefaultClientID,
 			UserPrompt: func(ctx context.Context, m azidentity.DeviceCodeMessage) error { return a.prompt(ctx, m.UserCode) },
 		})
 		if err != nil {
@@ -169,6 +187,9 @@ func signInForSecondProcess(b *testing.B, srv *entratest.Server, lib, dir, name 
 	args := []string{"-server", srv.URL(), "-ca-file", certFile, "-record", recFile, "-cache-name", name, "-cache-dir", dir}
 	if plaintext {
 		args = append(args, "-plaintext")
+	}
+	if authority == authorityPublic {
+		args = append(args, "-public")
 	}
 	return args
 }

@@ -62,8 +62,10 @@ var goals = []goal{
 		return fmtTime(a), maybe(tok, fmtTime(t)), a <= 30e-9, aok
 	}},
 	{"second process, exec → token, Secret Service cache", "11.6 ms / (keyctl) 3.4 ms", "≤ 5 ms", func(st *stats) (string, string, bool, bool) {
-		a, aok := st.get("sec/op", "SecondProcess/cache=encrypted", ours)
-		t, tok := st.get("sec/op", "SecondProcess/cache=encrypted", theirs)
+		// The public cloud's authority, as a new user has it; the rows of
+		// authority=other are in the table above.
+		a, aok := st.get("sec/op", "SecondProcess/authority=public/cache=encrypted", ours)
+		t, tok := st.get("sec/op", "SecondProcess/authority=public/cache=encrypted", theirs)
 		return fmtTime(a), maybe(tok, fmtTime(t)+" (keyctl)"), a <= 5e-3, aok
 	}},
 }

@@ -25,6 +25,10 @@ type Flags struct {
 	CacheName, CacheDir string
 	// Plaintext asks azinteractive for its plaintext cache.
 	Plaintext bool
+	// Public makes the authority the public cloud's
+	// (login.microsoftonline.com, which the client sends to the server)
+	// rather than the server's own host.
+	Public bool
 	// Scope is the scope to get a token for.
 	Scope string
 }
@@ -38,6 +42,7 @@ func Parse() *Flags {
 	flag.StringVar(&f.CacheName, "cache-name", "", "persistent cache name")
 	flag.StringVar(&f.CacheDir, "cache-dir", "", "persistent cache directory (azinteractive)")
 	flag.BoolVar(&f.Plaintext, "plaintext", false, "azinteractive: the plaintext cache")
+	flag.BoolVar(&f.Public, "public", false, "the public cloud's authority, login.microsoftonline.com")
 	flag.StringVar(&f.Scope, "scope", "https://management.azure.com/.default", "scope")
 	flag.Parse()
 	return f
@@ -54,7 +59,11 @@ func (f *Flags) Options() (azcore.ClientOptions, *loopclient.Client, error) {
 	if err != nil {
 		return azcore.ClientOptions{}, nil, err
 	}
-	return azcore.ClientOptions{Transport: c.Client, Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: f.ServerURL + "/"}}, c, nil
+	cfg := cloud.Configuration{ActiveDirectoryAuthorityHost: f.ServerURL + "/"}
+	if f.Public {
+		cfg = cloud.AzurePublic
+	}
+	return azcore.ClientOptions{Transport: c.Client, Cloud: cfg}, c, nil
 }
 
 // Fail prints err and exits.
