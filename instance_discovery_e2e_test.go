@@ -1,6 +1,8 @@
 package azinteractive_test
 
 import (
+	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -49,8 +51,11 @@ func TestCachedTokenNeedsNoInstanceDiscovery(t *testing.T) {
 			require.NoError(t, err)
 
 			srv.ResetRequests()
+			opts := tc.later(srv)
+			sends := &countingTransport{base: opts.Transport}
+			opts.Transport = sends
 			later, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{
-				ClientOptions: tc.later(srv), Cache: c, AuthenticationRecord: rec, DisableAutomaticAuthentication: true,
+				ClientOptions: opts, Cache: c, AuthenticationRecord: rec, DisableAutomaticAuthentication: true,
 			})
 			require.NoError(t, err)
 			got, err := later.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
@@ -61,7 +66,19 @@ func TestCachedTokenNeedsNoInstanceDiscovery(t *testing.T) {
 				sent = append(sent, r.Endpoint)
 			}
 			assert.Equal(t, tc.want, sent)
+			assert.EqualValues(t, len(tc.want), sends.n.Load(), "what the credential sent, reached the server or not")
 			assert.EqualValues(t, 1, a.prompts.Load())
 		})
 	}
+}
+
+// countingTransport counts what a credential sends.
+type countingTransport struct {
+	base policy.Transporter
+	n    atomic.Int32
+}
+
+func (c *countingTransport) Do(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.Do(r)
 }

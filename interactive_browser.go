@@ -63,6 +63,10 @@ type InteractiveBrowserCredentialOptions struct {
 	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
 	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
 	// the application responsible for ensuring the configured authority is valid and trustworthy.
+	//
+	// An authority on one of Microsoft's own clouds (login.microsoftonline.com, the US Government and China
+	// clouds and the other national clouds) costs no such request either way: its instance metadata is known,
+	// so a credential that starts over a filled persistent cache gets its first token with no request at all.
 	DisableInstanceDiscovery bool
 
 	// DomainHint skips the home realm discovery page, sending the user
