@@ -61,13 +61,30 @@ var goals = []goal{
 		t, tok := st.get("sec/op", "WarmGetTokenParallel", theirs)
 		return fmtTime(a), maybe(tok, fmtTime(t)), a <= 30e-9, aok
 	}},
-	{"second process, exec → token, Secret Service cache", "11.6 ms / (keyctl) 3.4 ms", "≤ 5 ms", func(st *stats) (string, string, bool, bool) {
-		// The public cloud's authority, as a new user has it; the rows of
-		// authority=other are in the table above.
-		a, aok := st.get("sec/op", "SecondProcess/authority=public/cache=encrypted", ours)
-		t, tok := st.get("sec/op", "SecondProcess/authority=public/cache=encrypted", theirs)
-		return fmtTime(a), maybe(tok, fmtTime(t)+" (keyctl)"), a <= 5e-3, aok
-	}},
+	{"second process, exec → token, Secret Service cache", "11.6 ms / (keyctl) 3.4 ms", "≤ 5 ms", secondProcess},
+}
+
+// secondProcess reads the second-process goal at the public cloud's
+// authority, as a new user has it, and shows the other authority host's
+// alongside. Runs from before the authority dimension had only the
+// emulator's host, which is the other one.
+func secondProcess(st *stats) (string, string, bool, bool) {
+	const public, other, old = "SecondProcess/authority=public/cache=encrypted", "SecondProcess/authority=other/cache=encrypted", "SecondProcess/cache=encrypted"
+	a, aok := st.get("sec/op", public, ours)
+	if !aok {
+		a, aok = st.get("sec/op", old, ours)
+		t, tok := st.get("sec/op", old, theirs)
+		return fmtTime(a) + " (emulator host)", maybe(tok, fmtTime(t)+" (keyctl)"), a <= 5e-3, aok
+	}
+	t, tok := st.get("sec/op", public, theirs)
+	v, vt := fmtTime(a), maybe(tok, fmtTime(t)+" (keyctl)")
+	if o, ok := st.get("sec/op", other, ours); ok {
+		v += fmt.Sprintf(" (other host: %s)", fmtTime(o))
+	}
+	if o, ok := st.get("sec/op", other, theirs); ok {
+		vt += fmt.Sprintf(" (other host: %s)", fmtTime(o))
+	}
+	return v, vt, a <= 5e-3, aok
 }
 
 func silentRefresh(cache string, n int, flat bool) func(*stats) (string, string, bool, bool) {
