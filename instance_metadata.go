@@ -49,8 +49,9 @@ var knownInstanceMetadata = func() map[string]instanceMetadata {
 //
 // MSAL for Go sends that request before it reads its cache, once per client:
 // so every new process paid a round trip to Entra ID before it could use a
-// token it had cached, and a process with no network couldn't use its cache
-// at all. For these hosts MSAL validates nothing with the answer (it trusts
+// token it had cached, and a process without a network waited out the
+// request's retries before MSAL fell back to this same metadata. For these
+// hosts MSAL validates nothing with the answer (it trusts
 // them, and sends the request to the host itself), and the answer is fixed;
 // so this one is made here, from the metadata MSAL itself keeps for them.
 // Any other request, including the discovery of any other authority host,

@@ -3,7 +3,9 @@ package tokencache
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
@@ -73,10 +75,11 @@ func serviceCalls(t *testing.T, f func()) []string {
 	return calls
 }
 
-// The check of a keyring in use, whose cache item is there and unlocked,
-// asks the Secret Service three things, the item's read among them: each
-// call costs a new process a quarter to a third of a millisecond of the
-// service's time. A keyring without the item gets the whole check.
+// The check of a keyring in use, whose cache item is there and unlocked in
+// the default collection, asks the Secret Service four things, the item's
+// read among them: each call costs a new process a third to a half of a
+// millisecond of the service's time. A keyring without the item gets the
+// whole check.
 func TestSecretServiceCheckOfAKeyringInUse(t *testing.T) {
 	k := keyringtest.Start(t)
 	loc := secretLoc(k, "probe.cache")
@@ -99,40 +102,55 @@ func TestSecretServiceCheckOfAKeyringInUse(t *testing.T) {
 	})
 	require.NotNil(t, early)
 	assert.Contains(t, string(early.data), "rt-alice")
-	assert.Equal(t, []string{"SearchItems", "OpenSession", "GetSecret"}, calls)
+	assert.Equal(t, []string{"SearchItems", "OpenSession", "ReadAlias", "GetSecret"}, calls)
 }
 
-// A bus that refuses Hello, which now goes with the first calls without
+// A bus that refuses Hello, which goes with the first calls without
 // waiting: the error says the bus refused this process, not what became of
-// the calls after it.
+// the calls after it, whether the bus then hangs up (as dbus-daemon does) or
+// keeps the connection open and answers nothing more, which would have left
+// the calls waiting for as long as ctx allows (for a Read or Write, perhaps
+// forever).
 func TestSecretServiceBusRefusesHello(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "bus")
-	l, err := net.Listen("unix", sock)
-	require.NoError(t, err)
-	defer l.Close()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		refuseHello(t, c)
-	}()
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+sock)
+	for _, keepOpen := range []bool{false, true} {
+		t.Run(map[bool]string{false: "hangs up", true: "keeps the connection"}[keepOpen], func(t *testing.T) {
+			sock := filepath.Join(t.TempDir(), "bus")
+			l, err := net.Listen("unix", sock)
+			require.NoError(t, err)
+			defer l.Close()
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			defer close(stop)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				refuseHello(t, c)
+				if keepOpen {
+					go func() { _, _ = io.Copy(io.Discard, c) }()
+					<-stop
+				}
+			}()
+			t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+sock)
 
-	_, err = probeEncrypted(t.Context(), Location{Dir: t.TempDir(), Name: "refused.cache", OwnDir: true})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "refused this process")
-	assert.Contains(t, err.Error(), "maximum number of active connections")
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			_, err = probeEncrypted(ctx, Location{Dir: t.TempDir(), Name: "refused.cache", OwnDir: true})
+			require.Error(t, err)
+			require.NoError(t, ctx.Err(), "the check waited until its context ended: %v", err)
+			assert.Contains(t, err.Error(), "refused this process")
+			assert.Contains(t, err.Error(), "maximum number of active connections")
+		})
+	}
 }
 
 // refuseHello plays a session bus that authenticates c and answers its
-// Hello as dbus-daemon does when the user has too many connections, then
-// hangs up.
+// Hello as dbus-daemon does when the user has too many connections.
 func refuseHello(t *testing.T, c net.Conn) {
 	r := bufio.NewReader(c)
 	if _, err := r.ReadByte(); err != nil { // the credentials byte
@@ -179,4 +197,93 @@ func refuseHello(t *testing.T, c net.Conn) {
 			_, _ = c.Write([]byte("ERROR\r\n"))
 		}
 	}
+}
+
+// The check's item must be in the default collection, where writes go, to
+// stand for the whole check: an item that sits unlocked in another
+// collection (gnome-keyring's "session" one here) while the default is
+// locked, with no way to prompt, says nothing of whether the cache can be
+// written. The check then says the Secret Service is unavailable, so that
+// AllowUnencryptedStorage falls back to files, rather than passing and
+// every write failing later.
+func TestSecretServiceCheckWantsTheItemInTheDefaultCollection(t *testing.T) {
+	keyringtest.StartLocked(t)
+	loc := Location{Dir: t.TempDir(), Name: "elsewhere.cache", OwnDir: true}
+	s := newSecretService(loc.schema(true))
+
+	conn, err := dbus.ConnectSessionBus()
+	require.NoError(t, err)
+	defer conn.Close()
+	var ignored dbus.Variant
+	var session dbus.ObjectPath
+	require.NoError(t, conn.Object(ssBusName, ssPath).Call(ssService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &session))
+	props := map[string]dbus.Variant{
+		ssItem + ".Label":      dbus.MakeVariant(msalSecretLabel),
+		ssItem + ".Attributes": dbus.MakeVariant(s.attrs),
+	}
+	var item, prompt dbus.ObjectPath
+	require.NoError(t, conn.Object(ssBusName, "/org/freedesktop/secrets/collection/session").
+		Call(ssCollection+".CreateItem", 0, props, secretValue{session, []byte{}, []byte(`{}`), "text/plain"}, true).
+		Store(&item, &prompt))
+	require.Equal(t, nullPath, prompt)
+
+	_, err = Encrypted(t.Context(), loc)
+	var ue *UnavailableError
+	require.ErrorAs(t, err, &ue, "the default collection is locked and can't be unlocked here")
+}
+
+// The same on a bare bus, with a service that has an item unlocked in a
+// collection other than the default, whose Unlock unlocks nothing.
+type elsewhereService struct{ value []byte }
+
+const (
+	elsewhereDefault = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	elsewhereItem    = dbus.ObjectPath("/org/freedesktop/secrets/collection/other/1")
+)
+
+func (elsewhereService) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (elsewhereService) SearchItems(map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	return []dbus.ObjectPath{elsewhereItem}, []dbus.ObjectPath{}, nil
+}
+
+func (elsewhereService) ReadAlias(string) (dbus.ObjectPath, *dbus.Error) {
+	return elsewhereDefault, nil
+}
+
+func (elsewhereService) Unlock([]dbus.ObjectPath) ([]dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	return []dbus.ObjectPath{}, nullPath, nil // nothing unlocked and no prompt
+}
+
+type lockedCollection struct{}
+
+func (lockedCollection) Get(string, string) (dbus.Variant, *dbus.Error) {
+	return dbus.MakeVariant(true), nil
+}
+
+type elsewhereItemObject struct{ s *elsewhereService }
+
+func (i elsewhereItemObject) GetSecret(session dbus.ObjectPath) (secretValue, *dbus.Error) {
+	return secretValue{Session: session, Parameters: []byte{}, Value: i.s.value, ContentType: "text/plain"}, nil
+}
+
+func TestSecretServiceCheckWantsTheItemInTheDefaultCollectionBareBus(t *testing.T) {
+	keyringtest.BareBus(t)
+	conn, err := dbus.ConnectSessionBus()
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	svc := &elsewhereService{value: []byte(`{"RefreshToken":{}}`)}
+	require.NoError(t, conn.Export(svc, ssPath, ssService))
+	require.NoError(t, conn.Export(lockedCollection{}, elsewhereDefault, "org.freedesktop.DBus.Properties"))
+	require.NoError(t, conn.Export(elsewhereItemObject{svc}, elsewhereItem, ssItem))
+	reply, err := conn.RequestName(ssBusName, dbus.NameFlagDoNotQueue)
+	require.NoError(t, err)
+	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)
+
+	_, err = Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: "elsewhere.cache", OwnDir: true})
+	var ue *UnavailableError
+	require.ErrorAs(t, err, &ue, "the default collection is locked and can't be unlocked: writes can't succeed")
+	assert.Contains(t, err.Error(), "locked")
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -82,9 +83,20 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 	// nothing here but its error, which is looked at before f's: when the bus
 	// refuses Hello, f's calls fail for that reason.
 	hello := conn.BusObject().GoWithContext(ctx, "org.freedesktop.DBus.Hello", 0, nil)
+	// A refused Hello ends the conversation: closing the connection ends
+	// f's calls, which a bus that keeps the connection open would never
+	// answer.
+	refused := make(chan error, 1)
+	go func() {
+		herr := (<-hello.Done).Err
+		if herr != nil {
+			_ = conn.Close()
+		}
+		refused <- herr
+	}()
 	c := &ssConn{conn: conn, lift: lift}
 	err = f(c)
-	if herr := (<-hello.Done).Err; herr != nil {
+	if herr := <-refused; herr != nil {
 		return &secretServiceError{"the D-Bus session bus at " + addr + " refused this process", herr}
 	}
 	if err != nil {
@@ -278,6 +290,11 @@ func (c *ssConn) collection(ctx context.Context, alias *dbus.Call) (coll dbus.Ob
 	if err := (<-alias.Done).Store(&coll); err != nil {
 		return "", false, err
 	}
+	return c.collectionAt(ctx, coll)
+}
+
+// collectionAt is collection given the default alias's answer, coll.
+func (c *ssConn) collectionAt(ctx context.Context, coll dbus.ObjectPath) (_ dbus.ObjectPath, changed bool, err error) {
 	if coll == nullPath {
 		props := map[string]dbus.Variant{ssCollection + ".Label": dbus.MakeVariant("Default keyring")}
 		var prompt dbus.ObjectPath
@@ -463,31 +480,43 @@ func (s *secretService) write(ctx context.Context, data []byte) error {
 //
 // Over the same connection it reads the cache of s, whose signal file is
 // signal, for the first Read (see earlyRead; its mode is the caller's to
-// set). The cache's item, found unlocked and read, is itself the answer to
-// the check: the keyring that holds it is there and unlocked. So that
-// common case costs three calls to the service (SearchItems, OpenSession,
-// GetSecret), not five: each costs this process a quarter to a third of a
-// millisecond of the service's time, which sending calls together doesn't
-// save. Anything else (no item, a locked one, a failed read) gets the whole
-// check, and no early read: KeePassXC lists no items at all, not even
-// locked ones, while its database is locked, so "no item" found before an
-// unlock means nothing. What the early read couldn't get is left for that
-// Read, and is no error here.
+// set). The cache's item, found unlocked in the default collection and
+// read, is itself the answer to the check: the keyring that writes go to is
+// there and unlocked. So that common case costs four calls to the service
+// (SearchItems, OpenSession and ReadAlias together, then GetSecret), not
+// five: each costs this process a third to a half of a millisecond of the
+// service's time, which sending calls together doesn't save. Anything else
+// (no item, a locked one, one in another collection, a failed read) gets
+// the whole check, and no early read: KeePassXC lists no items at all, not
+// even locked ones, while its database is locked, so "no item" found before
+// an unlock means nothing; and an item in another unlocked collection (such
+// as gnome-keyring's "session") says nothing of the default one. What the
+// early read couldn't get is left for that Read, and is no error here.
+// inCollection reports whether item is one of coll's: the Secret Service
+// names an item by a path under its collection's.
+func inCollection(item, coll dbus.ObjectPath) bool {
+	return item != "" && coll != nullPath && strings.HasPrefix(string(item), string(coll)+"/")
+}
+
 func probeSecretService(ctx context.Context, s *secretService, signal string) (*earlyRead, error) {
 	var early *earlyRead
 	err := withSecretService(ctx, func(c *ssConn) error {
 		// The stamp comes before the read, as in a load.
 		stamp, stampErr := stampOf(signal)
-		search, open := c.search(ctx, s.attrs), c.openSession(ctx)
+		search, open, alias := c.search(ctx, s.attrs), c.openSession(ctx), c.readAlias(ctx)
 		item, locked, findErr := c.find(ctx, search, false)
 		openErr := c.opened(open)
-		if findErr == nil && openErr == nil && stampErr == nil && !locked && item != "" {
+		var coll dbus.ObjectPath
+		if err := (<-alias.Done).Store(&coll); err != nil {
+			return err
+		}
+		if findErr == nil && openErr == nil && stampErr == nil && !locked && inCollection(item, coll) {
 			if data, err := c.secretOf(<-c.getSecret(ctx, item, c.session).Done); err == nil {
 				early = &earlyRead{at: time.Now(), stamp: stamp, data: data}
 				return nil
 			}
 		}
-		_, _, err := c.collection(ctx, c.readAlias(ctx))
+		_, _, err := c.collectionAt(ctx, coll)
 		return err
 	})
 	if err != nil {
