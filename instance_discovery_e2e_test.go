@@ -2,6 +2,7 @@ package azinteractive_test
 
 import (
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -51,6 +52,7 @@ func TestCachedTokenNeedsNoInstanceDiscovery(t *testing.T) {
 			require.NoError(t, err)
 
 			srv.ResetRequests()
+			lines := captureLog(t, azinteractive.EventAuthentication)
 			opts := tc.later(srv)
 			sends := &countingTransport{base: opts.Transport}
 			opts.Transport = sends
@@ -67,6 +69,8 @@ func TestCachedTokenNeedsNoInstanceDiscovery(t *testing.T) {
 			}
 			assert.Equal(t, tc.want, sent)
 			assert.EqualValues(t, len(tc.want), sends.n.Load(), "what the credential sent, reached the server or not")
+			answered := strings.Contains(strings.Join(lines(), "\n"), "answered in process from the metadata MSAL for Go keeps for Microsoft's clouds; no request sent")
+			assert.Equal(t, len(tc.want) == 0, answered, "the log says when discovery was answered in process")
 			assert.EqualValues(t, 1, a.prompts.Load())
 		})
 	}
