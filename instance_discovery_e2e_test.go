@@ -1,6 +1,7 @@
 package azinteractive_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -71,6 +72,19 @@ func TestCachedTokenNeedsNoInstanceDiscovery(t *testing.T) {
 			assert.EqualValues(t, len(tc.want), sends.n.Load(), "what the credential sent, reached the server or not")
 			answered := strings.Contains(strings.Join(lines(), "\n"), "answered in process from the metadata MSAL for Go keeps for Microsoft's clouds; no request sent")
 			assert.Equal(t, len(tc.want) == 0, answered, "the log says when discovery was answered in process")
+
+			if len(tc.want) == 0 {
+				// Without a network, too, at once.
+				opts.Transport = &countingTransport{base: unreachable{}}
+				offline, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{
+					ClientOptions: opts, Cache: c, AuthenticationRecord: rec, DisableAutomaticAuthentication: true,
+				})
+				require.NoError(t, err)
+				got, err := offline.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+				require.NoError(t, err, "offline")
+				assert.Equal(t, want.Token, got.Token)
+				assert.Zero(t, opts.Transport.(*countingTransport).n.Load())
+			}
 			assert.EqualValues(t, 1, a.prompts.Load())
 		})
 	}
@@ -85,4 +99,11 @@ type countingTransport struct {
 func (c *countingTransport) Do(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
 	return c.base.Do(r)
+}
+
+// unreachable is the transport of a machine without a network.
+type unreachable struct{}
+
+func (unreachable) Do(*http.Request) (*http.Response, error) {
+	return nil, errors.New("dial tcp: connect: network is unreachable")
 }
