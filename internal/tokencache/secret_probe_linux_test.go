@@ -76,7 +76,7 @@ func serviceCalls(t *testing.T, f func()) []string {
 }
 
 // The check of a keyring in use, whose cache item is there and unlocked in
-// the default collection, asks the Secret Service three things, the item's
+// the default collection, asks the Secret Service four things, the item's
 // read among them: each call costs a new process a third to a half of a
 // millisecond of the service's time. A keyring without the item gets the
 // whole check.
@@ -102,7 +102,7 @@ func TestSecretServiceCheckOfAKeyringInUse(t *testing.T) {
 	})
 	require.NotNil(t, early)
 	assert.Contains(t, string(early.data), "rt-alice")
-	assert.Equal(t, []string{"SearchItems", "OpenSession", "GetSecret"}, calls, "the search at the default alias's path")
+	assert.Equal(t, []string{"SearchItems", "OpenSession", "ReadAlias", "GetSecret"}, calls)
 }
 
 // A bus that refuses Hello, which goes with the first calls without
@@ -287,46 +287,3 @@ func TestSecretServiceCheckWantsTheItemInTheDefaultCollectionBareBus(t *testing.
 	require.ErrorAs(t, err, &ue, "the default collection is locked and can't be unlocked: writes can't succeed")
 	assert.Contains(t, err.Error(), "locked")
 }
-
-// A service without alias paths (the specification gives them, but not
-// every service need have them): the search of the default collection's
-// alias fails, and the check falls back to searching every collection and
-// asking which is the default. The item found there, in the default
-// collection, is read as the check's early read.
-func TestSecretServiceCheckWithoutAliasPaths(t *testing.T) {
-	keyringtest.BareBus(t)
-	conn, err := dbus.ConnectSessionBus()
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close() })
-	svc := &noAliasService{value: []byte(`{"RefreshToken":{}}`)}
-	require.NoError(t, conn.Export(svc, ssPath, ssService))
-	require.NoError(t, conn.Export(elsewhereItemObject{&elsewhereService{value: svc.value}}, noAliasItem, ssItem))
-	reply, err := conn.RequestName(ssBusName, dbus.NameFlagDoNotQueue)
-	require.NoError(t, err)
-	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)
-
-	var early *earlyRead
-	calls := serviceCalls(t, func() {
-		early, err = probeEncrypted(t.Context(), Location{Dir: t.TempDir(), Name: "noalias.cache", OwnDir: true})
-		require.NoError(t, err)
-	})
-	require.NotNil(t, early, "the item in the default collection is read")
-	assert.Equal(t, svc.value, early.data)
-	assert.Equal(t, []string{"SearchItems", "OpenSession", "SearchItems", "ReadAlias", "GetSecret"}, calls)
-}
-
-// noAliasService has its item unlocked in its default collection, and no
-// object at the default alias's path.
-type noAliasService struct{ value []byte }
-
-const noAliasItem = elsewhereDefault + "/1"
-
-func (noAliasService) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
-	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
-}
-
-func (noAliasService) SearchItems(map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
-	return []dbus.ObjectPath{noAliasItem}, []dbus.ObjectPath{}, nil
-}
-
-func (noAliasService) ReadAlias(string) (dbus.ObjectPath, *dbus.Error) { return elsewhereDefault, nil }

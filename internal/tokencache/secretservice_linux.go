@@ -23,12 +23,9 @@ const (
 	ssPath       = dbus.ObjectPath("/org/freedesktop/secrets")
 	ssService    = "org.freedesktop.Secret.Service"
 	ssCollection = "org.freedesktop.Secret.Collection"
-	// defaultAliasPath is the default collection's path through its alias,
-	// which the specification gives every service.
-	defaultAliasPath = dbus.ObjectPath("/org/freedesktop/secrets/aliases/default")
-	ssItem           = "org.freedesktop.Secret.Item"
-	ssPrompt         = "org.freedesktop.Secret.Prompt"
-	nullPath         = dbus.ObjectPath("/") // the API's "none": no prompt needed, no such collection
+	ssItem       = "org.freedesktop.Secret.Item"
+	ssPrompt     = "org.freedesktop.Secret.Prompt"
+	nullPath     = dbus.ObjectPath("/") // the API's "none": no prompt needed, no such collection
 )
 
 // secretValue is the Secret struct of the API: (oayays).
@@ -474,6 +471,12 @@ func (s *secretService) write(ctx context.Context, data []byte) error {
 	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, msalSecretLabel, data) })
 }
 
+// inCollection reports whether item is one of coll's: the Secret Service
+// names an item by a path under its collection's.
+func inCollection(item, coll dbus.ObjectPath) bool {
+	return item != "" && coll != nullPath && strings.HasPrefix(string(item), string(coll)+"/")
+}
+
 // probeSecretService checks that the Secret Service can hold a cache here:
 // that it answers on the session bus, and that its default collection
 // ("keyring") is unlocked, unlocking it (which may prompt the user) when it
@@ -483,60 +486,41 @@ func (s *secretService) write(ctx context.Context, data []byte) error {
 //
 // Over the same connection it reads the cache of s, whose signal file is
 // signal, for the first Read (see earlyRead; its mode is the caller's to
-// set). The cache's item, found in the default collection and read, is
-// itself the answer to the check: the keyring that writes go to is there
-// and unlocked. The search goes to the default collection's alias path, so
-// that common case costs three calls to the service (SearchItems and
-// OpenSession together, then GetSecret), not five: each costs this process
-// a third to a half of a millisecond of the service's time, which sending
-// calls together doesn't save. A service without alias paths gets the
-// search of every collection and ReadAlias after it, a round trip more.
-// Anything else (no item, a locked one, one in another collection, a failed
-// read) gets the whole check, and no early read: KeePassXC lists no items at
-// all, not even locked ones, while its database is locked, so "no item"
-// found before an unlock means nothing; and an item in another unlocked
-// collection (such as gnome-keyring's "session") says nothing of the
-// default one. What the early read couldn't get is left for that Read, and
-// is no error here.
-// inCollection reports whether item is one of coll's: the Secret Service
-// names an item by a path under its collection's.
-func inCollection(item, coll dbus.ObjectPath) bool {
-	return item != "" && coll != nullPath && strings.HasPrefix(string(item), string(coll)+"/")
-}
-
+// set). The cache's item, found unlocked in the default collection and
+// read, is itself the answer to the check: the keyring that writes go to is
+// there and unlocked. So that common case costs four calls to the service
+// (SearchItems, OpenSession and ReadAlias together, then GetSecret), not
+// five: each costs this process a third to a half of a millisecond of the
+// service's time, which sending calls together doesn't save. (Searching the
+// default collection at its alias path would save ReadAlias, but KWallet
+// lists a closed wallet's items there and reads them as empty, and an alias
+// path can lag behind what ReadAlias answers.) Anything else (no item, a
+// locked one, one in another collection, a failed or empty read) gets the
+// whole check, and no early read: KeePassXC lists no items at all, not
+// even locked ones, while its database is locked, so "no item" found before
+// an unlock means nothing; and an item in another unlocked collection (such
+// as gnome-keyring's "session") says nothing of the default one. What the
+// early read couldn't get is left for that Read, and is no error here.
 func probeSecretService(ctx context.Context, s *secretService, signal string) (*earlyRead, error) {
 	var early *earlyRead
 	err := withSecretService(ctx, func(c *ssConn) error {
 		// The stamp comes before the read, as in a load.
 		stamp, stampErr := stampOf(signal)
-		search, open := c.searchDefault(ctx, s.attrs), c.openSession(ctx)
-		var items []dbus.ObjectPath
-		searchErr := (<-search.Done).Store(&items)
+		search, open, alias := c.search(ctx, s.attrs), c.openSession(ctx), c.readAlias(ctx)
+		item, locked, findErr := c.find(ctx, search, false)
 		openErr := c.opened(open)
-		coll, alias := dbus.ObjectPath(""), (*dbus.Call)(nil)
-		if searchErr != nil {
-			// A service without alias paths: search every collection, and
-			// ask which one is the default.
-			var all *dbus.Call
-			all, alias = c.search(ctx, s.attrs), c.readAlias(ctx)
-			item, locked, findErr := c.find(ctx, all, false)
-			if err := (<-alias.Done).Store(&coll); err != nil {
-				return err
-			}
-			items = nil
-			if findErr == nil && !locked && inCollection(item, coll) {
-				items = []dbus.ObjectPath{item}
-			}
+		var coll dbus.ObjectPath
+		if err := (<-alias.Done).Store(&coll); err != nil {
+			return err
 		}
-		if openErr == nil && stampErr == nil && len(items) > 0 {
-			if data, err := c.secretOf(<-c.getSecret(ctx, items[0], c.session).Done); err == nil {
+		if findErr == nil && openErr == nil && stampErr == nil && !locked && inCollection(item, coll) {
+			// An empty value is no read: KWallet answers GetSecret on a
+			// closed wallet with success and nothing, and an early read of
+			// nothing would have the first write replace the shared cache.
+			if data, err := c.secretOf(<-c.getSecret(ctx, item, c.session).Done); err == nil && len(data) > 0 {
 				early = &earlyRead{at: time.Now(), stamp: stamp, data: data}
 				return nil
 			}
-		}
-		if alias == nil {
-			_, _, err := c.collection(ctx, c.readAlias(ctx))
-			return err
 		}
 		_, _, err := c.collectionAt(ctx, coll)
 		return err
@@ -545,11 +529,4 @@ func probeSecretService(ctx context.Context, s *secretService, signal string) (*
 		return nil, err
 	}
 	return early, nil
-}
-
-// searchDefault sends SearchItems to the default collection, at its alias's
-// path: what it finds is in the collection that writes go to, with no
-// ReadAlias to ask which that is.
-func (c *ssConn) searchDefault(ctx context.Context, attrs map[string]string) *dbus.Call {
-	return c.object(defaultAliasPath).GoWithContext(ctx, ssCollection+".SearchItems", 0, nil, attrs)
 }
