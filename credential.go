@@ -120,7 +120,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 	}
 	c.tracer = azClient.Tracer()
 	c.traced = c.tracer.Enabled()
-	c.domainTenant = newDomainTenant(o.TenantID, host, pipelineClient{azClient})
+	c.domainTenant = newDomainTenant(o.TenantID, host, pipelineClient{client: azClient})
 	warn := func(msg string) { logf("%s: %s", name, msg) }
 	c.store, err = tokencache.Open(o.Cache, warn)
 	if err != nil {
@@ -133,6 +133,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 		tenant:            o.TenantID,
 		instanceDiscovery: !o.DisableInstanceDiscovery,
 		pipeline:          azClient,
+		tenantKnown:       c.signedInTenant,
 		store:             c.store,
 		now:               func() time.Time { return c.clock.time() },
 	})

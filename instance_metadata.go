@@ -1,9 +1,7 @@
 package azinteractive
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -94,15 +92,5 @@ func knownInstanceDiscovery(r *http.Request) (*http.Response, bool) {
 	// The request never reaches the pipeline, so it has no line in the
 	// pipeline's log: this one says what became of it.
 	logf("instance discovery for %s answered in process from the metadata MSAL for Go keeps for Microsoft's clouds; no request sent", host)
-	return &http.Response{
-		Status:        "200 OK",
-		StatusCode:    http.StatusOK,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        http.Header{"Content-Type": {"application/json; charset=utf-8"}},
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)),
-		Request:       r,
-	}, true
+	return inProcessResponse(r, body), true
 }

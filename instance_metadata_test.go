@@ -90,13 +90,7 @@ func ptr[T any](v T) *T { return &v }
 // one MSAL trusts: both are internal to MSAL, so this reads MSAL's source,
 // the version go.mod requires.
 func TestKnownInstanceMetadataIsMSALs(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil && runtime.GOOS == "windows" {
-		// Under .ci/wine/run: a Windows test binary, no Windows go command.
-		t.Skip("needs the go command to find MSAL's source, which is the same on every platform; the Linux run checks it")
-	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/AzureAD/microsoft-authentication-library-for-go").Output()
-	require.NoError(t, err, "go list finds MSAL for Go's module directory")
-	dir := filepath.Join(strings.TrimSpace(string(out)), "apps", "internal", "oauth", "ops", "authority")
+	dir := msalAuthoritySource(t)
 
 	fset := token.NewFileSet()
 	known, err := parser.ParseFile(fset, filepath.Join(dir, "known_metadata.go"), nil, 0)
@@ -133,7 +127,31 @@ func TestKnownInstanceMetadataIsMSALs(t *testing.T) {
 	require.NotEmpty(t, msal, "the known metadata parsed from MSAL's known_metadata.go")
 	assert.Equal(t, msal, knownInstanceMetadata)
 
-	auth, err := parser.ParseFile(fset, filepath.Join(dir, "authority.go"), nil, 0)
+	trusted := msalTrustedHosts(t, dir)
+	for host := range knownInstanceMetadata {
+		assert.True(t, trusted[host], "MSAL trusts %s, so the answer made for it validates nothing MSAL would", host)
+	}
+}
+
+// msalAuthoritySource returns the directory of MSAL for Go's authority
+// package, the version go.mod requires, or skips where there is no go
+// command.
+func msalAuthoritySource(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil && runtime.GOOS == "windows" {
+		// Under .ci/wine/run: a Windows test binary, no Windows go command.
+		t.Skip("needs the go command to find MSAL's source, which is the same on every platform; the Linux run checks it")
+	}
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/AzureAD/microsoft-authentication-library-for-go").Output()
+	require.NoError(t, err, "go list finds MSAL for Go's module directory")
+	return filepath.Join(strings.TrimSpace(string(out)), "apps", "internal", "oauth", "ops", "authority")
+}
+
+// msalTrustedHosts parses MSAL for Go's aadTrustedHostList, the hosts it
+// trusts without instance discovery.
+func msalTrustedHosts(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	auth, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, "authority.go"), nil, 0)
 	require.NoError(t, err)
 	trusted := map[string]bool{}
 	ast.Inspect(auth, func(n ast.Node) bool {
@@ -147,9 +165,7 @@ func TestKnownInstanceMetadataIsMSALs(t *testing.T) {
 		return false
 	})
 	require.NotEmpty(t, trusted, "aadTrustedHostList parsed from MSAL's authority.go")
-	for host := range knownInstanceMetadata {
-		assert.True(t, trusted[host], "MSAL trusts %s, so the answer made for it validates nothing MSAL would", host)
-	}
+	return trusted
 }
 
 func stringLit(t *testing.T, e ast.Expr) string {

@@ -63,7 +63,7 @@ func publicClientFactory(cfg backendConfig) newClientFunc {
 		o := []public.Option{
 			public.WithAuthority(cfg.authorityHost + cfg.tenant),
 			public.WithCache(tc),
-			public.WithHTTPClient(pipelineClient{cfg.pipeline}),
+			public.WithHTTPClient(pipelineClient{client: cfg.pipeline, tenantKnown: cfg.tenantKnown}),
 		}
 		if cae {
 			o = append(o, public.WithClientCapabilities([]string{"CP1"}))

@@ -12,13 +12,23 @@ import (
 
 // pipelineClient sends MSAL's requests through the credential's azcore
 // pipeline, so ClientOptions (Transport, Retry, logging, telemetry) govern
-// every request MSAL makes. The one request it answers itself is the
-// instance discovery of Microsoft's own clouds (knownInstanceDiscovery).
-type pipelineClient struct{ client *azcore.Client }
+// every request MSAL makes. The requests it answers itself are the instance
+// discovery of Microsoft's own clouds (knownInstanceDiscovery) and, when
+// tenantKnown is set, the OpenID configuration of their tenants
+// (knownOpenIDConfiguration): requests whose answers are fixed.
+type pipelineClient struct {
+	client      *azcore.Client
+	tenantKnown tenantKnown // nil: every OpenID configuration is requested
+}
 
 func (p pipelineClient) Do(r *http.Request) (*http.Response, error) {
 	if resp, ok := knownInstanceDiscovery(r); ok {
 		return resp, nil
+	}
+	if p.tenantKnown != nil {
+		if resp, ok := knownOpenIDConfiguration(r, p.tenantKnown); ok {
+			return resp, nil
+		}
 	}
 	req, err := runtime.NewRequest(r.Context(), r.Method, r.URL.String())
 	if err != nil {
@@ -48,6 +58,22 @@ func (p pipelineClient) Do(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	return guardResponse(r, b, resp)
+}
+
+// inProcessResponse is the response to r of a request answered without
+// sending it: 200, with a JSON body.
+func inProcessResponse(r *http.Request, body []byte) *http.Response {
+	return &http.Response{
+		Status:        "200 OK",
+		StatusCode:    http.StatusOK,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       r,
+	}
 }
 
 // CloseIdleConnections is part of MSAL's HTTP client interface; the pipeline's

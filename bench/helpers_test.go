@@ -174,7 +174,13 @@ func (a *approver) prompt(_ context.Context, userCode string) error {
 // newServer returns an entratest server that lives as long as the benchmark.
 func newServer(b *testing.B) *entratest.Server {
 	b.Helper()
-	srv := entratest.NewServer(nil)
+	return newServerWith(b, nil)
+}
+
+// newServerWith is newServer with options.
+func newServerWith(b *testing.B, opts *entratest.Options) *entratest.Server {
+	b.Helper()
+	srv := entratest.NewServer(opts)
 	b.Cleanup(srv.Close)
 	return srv
 }

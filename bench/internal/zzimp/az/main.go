@@ -1,0 +1,13 @@
+package main
+
+import (
+	"os"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+)
+
+var _ = azidentity.NewDeviceCodeCredential
+var _ = public.New
+
+func main() { os.Exit(0) }
