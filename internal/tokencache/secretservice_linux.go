@@ -174,10 +174,42 @@ func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, err
 			err = oerr
 		}
 	}
+	if err == nil && item == "" {
+		item, err = c.findHidden(ctx, attrs)
+	}
 	if err != nil || item == "" {
 		return nil, err
 	}
 	return c.secret(ctx, item)
+}
+
+// findHidden looks again for the item a search by attrs didn't find, when
+// the default collection, where writes put it, is locked: gnome-keyring,
+// having loaded a keyring from disk locked (it was restarted mid-session,
+// after a crash), shows its items' attributes only hashed, so a search by
+// ours finds nothing there. Read as an empty cache, that would have a
+// process drop the tokens it holds and ask the user to sign in again. The
+// collection is unlocked (which may prompt, as reading a locked item does)
+// and searched again; when it can't be, the read fails, and the caller
+// keeps what it has. With no default collection, or an unlocked one, the
+// item doesn't exist.
+func (c *ssConn) findHidden(ctx context.Context, attrs map[string]string) (dbus.ObjectPath, error) {
+	var coll dbus.ObjectPath
+	if err := (<-c.readAlias(ctx).Done).Store(&coll); err != nil || coll == nullPath {
+		return "", err
+	}
+	var locked dbus.Variant
+	if err := c.object(coll).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, ssCollection, "Locked").Store(&locked); err != nil {
+		return "", err
+	}
+	if l, _ := locked.Value().(bool); !l {
+		return "", nil
+	}
+	if err := c.unlock(ctx, coll); err != nil {
+		return "", err
+	}
+	item, _, err := c.find(ctx, c.search(ctx, attrs), true)
+	return item, err
 }
 
 // secret returns the value of item, over the transfer session.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ type Keyring struct {
 	Dir string
 	// Env is the environment for child processes that must reach the keyring.
 	Env []string
+
+	bin, addr string
+	stop      func() // stops the running gnome-keyring-daemon
 }
 
 // Start starts a session bus and gnome-keyring-daemon with an unlocked login
@@ -75,17 +79,37 @@ func start(t testing.TB, unlocked bool) *Keyring {
 		// and creates the keyring, unlocked, as the default collection.
 		args, stdin = append(args, "--unlock"), "keyringtest"
 	}
+	k.bin, k.addr = keyringBin, addr
+	k.daemon(t, args, stdin)
+	return k
+}
+
+// daemon starts gnome-keyring-daemon with args and stdin, stopped when the
+// test ends or by k.stop, and waits until it owns the Secret Service's name.
+func (k *Keyring) daemon(t testing.TB, args []string, stdin string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	kr := exec.CommandContext(ctx, keyringBin, args...)
+	kr := exec.CommandContext(ctx, k.bin, args...)
 	kr.Stdin = strings.NewReader(stdin)
 	kr.Env = k.Env
 	if err := kr.Start(); err != nil {
 		cancel()
 		Unavailable(t, "gnome-keyring-daemon won't start: "+err.Error())
 	}
-	t.Cleanup(func() { cancel(); _ = kr.Wait() })
-	waitForName(t, addr, "org.freedesktop.secrets")
-	return k
+	k.stop = sync.OnceFunc(func() { cancel(); _ = kr.Wait() })
+	t.Cleanup(k.stop)
+	waitForName(t, k.addr, "org.freedesktop.secrets")
+}
+
+// RestartLocked kills the keyring's daemon and starts another, which loads
+// the keyring from disk, locked, with no way to prompt for its password: a
+// gnome-keyring that crashed and was started again (by D-Bus activation,
+// say) while the session went on.
+func (k *Keyring) RestartLocked(t testing.TB) {
+	t.Helper()
+	k.stop()
+	waitForNoName(t, k.addr, "org.freedesktop.secrets")
+	k.daemon(t, []string{"--foreground", "--components=secrets"}, "")
 }
 
 // BareBus starts a session bus on which no service runs or can be
@@ -176,6 +200,28 @@ func waitForName(t testing.TB, addr, name string) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s never appeared on the private bus (err %v)", name, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitForNoName waits until name has no owner on the bus.
+func waitForNoName(t testing.TB, addr, name string) {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("connecting to the private bus: %v", err)
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var has bool
+		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
+		if err == nil && !has {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still owned on the private bus (err %v)", name, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
