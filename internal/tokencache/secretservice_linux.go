@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -47,6 +48,9 @@ type ssConn struct {
 	conn    *dbus.Conn
 	lift    *liftConn       // the socket under conn, or nil (see liftConn)
 	session dbus.ObjectPath // "" until transfer opens it
+	// prompting is the prompt the conversation has up, if any: set by
+	// prompt, read when the caller's context ends (dismissPrompt).
+	prompting atomic.Pointer[dbus.ObjectPath]
 }
 
 // withSecretService runs f over a fresh connection to the Secret Service.
@@ -68,12 +72,25 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 	if err != nil {
 		return err
 	}
-	// The connection closes itself when ctx ends, which ends any call on it.
-	conn, lift, err := dialSecretService(ctx, addr, dbus.WithContext(ctx))
+	// The connection closes when ctx ends, which ends any call on it; a
+	// prompt it has up is dismissed first, as libsecret does when its
+	// caller cancels, so that no dialog outlives the call that asked.
+	connCtx, closeConn := context.WithCancel(context.WithoutCancel(ctx))
+	defer closeConn()
+	conn, lift, err := dialSecretService(ctx, addr, dbus.WithContext(connCtx))
 	if err != nil {
 		return &secretServiceError{"can't connect to the D-Bus session bus at " + addr, err}
 	}
 	defer conn.Close()
+	c := &ssConn{conn: conn, lift: lift}
+	defer context.AfterFunc(ctx, func() { c.dismissPrompt(); closeConn() })()
+	// A call that saw ctx end may return before the function above runs:
+	// the prompt is dismissed before the connection closes.
+	defer func() {
+		if ctx.Err() != nil {
+			c.dismissPrompt()
+		}
+	}()
 	if err := conn.Auth(nil); err != nil {
 		return &secretServiceError{"can't authenticate to the D-Bus session bus at " + addr, err}
 	}
@@ -94,7 +111,6 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 		}
 		refused <- herr
 	}()
-	c := &ssConn{conn: conn, lift: lift}
 	err = f(c)
 	if herr := <-refused; herr != nil {
 		return &secretServiceError{"the D-Bus session bus at " + addr + " refused this process", herr}
@@ -183,26 +199,32 @@ func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, err
 	return c.secret(ctx, item)
 }
 
-// findHidden looks again for the item a search by attrs didn't find, when
-// the default collection, where writes put it, is locked: gnome-keyring,
+// findHidden looks again for the item a search by attrs didn't find, in
+// case the default collection, where writes put it, hides it: gnome-keyring,
 // having loaded a keyring from disk locked (it was restarted mid-session,
-// after a crash), shows its items' attributes only hashed, so a search by
-// ours finds nothing there. Read as an empty cache, that would have a
-// process drop the tokens it holds and ask the user to sign in again. The
-// collection is unlocked (which may prompt, as reading a locked item does)
-// and searched again; when it can't be, the read fails, and the caller
-// keeps what it has. With no default collection, or an unlocked one, the
-// item doesn't exist.
+// after a crash), shows its items' xdg:schema as a placeholder, so a search
+// by ours finds nothing there. Read as an empty cache, that would have a
+// process drop the tokens it holds and ask the user to sign in again. A
+// search by the client ID alone still lists such items, locked: when one of
+// them is in the default collection with its schema hidden, the collection
+// is unlocked (which may prompt, as reading a locked item does) and searched
+// again, and when it can't be, the read fails and the caller keeps what it
+// has. When none is, the item doesn't exist, and nobody is asked to unlock
+// anything: a keyring locked while in use shows its items' schemas, and
+// lists ours, locked, to the first search.
 func (c *ssConn) findHidden(ctx context.Context, attrs map[string]string) (dbus.ObjectPath, error) {
+	search := c.search(ctx, map[string]string{msalClientIDAttr: attrs[msalClientIDAttr]})
+	alias := c.readAlias(ctx)
+	var open, closed []dbus.ObjectPath
 	var coll dbus.ObjectPath
-	if err := (<-c.readAlias(ctx).Done).Store(&coll); err != nil || coll == nullPath {
+	err := (<-search.Done).Store(&open, &closed)
+	if aerr := (<-alias.Done).Store(&coll); err == nil {
+		err = aerr
+	}
+	if err != nil || coll == nullPath {
 		return "", err
 	}
-	var locked dbus.Variant
-	if err := c.object(coll).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, ssCollection, "Locked").Store(&locked); err != nil {
-		return "", err
-	}
-	if l, _ := locked.Value().(bool); !l {
+	if !c.anyHidden(ctx, closed, coll) {
 		return "", nil
 	}
 	if err := c.unlock(ctx, coll); err != nil {
@@ -385,8 +407,14 @@ func (c *ssConn) prompt(ctx context.Context, p dbus.ObjectPath) (dbus.Variant, e
 	signals := make(chan *dbus.Signal, 4)
 	c.conn.Signal(signals)
 	defer c.conn.RemoveSignal(signals)
+	// Until the prompt completes, prompting holds it, so that the end of
+	// ctx dismisses it (see converse), however this call ends.
+	c.prompting.Store(&p)
 	// No parent window: the service centres its dialog on the screen.
 	if err := c.object(p).CallWithContext(ctx, ssPrompt+".Prompt", 0, "").Err; err != nil {
+		if ctx.Err() == nil {
+			c.prompting.Store(nil)
+		}
 		return dbus.Variant{}, err
 	}
 	for {
@@ -398,6 +426,7 @@ func (c *ssConn) prompt(ctx context.Context, p dbus.ObjectPath) (dbus.Variant, e
 			if s.Path != p || s.Name != ssPrompt+".Completed" || len(s.Body) != 2 {
 				continue
 			}
+			c.prompting.Store(nil)
 			if dismissed, _ := s.Body[0].(bool); dismissed {
 				return dbus.Variant{}, errLocked
 			}
@@ -406,6 +435,14 @@ func (c *ssConn) prompt(ctx context.Context, p dbus.ObjectPath) (dbus.Variant, e
 		case <-ctx.Done():
 			return dbus.Variant{}, ctx.Err()
 		}
+	}
+}
+
+// dismissPrompt dismisses the prompt the conversation has up, if any,
+// without waiting for an answer: its caller gave up.
+func (c *ssConn) dismissPrompt() {
+	if p := c.prompting.Swap(nil); p != nil {
+		c.object(*p).Go(ssPrompt+".Dismiss", dbus.FlagNoReplyExpected, nil)
 	}
 }
 
@@ -501,6 +538,29 @@ func (s *secretService) read(ctx context.Context) (data []byte, err error) {
 
 func (s *secretService) write(ctx context.Context, data []byte) error {
 	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, msalSecretLabel, data) })
+}
+
+// hiddenSchema is what gnome-keyring shows as the xdg:schema of a generic
+// secret in a keyring it loaded locked, whose attributes it can't read.
+const hiddenSchema = "org.freedesktop.Secret.Generic"
+
+// anyHidden reports whether one of the locked items is in coll with its
+// schema hidden, so that it may be the item a search by schema missed.
+func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll dbus.ObjectPath) bool {
+	for _, item := range locked {
+		if !inCollection(item, coll) {
+			continue
+		}
+		var v dbus.Variant
+		if err := c.object(item).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, ssItem, "Attributes").Store(&v); err != nil {
+			return true // can't tell: it may be ours
+		}
+		attrs, _ := v.Value().(map[string]string)
+		if s := attrs[xdgSchemaAttr]; s == "" || s == hiddenSchema {
+			return true
+		}
+	}
+	return false
 }
 
 // inCollection reports whether item is one of coll's: the Secret Service
