@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,25 +73,20 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 	if err != nil {
 		return err
 	}
-	// The connection closes when ctx ends, which ends any call on it; a
-	// prompt it has up is dismissed first, as libsecret does when its
-	// caller cancels, so that no dialog outlives the call that asked.
-	connCtx, closeConn := context.WithCancel(context.WithoutCancel(ctx))
-	defer closeConn()
-	conn, lift, err := dialSecretService(ctx, addr, dbus.WithContext(connCtx))
+	// The connection closes when ctx ends, which ends any call on it, or
+	// when the conversation does. A prompt it has up is dismissed first, as
+	// libsecret does when its caller cancels, so that no dialog outlives
+	// the call that asked; whichever comes first closes, and the other
+	// waits until it has.
+	conn, lift, err := dialSecretService(ctx, addr)
 	if err != nil {
 		return &secretServiceError{"can't connect to the D-Bus session bus at " + addr, err}
 	}
-	defer conn.Close()
 	c := &ssConn{conn: conn, lift: lift}
-	defer context.AfterFunc(ctx, func() { c.dismissPrompt(); closeConn() })()
-	// A call that saw ctx end may return before the function above runs:
-	// the prompt is dismissed before the connection closes.
-	defer func() {
-		if ctx.Err() != nil {
-			c.dismissPrompt()
-		}
-	}()
+	var closing sync.Once
+	shut := func() { closing.Do(func() { c.dismissPrompt(); _ = conn.Close() }) }
+	defer shut()
+	defer context.AfterFunc(ctx, shut)()
 	if err := conn.Auth(nil); err != nil {
 		return &secretServiceError{"can't authenticate to the D-Bus session bus at " + addr, err}
 	}
