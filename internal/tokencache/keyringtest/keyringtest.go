@@ -184,29 +184,12 @@ func lookPath(t testing.TB, name string) string {
 
 // waitForName waits until name is owned on the bus. NameHasOwner doesn't
 // activate services, so the bus can't start a second keyring meanwhile.
-func waitForName(t testing.TB, addr, name string) {
-	t.Helper()
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatalf("connecting to the private bus: %v", err)
-	}
-	defer conn.Close()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		var has bool
-		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
-		if err == nil && has {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never appeared on the private bus (err %v)", name, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func waitForName(t testing.TB, addr, name string) { waitForOwner(t, addr, name, true) }
 
 // waitForNoName waits until name has no owner on the bus.
-func waitForNoName(t testing.TB, addr, name string) {
+func waitForNoName(t testing.TB, addr, name string) { waitForOwner(t, addr, name, false) }
+
+func waitForOwner(t testing.TB, addr, name string, owned bool) {
 	t.Helper()
 	conn, err := dbus.Connect(addr)
 	if err != nil {
@@ -217,11 +200,11 @@ func waitForNoName(t testing.TB, addr, name string) {
 	for {
 		var has bool
 		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
-		if err == nil && !has {
+		if err == nil && has == owned {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s still owned on the private bus (err %v)", name, err)
+			t.Fatalf("%s: owned %v on the private bus, never %v (err %v)", name, has, owned, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -1,3 +1,6 @@
+// Command azidentity starts and exits having imported azidentity and MSAL
+// for Go, and nothing else: the twin of importonly/azinteractive, which
+// says what the two measure.
 package main
 
 import (
