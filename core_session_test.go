@@ -80,7 +80,7 @@ func TestCoreWarmIndexJudgesWallClock(t *testing.T) {
 	// The machine slept two hours: the wall clock moved, the monotonic
 	// clock (which time.Since and friends use) did not.
 	slept := time.Now().Add(2 * time.Hour).Round(0)
-	f.cred.clock.now = func() time.Time { return slept }
+	f.cred.now = func() time.Time { return slept }
 	_, err = f.cred.GetToken(t.Context(), opts)
 	require.NoError(t, err)
 	assert.Equal(t, 1, f.backend.silentCalls(), "the expired token went back to the backend")
@@ -94,7 +94,7 @@ func TestCoreRefreshUpdatesIndexInPlace(t *testing.T) {
 	require.NoError(t, err)
 	before := f.cred.session.Load()
 
-	f.cred.clock.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	f.cred.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
 	f.backend.silentF = func(tokenRequest) (tokenResult, error) {
 		return fakeResult("alice", "refreshed", 4*time.Hour), nil
 	}
@@ -160,7 +160,11 @@ func newTestMSALBackend(t *testing.T, acquire acquireFunc) (*msalBackend, [2]*fa
 	var clients [2]*fakeMSAL
 	b, err := msalBackendFactory(acquire, func(cae bool, _ msalcache.ExportReplace) (msalClient, error) {
 		c := &fakeMSAL{}
-		clients[b2i(cae)] = c
+		if cae {
+			clients[1] = c
+		} else {
+			clients[0] = c
+		}
 		return c, nil
 	})(backendConfig{name: "TestCredential", store: store, now: time.Now})
 	require.NoError(t, err)

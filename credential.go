@@ -41,7 +41,8 @@ type credential struct {
 	traced  bool
 	backend backend
 	store   *tokencache.Store
-	clock   wallClock
+	// now is the wall clock token expiry is judged by; tests move it.
+	now func() time.Time
 
 	// records remembers the signed-in user beside a persistent cache; nil
 	// when the application keeps records itself.
@@ -50,7 +51,7 @@ type credential struct {
 	// session is who is signed in and what may be served to them. Readers
 	// load it without locking.
 	session atomic.Pointer[session]
-	mu      sync.Mutex // serializes writers of session, and of new keys in its index
+	mu      sync.Mutex // serializes writers of session, and writes into its index
 
 	silentFlights flights // one silent acquisition per token key at a time
 	signInFlight  flights // one interactive sign-in per credential at a time
@@ -58,7 +59,7 @@ type credential struct {
 
 // session is who is signed in (nil record: nobody) and the tokens that may be
 // served to them without asking the backend. A session is never changed once
-// published, except for the entries in its index's slots: signing out, or
+// published, except for the entries of its index: signing out, or
 // signing in as another user, publishes one with a new epoch. A call
 // remembers a token only into the epoch it began in, so nothing a call
 // fetched for a user who has since signed out is served or indexed.
@@ -81,6 +82,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 		spanGetToken: name + ".GetToken",
 		spanAuthn:    name + ".Authenticate",
 		opts:         o,
+		now:          time.Now,
 	}
 	// Defaults, the AuthenticationRecord's client, tenant and authority,
 	// AZURE_AUTHORITY_HOST: options_resolve.go.
@@ -103,7 +105,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 			record = &rec
 		}
 	}
-	c.session.Store(&session{record: record, index: emptyIndex})
+	c.session.Store(&session{record: record, index: newTokenIndex()})
 
 	c.defaultScope = defaultScopeFor(o.Cloud, host)
 
@@ -135,7 +137,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 		pipeline:          azClient,
 		tenantKnown:       c.signedInTenant,
 		store:             c.store,
-		now:               func() time.Time { return c.clock.time() },
+		now:               func() time.Time { return c.now() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -184,17 +186,12 @@ func (c *credential) request(ctx context.Context, opts policy.TokenRequestOption
 // browser, a device code, a username and password) unless
 // DisableAutomaticAuthentication is set. Goroutines that ask at once share
 // one sign-in. This method is called automatically by Azure SDK clients.
-//
-// Each credential has this method through its embedded core rather than a
-// method of its own: the promoted method is a tail call, and a wrapper's
-// copies of the request and the token were a fifth of a warm call's cost.
 func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	if !c.traced && len(opts.Scopes) == 1 && opts.Claims == "" && opts.TenantID == "" {
-		// The warm path for the common request: one table lookup, one clock
-		// read, nothing built. Every rule still holds: only validated
-		// requests are indexed, the home table is the credential's own
-		// tenant, and a token leaves the index when its session ends.
-		if e, ok := c.session.Load().index.home[b2i(opts.EnableCAE)].get(opts.Scopes[0]).serving(c.clock.unixNano()); ok {
+		// The common request needs no tenant resolution: only validated
+		// requests are indexed, and "" is the credential's own tenant.
+		k := indexKey{scope: opts.Scopes[0], cae: opts.EnableCAE}
+		if e, ok := c.session.Load().index.get(k, c.now().UnixNano()); ok {
 			return e.token, nil
 		}
 	}
@@ -228,7 +225,7 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 		return nil, err
 	}
 	if r.Claims == "" {
-		if e, ok := c.session.Load().index.lookup(r, c.clock.unixNano()); ok {
+		if e, ok := c.session.Load().index.get(keyOf(r), c.now().UnixNano()); ok {
 			return e, nil
 		}
 	}
@@ -278,7 +275,7 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 		// A flight that finished just before this one began may have
 		// indexed the token already.
 		if r.Claims == "" {
-			if e, ok := s.index.lookup(r, c.clock.unixNano()); ok {
+			if e, ok := s.index.get(keyOf(r), c.now().UnixNano()); ok {
 				return e, nil
 			}
 		}
@@ -351,7 +348,7 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	if cur.record == nil || cur.record.HomeAccountID != rec.HomeAccountID {
 		// Another user: what was fetched for the previous one must not be
 		// served, nor indexed by calls still running for them.
-		next.index, next.epoch = emptyIndex, cur.epoch+1
+		next.index, next.epoch = newTokenIndex(), cur.epoch+1
 	}
 	c.session.Store(next)
 	c.mu.Unlock()
@@ -403,7 +400,7 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 func (c *credential) SignOut(ctx context.Context) error {
 	c.mu.Lock()
 	old := c.session.Load()
-	c.session.Store(&session{index: emptyIndex, epoch: old.epoch + 1})
+	c.session.Store(&session{index: newTokenIndex(), epoch: old.epoch + 1})
 	c.mu.Unlock()
 	var errs []error
 	if old.record != nil {
@@ -428,7 +425,7 @@ func (c *credential) SignOut(ctx context.Context) error {
 // signed out, or another signed in, while the call ran): the token is then
 // neither indexed nor served.
 func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e *indexEntry, ok bool) {
-	now := c.clock.time()
+	now := c.now()
 	c.mu.Lock()
 	s := c.session.Load()
 	if s.epoch != epoch || s.record == nil {
@@ -437,12 +434,7 @@ func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e 
 	}
 	e = newIndexEntry(res, s.record, now)
 	if r.Claims == "" && e.serveUntil != 0 {
-		k := keyOf(r)
-		if sl := s.index.find(k); sl != nil {
-			sl.e.Store(e)
-		} else {
-			c.session.Store(&session{record: s.record, index: s.index.with(k, e, now.UnixNano()), epoch: s.epoch})
-		}
+		s.index.put(keyOf(r), e, now.UnixNano())
 	}
 	c.mu.Unlock()
 	if c.opts.EnableSupportLogging {
