@@ -52,7 +52,7 @@ type backendConfig struct {
 	tenant            string // the credential's tenant
 	instanceDiscovery bool
 	pipeline          *azcore.Client
-	tenantKnown       tenantKnown // which tenants MSAL needn't request the OpenID configuration of
+	tenantKnown       func(host, tenant string) bool // which tenants MSAL needn't request the OpenID configuration of
 	store             *tokencache.Store
 	now               func() time.Time
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
+	"github.com/azinteractive/azinteractive/internal/msalhttp"
 	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
 
@@ -33,7 +34,7 @@ type credential struct {
 	opts                    coreOptions
 	tenant                  string
 	allowedTenants          []string
-	domainTenant            *domainTenant // tenant's ID, when tenant is a domain
+	domainTenant            *msalhttp.DomainTenant // tenant's ID, when tenant is a domain
 	defaultScope            []string
 	tracer                  tracing.Tracer
 	// traced is whether tracer records spans; when it doesn't, the warm path
@@ -122,7 +123,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 	}
 	c.tracer = azClient.Tracer()
 	c.traced = c.tracer.Enabled()
-	c.domainTenant = newDomainTenant(o.TenantID, host, pipelineClient{client: azClient})
+	c.domainTenant = msalhttp.NewDomainTenant(o.TenantID, host, msalhttp.Client{Pipeline: azClient, Log: logLine})
 	warn := func(msg string) { logf("%s: %s", name, msg) }
 	c.store, err = tokencache.Open(o.Cache, warn)
 	if err != nil {
@@ -507,4 +508,26 @@ func (c *credential) saveRecord(rec AuthenticationRecord) {
 	if err != nil {
 		logf("%s: couldn't remember the AuthenticationRecord: %v", c.name, err)
 	}
+}
+
+// resolveTenant picks the tenant of a token request: resolveTenant's rules,
+// and a request naming the ID of the credential's domain tenant is for the
+// credential's own tenant.
+func (c *credential) resolveTenant(ctx context.Context, requested string) (string, error) {
+	if requested != "" && c.domainTenant.Known(requested) {
+		return c.tenant, nil
+	}
+	t, err := resolveTenant(c.name, c.tenant, requested, c.allowedTenants)
+	if err != nil && c.domainTenant.Is(ctx, requested) {
+		return c.tenant, nil
+	}
+	return t, err
+}
+
+// signedInTenant reports whether tenant at host is the tenant of the
+// credential's AuthenticationRecord: one its user signed in to, on the same
+// cloud.
+func (c *credential) signedInTenant(host, tenant string) bool {
+	s := c.session.Load()
+	return s != nil && s.record != nil && strings.EqualFold(s.record.TenantID, tenant) && msalhttp.SameCloud(s.record.Authority, host)
 }

@@ -33,3 +33,10 @@ func logf(format string, args ...any) {
 		azlogWrite(EventAuthentication, fmt.Sprintf(format, args...))
 	}
 }
+
+// logLine writes msg as an EventAuthentication entry when a listener wants one.
+func logLine(msg string) {
+	if azlogShould(EventAuthentication) {
+		azlogWrite(EventAuthentication, msg)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	"github.com/azinteractive/azinteractive/internal/msalhttp"
 )
 
 // msalClient is MSAL's public client as the MSAL backend uses it: the silent
@@ -63,7 +64,7 @@ func publicClientFactory(cfg backendConfig) newClientFunc {
 		o := []public.Option{
 			public.WithAuthority(cfg.authorityHost + cfg.tenant),
 			public.WithCache(tc),
-			public.WithHTTPClient(pipelineClient{client: cfg.pipeline, tenantKnown: cfg.tenantKnown}),
+			public.WithHTTPClient(msalhttp.Client{Pipeline: cfg.pipeline, TenantKnown: cfg.tenantKnown, Log: logLine}),
 		}
 		if cae {
 			o = append(o, public.WithClientCapabilities([]string{"CP1"}))

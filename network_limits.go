@@ -7,11 +7,6 @@ import "fmt"
 // anything on the path to it) can't make a credential hold hundreds of
 // megabytes, or print pages of text into a terminal.
 const (
-	// maxResponseBytes bounds any response body MSAL reads. Entra ID's
-	// largest responses (a token response with an ID token, an access token
-	// carrying group claims, a refresh token) are tens of kilobytes.
-	maxResponseBytes = 1 << 20
-
 	// maxDescriptionLen bounds an error description kept in an error;
 	// longer ones are cut, and say so.
 	maxDescriptionLen = 4 << 10

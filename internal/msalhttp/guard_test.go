@@ -1,4 +1,4 @@
-package azinteractive
+package msalhttp
 
 import (
 	"io"
@@ -20,8 +20,8 @@ func TestGuardResponseBoundsBodies(t *testing.T) {
 		size   int
 		want   string
 	}{
-		{"chunked", -1, maxResponseBytes + 1, "is more than 1 MiB"},
-		{"declared", maxResponseBytes + 1, maxResponseBytes + 1, "is 1048577 bytes"},
+		{"chunked", -1, MaxResponseBytes + 1, "is more than 1 MiB"},
+		{"declared", MaxResponseBytes + 1, MaxResponseBytes + 1, "is 1048577 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := &http.Response{StatusCode: 200, ContentLength: tc.length, Body: io.NopCloser(strings.NewReader(strings.Repeat("x", tc.size)))}
@@ -31,25 +31,31 @@ func TestGuardResponseBoundsBodies(t *testing.T) {
 			assert.NotContains(t, err.Error(), "secret", "no query string")
 		})
 	}
-	resp := &http.Response{StatusCode: 200, ContentLength: -1, Body: io.NopCloser(strings.NewReader(strings.Repeat("x", maxResponseBytes)))}
+	resp := &http.Response{StatusCode: 200, ContentLength: -1, Body: io.NopCloser(strings.NewReader(strings.Repeat("x", MaxResponseBytes)))}
 	got, err := guardResponse(req, nil, resp)
 	require.NoError(t, err, "exactly the limit is fine")
 	b, _ := io.ReadAll(got.Body)
-	assert.Len(t, b, maxResponseBytes)
+	assert.Len(t, b, MaxResponseBytes)
 }
 
+// TestScrubSecrets: the bodies are literal, as each encoder writes them.
 func TestScrubSecrets(t *testing.T) {
 	secret := `p@ss w0rd+"q"&<x>é`
 	form := url.Values{"password": {secret}, "username": {"alice@contoso.com"}, "code": {"abc"}}
 	secrets := requestSecrets([]byte(form.Encode()))
 	assert.Equal(t, []string{secret}, secrets, "the username isn't a secret; a 3-character code is too short to scrub")
-	for _, quoted := range secretForms(secret) {
-		body := `{"error_description":"echo: ` + quoted + `"}`
-		got := string(scrubSecrets([]byte(body), secrets))
-		assert.Equal(t, `{"error_description":"echo: [REDACTED]"}`, got, quoted)
+	for _, tt := range []struct{ name, body, want string }{
+		{"Go's encoding/json", `{"error_description":"echo: p@ss w0rd+\"q\"\u0026\u003cx\u003eé"}`, `{"error_description":"echo: [REDACTED]"}`},
+		{".NET's escaping", `{"error_description":"echo: p\u0040ss\u0020w0rd\u002B\u0022q\u0022\u0026\u003Cx\u003E\u00E9"}`, `{"error_description":"echo: [REDACTED]"}`},
+		{"form-encoded in JSON", `{"error_description":"echo: p%40ss+w0rd%2B%22q%22%26%3Cx%3E%C3%A9"}`, `{"error_description":"echo: [REDACTED]"}`},
+		{"path-encoded in JSON", `{"error_description":"echo: p@ss%20w0rd+%22q%22&%3Cx%3E%C3%A9"}`, `{"error_description":"echo: [REDACTED]"}`},
+		{"nested and in a key", `{"a":[{"b":"x p%40ss+w0rd%2B%22q%22%26%3Cx%3E%C3%A9 y"}],"p%40ss+w0rd%2B%22q%22%26%3Cx%3E%C3%A9":1.50}`, `{"[REDACTED]":1.50,"a":[{"b":"x [REDACTED] y"}]}`},
+		{"HTML from a proxy", `<p>echo: p%40ss+w0rd%2B%22q%22%26%3Cx%3E%C3%A9</p>`, `<p>echo: [REDACTED]</p>`},
+		{"plain text, raw", "echo: " + secret, "echo: [REDACTED]"},
+		{"no secret: bytes unchanged", `{ "error" : "invalid_grant" }`, `{ "error" : "invalid_grant" }`},
+	} {
+		assert.Equal(t, tt.want, string(scrubSecrets([]byte(tt.body), secrets)), tt.name)
 	}
-	assert.Contains(t, secretForms(secret), `p\u0040ss\u0020w0rd\u002B\u0022q\u0022\u0026\u003Cx\u003E\u00E9`, ".NET's escaping")
-	assert.Contains(t, secretForms(secret), `p%40ss+w0rd%2B%22q%22%26%3Cx%3E%C3%A9`, "form encoding")
 
 	req, _ := http.NewRequest(http.MethodPost, "https://login.microsoftonline.com/t/oauth2/v2.0/token", nil)
 	ok := &http.Response{StatusCode: 200, ContentLength: -1, Body: io.NopCloser(strings.NewReader(`{"access_token":"` + secret + `"}`))}
@@ -61,7 +67,7 @@ func TestScrubSecrets(t *testing.T) {
 
 // TestScrubSecretsEscapeCase: JSON's \u escapes may be written in either case; Python's
 // json (ensure_ascii, its default) writes lowercase and escapes only non-ASCII, " and \.
-// The bodies are as those encoders write them, not built from secretForms.
+// The bodies are as those encoders write them.
 func TestScrubSecretsEscapeCase(t *testing.T) {
 	secret := `p@ss w0rd+"q"&<x>é😀`
 	secrets := requestSecrets([]byte(url.Values{"password": {secret}}.Encode()))

@@ -1,4 +1,4 @@
-package azinteractive
+package msalhttp
 
 import (
 	"encoding/json"
@@ -19,7 +19,7 @@ func TestKnownOpenIDConfiguration(t *testing.T) {
 	// known stands for a credential whose user signed in to signedIn on the
 	// public cloud.
 	known := func(host, tenant string) bool {
-		return strings.EqualFold(tenant, signedIn) && sameCloud("login.windows.net", host)
+		return strings.EqualFold(tenant, signedIn) && SameCloud("login.windows.net", host)
 	}
 	type want struct{ authorize, token, issuer string }
 	public := func(tenant string) *want {
@@ -70,7 +70,7 @@ func TestKnownOpenIDConfiguration(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := http.NewRequest(tc.method, tc.url, nil)
 			require.NoError(t, err)
-			resp, ok := knownOpenIDConfiguration(r, known)
+			resp, ok := Client{}.knownOpenIDConfiguration(r, known)
 			b, answered := inProcessBody(t, resp, ok)
 			if tc.want == nil {
 				assert.False(t, answered)
@@ -94,7 +94,7 @@ func TestKnownOpenIDConfiguration(t *testing.T) {
 func TestKnownOpenIDConfigurationWithoutSignedInTenants(t *testing.T) {
 	r, err := http.NewRequest(http.MethodGet, openIDConfigURL("login.microsoftonline.com", "6e8f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"), nil)
 	require.NoError(t, err)
-	_, ok := knownOpenIDConfiguration(r, nil)
+	_, ok := Client{}.knownOpenIDConfiguration(r, nil)
 	assert.False(t, ok)
 }
 

@@ -1,4 +1,4 @@
-package azinteractive
+package msalhttp
 
 import (
 	"context"
@@ -10,9 +10,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
-// domainTenant knows the tenant ID behind a credential's TenantID when that
+// DomainTenant knows the tenant ID behind a credential's TenantID when that
 // is a domain ("contoso.com"), so that a token request naming the tenant by
 // its ID (as Key Vault's and Storage's challenges do) is recognized as the
 // credential's own tenant rather than refused as another one.
@@ -22,17 +24,17 @@ import (
 // tenant ID the credential isn't configured for, through the credential's
 // pipeline. A failed lookup isn't remembered; the request is refused as
 // before, and the next such request looks again.
-type domainTenant struct {
+type DomainTenant struct {
 	domain string // the credential's TenantID, or "" when it isn't a domain
 	config string // the URL of its OpenID configuration
-	client pipelineClient
+	client Client
 
 	id atomic.Pointer[string] // the tenant's ID, once learned
 	mu sync.Mutex             // one lookup at a time
 }
 
-func newDomainTenant(tenant, host string, client pipelineClient) *domainTenant {
-	d := &domainTenant{client: client}
+func NewDomainTenant(tenant, host string, client Client) *DomainTenant {
+	d := &DomainTenant{client: client}
 	if isDomainTenant(tenant) {
 		d.domain = tenant
 		d.config = host + url.PathEscape(tenant) + "/v2.0/.well-known/openid-configuration"
@@ -44,14 +46,14 @@ func newDomainTenant(tenant, host string, client pipelineClient) *domainTenant {
 // than a tenant ID or one of the names Entra ID gives groups of tenants.
 func isDomainTenant(t string) bool {
 	switch strings.ToLower(t) {
-	case organizationsTenantID, "common", "consumers", adfsTenantID:
+	case "organizations", "common", "consumers", "adfs":
 		return false
 	}
-	return strings.Contains(t, ".") && !isTenantGUID(t)
+	return strings.Contains(t, ".") && !IsTenantGUID(t)
 }
 
-// isTenantGUID reports whether t has the form of a tenant ID.
-func isTenantGUID(t string) bool {
+// IsTenantGUID reports whether t has the form of a tenant ID.
+func IsTenantGUID(t string) bool {
 	if len(t) != 36 {
 		return false
 	}
@@ -72,7 +74,7 @@ func isTenantGUID(t string) bool {
 }
 
 // known reports, without I/O, whether tenantID is the domain's tenant ID.
-func (d *domainTenant) known(tenantID string) bool {
+func (d *DomainTenant) Known(tenantID string) bool {
 	if d == nil {
 		return false
 	}
@@ -82,28 +84,28 @@ func (d *domainTenant) known(tenantID string) bool {
 
 // is reports whether tenantID is the domain's tenant ID, looking it up if
 // it isn't known yet.
-func (d *domainTenant) is(ctx context.Context, tenantID string) bool {
-	if d == nil || d.domain == "" || !isTenantGUID(tenantID) {
+func (d *DomainTenant) Is(ctx context.Context, tenantID string) bool {
+	if d == nil || d.domain == "" || !IsTenantGUID(tenantID) {
 		return false
 	}
-	if d.known(tenantID) {
+	if d.Known(tenantID) {
 		return true
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.id.Load() == nil {
 		if id, err := d.lookup(ctx); err != nil {
-			logf("looking up the tenant ID of %q: %v", d.domain, err)
+			d.client.log(fmt.Sprintf("looking up the tenant ID of %q: %v", d.domain, err))
 		} else {
 			d.id.Store(&id)
 		}
 	}
-	return d.known(tenantID)
+	return d.Known(tenantID)
 }
 
 // lookup reads the tenant ID from the issuer of the domain's OpenID
 // configuration.
-func (d *domainTenant) lookup(ctx context.Context) (string, error) {
+func (d *DomainTenant) lookup(ctx context.Context) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.config, nil)
 	if err != nil {
 		return "", err
@@ -131,22 +133,8 @@ func (d *domainTenant) lookup(ctx context.Context) (string, error) {
 		return "", err
 	}
 	id, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
-	if !isTenantGUID(id) {
-		return "", fmt.Errorf("the issuer %q names no tenant ID", networkLine(doc.Issuer))
+	if !IsTenantGUID(id) {
+		return "", fmt.Errorf("the issuer %q names no tenant ID", safetext.Line(doc.Issuer))
 	}
 	return strings.ToLower(id), nil
-}
-
-// resolveTenant picks the tenant of a token request: resolveTenant's rules,
-// and a request naming the ID of the credential's domain tenant is for the
-// credential's own tenant.
-func (c *credential) resolveTenant(ctx context.Context, requested string) (string, error) {
-	if requested != "" && c.domainTenant.known(requested) {
-		return c.tenant, nil
-	}
-	t, err := resolveTenant(c.name, c.tenant, requested, c.allowedTenants)
-	if err != nil && c.domainTenant.is(ctx, requested) {
-		return c.tenant, nil
-	}
-	return t, err
 }

@@ -1,4 +1,4 @@
-package azinteractive
+package msalhttp
 
 import (
 	"encoding/json"
@@ -59,7 +59,7 @@ func TestKnownInstanceDiscovery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := http.NewRequest(tc.method, tc.url, nil)
 			require.NoError(t, err)
-			resp, ok := knownInstanceDiscovery(r)
+			resp, ok := Client{}.knownInstanceDiscovery(r)
 			b, answered := inProcessBody(t, resp, ok)
 			if tc.want == nil {
 				assert.False(t, answered)

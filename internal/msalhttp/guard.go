@@ -1,0 +1,139 @@
+package msalhttp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// secretParams are the request parameters whose values are secrets of the
+// user or of this sign-in.
+var secretParams = []string{"password", "refresh_token", "code", "code_verifier", "device_code", "client_assertion", "client_secret"}
+
+// minScrubbedLen is the shortest secret value scrubbed from responses: a
+// shorter one would match ordinary text everywhere, and Entra ID's secrets
+// (passwords of eight characters or more, codes and tokens) are all longer.
+const minScrubbedLen = 4
+
+// guardResponse bounds what MSAL reads of a response and keeps the request's
+// secrets out of the error responses it reads: a service (or a proxy) that
+// echoes the request in its error description would otherwise put the
+// password, code or refresh token into an error message or a log line.
+// requestBody is the form the request sent.
+func guardResponse(req *http.Request, requestBody []byte, resp *http.Response) (*http.Response, error) {
+	if resp.ContentLength > MaxResponseBytes {
+		_ = resp.Body.Close()
+		return nil, errResponseTooLarge(req, resp.ContentLength)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxResponseBytes {
+		return nil, errResponseTooLarge(req, -1)
+	}
+	if resp.StatusCode >= 300 {
+		b = scrubSecrets(b, requestSecrets(requestBody))
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	return resp, nil
+}
+
+func errResponseTooLarge(req *http.Request, n int64) error {
+	size := "more than 1 MiB"
+	if n > 0 {
+		size = fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Errorf("the response to %s %s://%s%s is %s, more than the %d bytes this module reads from Microsoft Entra ID; refusing it",
+		req.Method, req.URL.Scheme, req.URL.Host, req.URL.Path, size, MaxResponseBytes)
+}
+
+// requestSecrets returns the secret values a form-encoded request carried.
+func requestSecrets(body []byte) []string {
+	if len(body) == 0 {
+		return nil
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil
+	}
+	var secrets []string
+	for _, p := range secretParams {
+		for _, v := range form[p] {
+			if len(v) >= minScrubbedLen {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+	return secrets
+}
+
+// redacted replaces a secret in text taken from a response.
+const redacted = "[REDACTED]"
+
+// scrubSecrets replaces every secret in b as sent and as a service would
+// quote it. A JSON body is decoded first, so that a secret is found however
+// the service escaped it (Python writes \u00e9, .NET \u00E9 and \u0040);
+// within text, a secret may also be form- or path-encoded.
+func scrubSecrets(b []byte, secrets []string) []byte {
+	if len(secrets) == 0 {
+		return b
+	}
+	var forms []string
+	for _, s := range secrets {
+		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s))
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) == nil && !d.More() {
+		if v, changed := scrubValue(v, forms); changed {
+			if out, err := json.Marshal(v); err == nil {
+				return out
+			}
+		}
+		return b
+	}
+	return []byte(scrubText(string(b), forms))
+}
+
+// scrubValue scrubs every string of a decoded JSON value, keys included.
+func scrubValue(v any, forms []string) (any, bool) {
+	switch v := v.(type) {
+	case string:
+		s := scrubText(v, forms)
+		return s, s != v
+	case []any:
+		changed := false
+		for i, e := range v {
+			var c bool
+			v[i], c = scrubValue(e, forms)
+			changed = changed || c
+		}
+		return v, changed
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		changed := false
+		for k, e := range v {
+			sk := scrubText(k, forms)
+			se, c := scrubValue(e, forms)
+			out[sk] = se
+			changed = changed || c || sk != k
+		}
+		return out, changed
+	}
+	return v, false
+}
+
+func scrubText(s string, forms []string) string {
+	for _, f := range forms {
+		s = strings.ReplaceAll(s, f, redacted)
+	}
+	return s
+}
