@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/azinteractive/azinteractive/internal/broker"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/azinteractive/azinteractive/internal/broker"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/log"

@@ -531,3 +531,145 @@ func (c *credential) signedInTenant(host, tenant string) bool {
 	s := c.session.Load()
 	return s != nil && s.record != nil && strings.EqualFold(s.record.TenantID, tenant) && msalhttp.SameCloud(s.record.Authority, host)
 }
+
+// tokenRequest is one token request, validated, with the tenant resolved.
+type tokenRequest struct {
+	Scopes []string
+	Claims string
+	// TenantID is the tenant to ask for: "" means the credential's own.
+	TenantID  string
+	EnableCAE bool
+}
+
+// tokenResult is a token and the user it belongs to, as any backend returns
+// it: the core never sees MSAL's or the broker's types.
+type tokenResult struct {
+	Token     string
+	TokenType string // "Bearer" when the backend doesn't say
+	ExpiresOn time.Time
+	// RefreshOn is when the service suggests refreshing; zero when it didn't.
+	RefreshOn time.Time
+	Account   AuthenticationRecord
+}
+
+// backend is where the core gets tokens: MSAL's public client with the
+// credential's own sign-in flow, or the operating system's broker. The core
+// owns everything around it (the warm index, one sign-in at a time, waiters
+// on their own contexts, sign-out, errors); a backend only talks to its
+// token source.
+type backend interface {
+	// silent returns a token for r without the user: a cached one, or one
+	// redeemed with the account's refresh token.
+	silent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error)
+	// interactive signs a user in for r. The core runs one at a time.
+	interactive(ctx context.Context, r tokenRequest) (tokenResult, error)
+	// removeAccount forgets account in the backend's own caches.
+	removeAccount(ctx context.Context, account AuthenticationRecord) error
+}
+
+// backendConfig is what the core resolved from a credential's options, for
+// its backend.
+type backendConfig struct {
+	name              string // the credential's type, for messages
+	clientID          string
+	authorityHost     string // validated, ending in "/"
+	tenant            string // the credential's tenant
+	instanceDiscovery bool
+	pipeline          *azcore.Client
+	tenantKnown       func(host, tenant string) bool // which tenants MSAL needn't request the OpenID configuration of
+	store             *tokencache.Store
+	now               func() time.Time
+}
+
+// backendFactory builds a credential's backend. Each credential passes its
+// own to the core.
+type backendFactory func(cfg backendConfig) (backend, error)
+
+// flights runs one call per key at a time. Unlike x/sync/singleflight, every
+// waiter watches its own context, so a caller with a short deadline returns
+// on time while a slow sign-in carries on for the others.
+type flights struct {
+	mu sync.Mutex         // guards m
+	m  map[string]*flight // calls in progress, by key
+}
+
+// flight is one call in progress. done closes when v and err are set.
+type flight struct {
+	done chan struct{}
+	v    any
+	err  error
+	// release removes the flight from its table, before done closes.
+	release func()
+	// waiters counts the callers that joined behind the leader.
+	waiters atomic.Int32
+}
+
+// join returns the flight for key, and whether the caller leads it (and must
+// call finish).
+func (fs *flights) join(key string) (*flight, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f, ok := fs.m[key]; ok {
+		f.waiters.Add(1)
+		return f, false
+	}
+	if fs.m == nil {
+		fs.m = map[string]*flight{}
+	}
+	f := &flight{done: make(chan struct{})}
+	f.release = func() {
+		fs.mu.Lock()
+		delete(fs.m, key)
+		fs.mu.Unlock()
+	}
+	fs.m[key] = f
+	return f, true
+}
+
+// finish publishes the leader's result.
+func (f *flight) finish(v any, err error) {
+	f.v, f.err = v, err
+	f.release()
+	close(f.done)
+}
+
+// wait blocks until the flight finishes or ctx is done.
+func (f *flight) wait(ctx context.Context) error {
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// waiting returns how many callers wait on key's flight, for tests.
+func (fs *flights) waiting(key string) int {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f, ok := fs.m[key]; ok {
+		return int(f.waiters.Load())
+	}
+	return 0
+}
+
+// do runs fn once for concurrent callers with the same key. When the leader
+// fails because its own context ended, waiters whose contexts are live run fn
+// again rather than inherit an error that isn't theirs.
+func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	for {
+		f, leader := fs.join(key)
+		if leader {
+			v, err := fn(ctx)
+			f.finish(v, err)
+			return v, err
+		}
+		if err := f.wait(ctx); err != nil {
+			return nil, err
+		}
+		if f.err != nil && isContextError(f.err) && ctx.Err() == nil {
+			continue
+		}
+		return f.v, f.err
+	}
+}
