@@ -81,13 +81,13 @@ type brokerBackend struct {
 
 // brokerBackendFactory builds the broker backend of a browser credential, over
 // the browser's backend as its fallback.
-func brokerBackendFactory(o InteractiveBrowserCredentialOptions, fallback backendFactory) backendFactory {
+func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fallback backendFactory) backendFactory {
 	return func(cfg backendConfig) (backend, error) {
 		fb, err := fallback(cfg)
 		if err != nil {
 			return nil, err
 		}
-		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, fallback: fb, goos: o.goos, accounts: map[string]broker.Account{}}, nil
+		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, fallback: fb, goos: goos, accounts: map[string]broker.Account{}}, nil
 	}
 }
 

@@ -41,8 +41,9 @@ func TestBrokerNotOnLinux(t *testing.T) {
 					Broker:        bo,
 					OpenURL:       open,
 				}
-				o.goos = goos
-				c, err := NewInteractiveBrowserCredential(o)
+				h := thisHost()
+				h.goos = goos
+				c, err := newInteractiveBrowserCredential(o, h)
 				require.NoError(t, err)
 				return c
 			}

@@ -72,8 +72,8 @@ type session struct {
 
 // newCredential builds the core over MSAL, for a credential whose sign-in is
 // acquire. newClient is nil except in unit tests.
-func newCredential(name string, o coreOptions, acquire acquireFunc, newClient newClientFunc) (*credential, error) {
-	return newCredentialWith(name, o, msalBackendFactory(acquire, newClient))
+func newCredential(name string, o coreOptions, acquire acquireFunc) (*credential, error) {
+	return newCredentialWith(name, o, msalBackendFactory(acquire, nil))
 }
 
 // newCredentialWith builds the core over the backend newBackend returns.
@@ -188,6 +188,9 @@ func (c *credential) request(ctx context.Context, opts policy.TokenRequestOption
 // DisableAutomaticAuthentication is set. Goroutines that ask at once share
 // one sign-in. This method is called automatically by Azure SDK clients.
 func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if c == nil {
+		return azcore.AccessToken{}, errZeroCredential
+	}
 	if !c.traced && len(opts.Scopes) == 1 && opts.Claims == "" && opts.TenantID == "" {
 		// The common request needs no tenant resolution: only validated
 		// requests are indexed, and "" is the credential's own tenant.
@@ -207,6 +210,9 @@ func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 
 // GetTokenInfo is GetToken with the token's type and account.
 func (c *credential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
+	if c == nil {
+		return TokenInfo{}, errZeroCredential
+	}
 	ctx, end := runtime.StartSpan(ctx, c.spanGetToken, c.tracer, nil)
 	e, err := c.getToken(ctx, opts)
 	end(err)
@@ -369,6 +375,9 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 // Authenticate signs a user in interactively, always, and returns the record
 // that identifies the user for later silent use.
 func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (rec AuthenticationRecord, err error) {
+	if c == nil {
+		return AuthenticationRecord{}, errZeroCredential
+	}
 	ctx, end := runtime.StartSpan(ctx, c.spanAuthn, c.tracer, nil)
 	defer func() { end(err) }()
 	var o policy.TokenRequestOptions
@@ -399,6 +408,9 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 // token cache (persistent or not), and the credential's record is cleared.
 // Calls that began before it get no token of the user, and write none.
 func (c *credential) SignOut(ctx context.Context) error {
+	if c == nil {
+		return errZeroCredential
+	}
 	c.mu.Lock()
 	old := c.session.Load()
 	c.session.Store(&session{index: newTokenIndex(), epoch: old.epoch + 1})
@@ -465,6 +477,11 @@ func firstLine(s string) string {
 }
 
 var errNoAccount = errors.New("no user has signed in")
+
+// errZeroCredential is what a credential that no constructor made returns,
+// rather than panicking on its nil core.
+var errZeroCredential = newCredentialUnavailableError("azinteractive", "this credential is a zero value",
+	"Create credentials with NewInteractiveBrowserCredential, NewDeviceCodeCredential or NewUsernamePasswordCredential.", nil)
 
 // errSignedOutDuringCall ends a call that was getting a token for a user who
 // signed out (or was replaced by another) before it finished.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -544,4 +545,32 @@ func TestCoreTimedOutSignInNotRepeatedForWaiters(t *testing.T) {
 	close(s.block)
 	wg.Wait()
 	assert.EqualValues(t, 1, s.prompts.Load(), "goroutines waiting on a timed-out sign-in don't prompt again")
+}
+
+// A credential no constructor made returns an error from every method
+// instead of panicking on its nil core.
+func TestZeroValueCredentialsReturnErrors(t *testing.T) {
+	type cred interface {
+		GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error)
+		GetTokenInfo(context.Context, policy.TokenRequestOptions) (TokenInfo, error)
+		Authenticate(context.Context, *policy.TokenRequestOptions) (AuthenticationRecord, error)
+		SignOut(context.Context) error
+	}
+	for name, c := range map[string]cred{
+		"InteractiveBrowserCredential": &InteractiveBrowserCredential{},
+		"DeviceCodeCredential":         &DeviceCodeCredential{},
+		"UsernamePasswordCredential":   &UsernamePasswordCredential{},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var unavailable *CredentialUnavailableError
+			_, err := c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+			require.ErrorAs(t, err, &unavailable)
+			assert.Contains(t, err.Error(), "zero value")
+			_, err = c.GetTokenInfo(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+			require.ErrorAs(t, err, &unavailable)
+			_, err = c.Authenticate(t.Context(), nil)
+			require.ErrorAs(t, err, &unavailable)
+			require.ErrorAs(t, c.SignOut(t.Context()), &unavailable)
+		})
+	}
 }

@@ -82,9 +82,6 @@ type DeviceCodeCredentialOptions struct {
 	// 14:59") that it rewrites each second and erases when the sign-in ends. It says nothing about how the
 	// sign-in ended: the application does, with what GetToken or Authenticate returns.
 	UserPrompt func(context.Context, DeviceCodeMessage) error
-
-	// promptOutput is where the default prompt writes; tests set it.
-	promptOutput io.Writer
 }
 
 // DeviceCodeMessage contains the information a user needs to complete authentication.
@@ -110,10 +107,10 @@ type DeviceCodeCredential struct {
 
 // NewDeviceCodeCredential creates a DeviceCodeCredential. Pass nil to accept default options.
 func NewDeviceCodeCredential(options *DeviceCodeCredentialOptions) (*DeviceCodeCredential, error) {
-	return newDeviceCodeCredential(options, nil)
+	return newDeviceCodeCredential(options, thisHost())
 }
 
-func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient newClientFunc) (*DeviceCodeCredential, error) {
+func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*DeviceCodeCredential, error) {
 	var o DeviceCodeCredentialOptions
 	if options != nil {
 		o = *options
@@ -121,11 +118,7 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient new
 	prompt := o.UserPrompt
 	var ui *deviceCodeUI
 	if prompt == nil {
-		out := o.promptOutput
-		if out == nil {
-			out = os.Stderr
-		}
-		ui = newDeviceCodeUI(out)
+		ui = newDeviceCodeUI(h.stderr)
 	}
 	timeout := o.Timeout
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
@@ -169,7 +162,7 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, newClient new
 		DisableInstanceDiscovery:       o.DisableInstanceDiscovery,
 		EnableSupportLogging:           o.EnableSupportLogging,
 		TenantID:                       o.TenantID,
-	}, acquire, newClient)
+	}, acquire)
 	if err != nil {
 		return nil, err
 	}

@@ -8,10 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/url"
-	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -124,14 +121,6 @@ type InteractiveBrowserCredentialOptions struct {
 	// default, "http://localhost" on a random port, suits applications that registered "http://localhost".
 	RedirectURL string
 
-	// RequireBrowser makes the credential fail at once with a
-	// [CredentialUnavailableError] when no browser can be opened, even when
-	// PrintURLIfNoBrowser is set.
-	//
-	// Deprecated: failing at once is now the default; set
-	// PrintURLIfNoBrowser for the other behaviour.
-	RequireBrowser bool
-
 	// SuccessPage replaces the page the browser shows after a successful sign-in.
 	SuccessPage *template.Template
 
@@ -148,12 +137,6 @@ type InteractiveBrowserCredentialOptions struct {
 	// sooner. When it expires GetToken returns an [AuthenticationFailedError]
 	// for which errors.Is(err, context.DeadlineExceeded) holds.
 	Timeout time.Duration
-
-	// stderr is where the browser and no-browser notices go; tests set it.
-	stderr io.Writer
-	// env and goos describe the machine to headless detection; tests set them.
-	env  func(string) string
-	goos string
 }
 
 // InteractiveBrowserCredential opens a browser to interactively authenticate a user.
@@ -167,25 +150,16 @@ type InteractiveBrowserCredential struct {
 
 // NewInteractiveBrowserCredential constructs a new InteractiveBrowserCredential. Pass nil to accept default options.
 func NewInteractiveBrowserCredential(options *InteractiveBrowserCredentialOptions) (*InteractiveBrowserCredential, error) {
-	return newInteractiveBrowserCredential(options, nil)
+	return newInteractiveBrowserCredential(options, thisHost())
 }
 
-func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOptions, newClient newClientFunc) (*InteractiveBrowserCredential, error) {
+func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOptions, h host) (*InteractiveBrowserCredential, error) {
 	var o InteractiveBrowserCredentialOptions
 	if options != nil {
 		o = *options
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = defaultBrowserTimeout
-	}
-	if o.stderr == nil {
-		o.stderr = os.Stderr
-	}
-	if o.env == nil {
-		o.env = os.Getenv
-	}
-	if o.goos == "" {
-		o.goos = runtime.GOOS
 	}
 	if o.RedirectURL != "" {
 		// Fail at construction, not at the first sign-in.
@@ -198,10 +172,10 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 	default:
 		return nil, fmt.Errorf("%s: Prompt %q isn't one of select_account, login, consent, create or none", credNameBrowser, o.Prompt)
 	}
-	f := &browserFlow{o: o}
-	backend := msalBackendFactory(f.acquire, newClient)
+	f := &browserFlow{o: o, host: h}
+	backend := msalBackendFactory(f.acquire, nil)
 	if o.Broker != nil {
-		backend = brokerBackendFactory(o, backend)
+		backend = brokerBackendFactory(o, h.goos, backend)
 	}
 	c, err := newCredentialWith(credNameBrowser, coreOptions{
 		ClientOptions:                  o.ClientOptions,
@@ -246,6 +220,7 @@ var _ azcore.TokenCredential = (*InteractiveBrowserCredential)(nil)
 // browserFlow is the browser credential's way to sign a user in.
 type browserFlow struct {
 	o        InteractiveBrowserCredentialOptions
+	host     host
 	clientID string
 }
 
@@ -376,7 +351,7 @@ func (f *browserFlow) open(ctx context.Context, authURL string) error {
 	opener := f.o.OpenURL
 	var why error
 	if opener == nil {
-		if headless, reason := browser.Headless(f.o.env, f.o.goos); headless {
+		if headless, reason := browser.Headless(f.host.getenv, f.host.goos); headless {
 			why = errors.New(reason)
 		} else {
 			opener = browser.Default()
@@ -386,7 +361,7 @@ func (f *browserFlow) open(ctx context.Context, authURL string) error {
 		err := opener(ctx, authURL)
 		if err == nil {
 			if f.o.OpenURL == nil {
-				_, _ = fmt.Fprintf(f.o.stderr, "Opened a browser to sign in; waiting up to %s (Ctrl-C to cancel)\n", waitLeft(ctx))
+				_, _ = fmt.Fprintf(f.host.stderr, "Opened a browser to sign in; waiting up to %s (Ctrl-C to cancel)\n", waitLeft(ctx))
 			}
 			return nil
 		}
@@ -395,10 +370,10 @@ func (f *browserFlow) open(ctx context.Context, authURL string) error {
 		}
 		why = fmt.Errorf("opening one failed: %s", networkLine(err.Error()))
 	}
-	if f.o.RequireBrowser || !f.o.PrintURLIfNoBrowser {
+	if !f.o.PrintURLIfNoBrowser {
 		return errNoBrowser(why)
 	}
-	_, err := fmt.Fprintf(f.o.stderr, "%s: can't open a browser here: %s.\n"+
+	_, err := fmt.Fprintf(f.host.stderr, "%s: can't open a browser here: %s.\n"+
 		"To sign in, open this URL in a browser on this machine, or on one whose port is forwarded here; waiting up to %s (Ctrl-C to cancel):\n\n%s\n\n",
 		credNameBrowser, why, waitLeft(ctx), authURL)
 	return err

@@ -37,15 +37,12 @@ func TestBrowserHeadlessPrintsURLAndWaits(t *testing.T) {
 	pr, pw := io.Pipe()
 	o := browserOptions(srv)
 	o.PrintURLIfNoBrowser = true
-	o.stderr = pw
-	o.goos = "linux"
-	o.env = func(k string) string {
+	cred, err := newInteractiveBrowserCredential(&o, host{stderr: pw, goos: "linux", getenv: func(k string) string {
 		if k == "SSH_CONNECTION" {
 			return "10.0.0.1 50000 10.0.0.2 22"
 		}
 		return ""
-	}
-	cred, err := NewInteractiveBrowserCredential(&o)
+	}})
 	require.NoError(t, err)
 
 	// The "person" reads the printed URL and opens it elsewhere.
@@ -81,35 +78,25 @@ func TestBrowserHeadlessPrintsURLAndWaits(t *testing.T) {
 
 // TestBrowserFailsFastWithoutBrowser: by default, as azidentity's and
 // Python's, a credential that can't open a browser fails at once with
-// CredentialUnavailableError, so that a chain moves on; RequireBrowser
-// (deprecated) keeps failing fast even with PrintURLIfNoBrowser.
+// CredentialUnavailableError, so that a chain moves on.
 func TestBrowserFailsFastWithoutBrowser(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		env      map[string]string
-		opener   func(context.Context, string) error
-		require  bool
-		printURL bool
-		why      string
+		name   string
+		env    map[string]string
+		opener func(context.Context, string) error
+		why    string
 	}{
 		{name: "no display", env: map[string]string{}, why: "neither DISPLAY nor WAYLAND_DISPLAY is set"},
 		{name: "ssh session", env: map[string]string{"DISPLAY": "", "SSH_TTY": "/dev/pts/0"}, why: "this is an SSH session without a forwarded display"},
 		{name: "opener fails", env: map[string]string{"DISPLAY": ":0"}, opener: func(context.Context, string) error { return errors.New("xdg-open: no method available") }, why: "opening one failed: xdg-open: no method available"},
-		{name: "RequireBrowser", env: map[string]string{}, require: true, why: "neither DISPLAY nor WAYLAND_DISPLAY is set"},
-		{name: "RequireBrowser wins over PrintURLIfNoBrowser", env: map[string]string{}, require: true, printURL: true, why: "neither DISPLAY nor WAYLAND_DISPLAY is set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := entratest.NewServer(nil)
 			defer srv.Close()
 			var stderr strings.Builder
 			o := browserOptions(srv)
-			o.RequireBrowser = tc.require
-			o.PrintURLIfNoBrowser = tc.printURL
-			o.goos = "linux"
-			o.env = func(k string) string { return tc.env[k] }
 			o.OpenURL = tc.opener
-			o.stderr = &stderr
-			cred, err := NewInteractiveBrowserCredential(&o)
+			cred, err := newInteractiveBrowserCredential(&o, host{stderr: &stderr, goos: "linux", getenv: func(k string) string { return tc.env[k] }})
 			require.NoError(t, err)
 			_, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: testScope})
 			var unavailable *CredentialUnavailableError
@@ -140,11 +127,8 @@ func TestBrowserSaysItOpenedOne(t *testing.T) {
 	t.Setenv("BROWSER", "true")
 	var stderr syncBuffer
 	o := browserOptions(srv)
-	o.goos = "linux"
-	o.env = func(k string) string { return map[string]string{"BROWSER": "true", "DISPLAY": ":0"}[k] }
-	o.stderr = &stderr
 	o.Timeout = 90 * time.Second
-	cred, err := NewInteractiveBrowserCredential(&o)
+	cred, err := newInteractiveBrowserCredential(&o, host{stderr: &stderr, goos: "linux", getenv: func(k string) string { return map[string]string{"BROWSER": "true", "DISPLAY": ":0"}[k] }})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

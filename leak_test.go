@@ -285,7 +285,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	})
 	t.Run("browser with a wrong password", func(t *testing.T) {
 		o := &azinteractive.InteractiveBrowserCredentialOptions{
-			ClientOptions: leakClientOptions(srv), EnableSupportLogging: true, RequireBrowser: true,
+			ClientOptions: leakClientOptions(srv), EnableSupportLogging: true,
 			OpenURL: srv.Browser(entratest.DefaultUsername, "wrong-Pa55w0rd-leaktest"),
 		}
 		cred, err := azinteractive.NewInteractiveBrowserCredential(o)

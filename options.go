@@ -3,8 +3,10 @@ package azinteractive
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -294,3 +296,13 @@ const (
 func tooLong(what string, n, limit int) error {
 	return fmt.Errorf("%s is %d bytes, more than the %d this module accepts; refusing it", what, n, limit)
 }
+
+// host is what a credential knows of the machine it runs on: where its
+// notices go, its environment and its OS. Tests pass their own.
+type host struct {
+	stderr io.Writer
+	getenv func(string) string
+	goos   string
+}
+
+func thisHost() host { return host{stderr: os.Stderr, getenv: os.Getenv, goos: runtime.GOOS} }

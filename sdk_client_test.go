@@ -24,8 +24,8 @@ func TestAzidentityChainFallsThrough(t *testing.T) {
 	t.Setenv("WAYLAND_DISPLAY", "")
 	t.Setenv("SSH_CONNECTION", "10.0.0.1 1 10.0.0.2 22")
 	browser, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
-		ClientOptions: clientOptions(srv), RequireBrowser: true,
-		OpenURL: func(context.Context, string) error { return errors.New("no browser on this machine") },
+		ClientOptions: clientOptions(srv),
+		OpenURL:       func(context.Context, string) error { return errors.New("no browser on this machine") },
 	})
 	require.NoError(t, err)
 	a := &approver{srv: srv}

@@ -69,10 +69,10 @@ type UsernamePasswordCredential struct {
 // NewUsernamePasswordCredential creates a UsernamePasswordCredential. clientID is the ID of the application the user
 // will authenticate to. Pass nil for options to accept defaults.
 func NewUsernamePasswordCredential(tenantID string, clientID string, username string, password string, options *UsernamePasswordCredentialOptions) (*UsernamePasswordCredential, error) {
-	return newUsernamePasswordCredential(tenantID, clientID, username, password, options, nil)
+	return newUsernamePasswordCredential(tenantID, clientID, username, password, options)
 }
 
-func newUsernamePasswordCredential(tenantID, clientID, username, password string, options *UsernamePasswordCredentialOptions, newClient newClientFunc) (*UsernamePasswordCredential, error) {
+func newUsernamePasswordCredential(tenantID, clientID, username, password string, options *UsernamePasswordCredentialOptions) (*UsernamePasswordCredential, error) {
 	var o UsernamePasswordCredentialOptions
 	if options != nil {
 		o = *options
@@ -89,7 +89,7 @@ func newUsernamePasswordCredential(tenantID, clientID, username, password string
 		DisableInstanceDiscovery:   o.DisableInstanceDiscovery,
 		EnableSupportLogging:       o.EnableSupportLogging,
 		TenantID:                   tenantID,
-	}, acquire, newClient)
+	}, acquire)
 	if err != nil {
 		return nil, err
 	}
