@@ -1,7 +1,11 @@
 package azinteractive
 
 import (
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -118,7 +122,9 @@ func (ix *tokenIndex) put(k indexKey, e *indexEntry, now int64) {
 
 // TokenInfo is an access token with everything known about it, as returned by
 // a credential's GetTokenInfo method (azure-identity's get_token_info).
-// Formatting a TokenInfo with fmt never prints the token.
+// It never shows its token when printed or encoded: fmt's verbs, log/slog's
+// handlers, encoding/json and encoding/gob all write "<redacted>" in its
+// place. Read the Token field to use the token.
 type TokenInfo struct {
 	// Token is the access token. Treat it as a secret.
 	Token string
@@ -149,4 +155,47 @@ func (t TokenInfo) Format(f fmt.State, verb rune) {
 		return
 	}
 	_, _ = fmt.Fprint(f, t.String())
+}
+
+// redactedToken is what a TokenInfo shows in place of its token.
+const redactedToken = "<redacted>"
+
+// tokenInfoFields is a TokenInfo without methods, for its encodings.
+type tokenInfoFields TokenInfo
+
+func (t TokenInfo) redacted() tokenInfoFields {
+	r := tokenInfoFields(t)
+	r.Token = redactedToken
+	return r
+}
+
+// MarshalJSON encodes t without its token.
+func (t TokenInfo) MarshalJSON() ([]byte, error) { return json.Marshal(t.redacted()) }
+
+// LogValue describes t to log/slog without its token.
+func (t TokenInfo) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("Token", redactedToken),
+		slog.Time("ExpiresOn", t.ExpiresOn),
+		slog.Time("RefreshOn", t.RefreshOn),
+		slog.String("TokenType", t.TokenType),
+		slog.String("Account", t.Account.Username),
+	)
+}
+
+// GobEncode encodes t without its token.
+func (t TokenInfo) GobEncode() ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(t.redacted())
+	return b.Bytes(), err
+}
+
+// GobDecode decodes what GobEncode wrote: a TokenInfo without its token.
+func (t *TokenInfo) GobDecode(b []byte) error {
+	var f tokenInfoFields
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&f); err != nil {
+		return err
+	}
+	*t = TokenInfo(f)
+	return nil
 }
