@@ -274,7 +274,7 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 	// Callers in another session (after a sign-out or a switch of user)
 	// don't join this flight: its token isn't theirs.
 	key := r.flightKey() + "\x00" + strconv.FormatUint(began.epoch, 10)
-	v, err := c.silentFlights.do(ctx, key, func(ctx context.Context) (any, error) {
+	v, _, err := c.silentFlights.do(ctx, key, func(ctx context.Context) (any, error) {
 		s := c.session.Load()
 		if s.epoch != began.epoch {
 			return nil, errSignedOutDuringCall
@@ -302,35 +302,28 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 	return v.(*indexEntry), nil
 }
 
-// interactive runs the credential's sign-in, or waits for the one another
-// goroutine is running. led reports whether this caller ran it; a waiter
-// whose leader succeeded returns !led and nil to try silently again. force
-// makes a waiter run its own sign-in after the current one.
+// interactive runs the credential's sign-in, or waits for the one already
+// running. led reports whether the sign-in was this caller's own; a caller
+// that joined another's successful sign-in returns !led and nil, to try
+// silently again. force makes such a caller run its own sign-in after it.
 func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool) (e *indexEntry, led bool, err error) {
 	for {
-		f, leader := c.signInFlight.join("sign-in")
-		if !leader {
-			if werr := f.wait(ctx); werr != nil {
-				return nil, false, classify(ctx, c.name, werr)
-			}
-			if f.err == nil && !force {
-				return nil, false, nil
-			}
-			if f.err != nil && (!isContextError(f.err) || isUserTimeout(f.err)) {
-				// The user refused, failed or let the Timeout run out on
-				// this sign-in a moment ago; a second prompt for the same
-				// burst of requests would nag. Only a sign-in that its
-				// leader's own context ended is run again.
-				return nil, false, f.err
-			}
-			continue
-		}
-		v, err := c.signIn(ctx, r)
-		f.finish(v, err)
-		if err != nil {
+		v, led, err := c.signInFlight.do(ctx, "sign-in", func(ctx context.Context) (any, error) { return c.signIn(ctx, r) })
+		switch {
+		case ctx.Err() != nil:
+			return nil, led, classify(ctx, c.name, ctx.Err())
+		case led && err != nil:
 			return nil, true, err
+		case led:
+			return v.(*indexEntry), true, nil
+		case err != nil:
+			// The user refused, failed or let the Timeout run out on this
+			// sign-in a moment ago; a second prompt for the same burst of
+			// requests would nag.
+			return nil, false, err
+		case !force:
+			return nil, false, nil
 		}
-		return v.(*indexEntry), true, nil
 	}
 }
 
@@ -602,91 +595,79 @@ type backendConfig struct {
 // own to the core.
 type backendFactory func(cfg backendConfig) (backend, error)
 
-// flights runs one call per key at a time. Unlike x/sync/singleflight, every
-// waiter watches its own context, so a caller with a short deadline returns
-// on time while a slow sign-in carries on for the others.
+// flights runs one call per key at a time for the callers that ask at once.
+// Unlike x/sync/singleflight, every caller waits on its own context, and the
+// call runs on a context of its own: it goes on while any caller still
+// waits, whoever started it, and ends when the last one leaves. So a caller
+// with a short deadline returns on time while a slow sign-in carries on for
+// the others, and one sign-in is never cut short for callers still waiting.
 type flights struct {
-	mu sync.Mutex         // guards m
+	mu sync.Mutex         // guards m, and the refs of its flights
 	m  map[string]*flight // calls in progress, by key
 }
 
 // flight is one call in progress. done closes when v and err are set.
 type flight struct {
-	done chan struct{}
-	v    any
-	err  error
-	// release removes the flight from its table, before done closes.
-	release func()
-	// waiters counts the callers that joined behind the leader.
-	waiters atomic.Int32
+	done   chan struct{}
+	v      any
+	err    error
+	cancel context.CancelFunc // ends the call's context
+	refs   int                // callers waiting; guarded by flights.mu
 }
 
-// join returns the flight for key, and whether the caller leads it (and must
-// call finish).
-func (fs *flights) join(key string) (*flight, bool) {
+// do runs fn for key unless a call for key is in progress, and waits for
+// that call or for ctx. started reports whether this caller's fn ran. fn's
+// context carries ctx's values but not its cancellation: it ends when every
+// caller waiting on the call has returned.
+func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, started bool, err error) {
 	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if f, ok := fs.m[key]; ok {
-		f.waiters.Add(1)
-		return f, false
+	f, ok := fs.m[key]
+	if !ok {
+		if fs.m == nil {
+			fs.m = map[string]*flight{}
+		}
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		fs.m[key] = f
+		go func() {
+			v, err := fn(fctx)
+			fs.mu.Lock()
+			if fs.m[key] == f {
+				delete(fs.m, key)
+			}
+			fs.mu.Unlock()
+			f.v, f.err = v, err
+			cancel()
+			close(f.done)
+		}()
 	}
-	if fs.m == nil {
-		fs.m = map[string]*flight{}
-	}
-	f := &flight{done: make(chan struct{})}
-	f.release = func() {
-		fs.mu.Lock()
-		delete(fs.m, key)
-		fs.mu.Unlock()
-	}
-	fs.m[key] = f
-	return f, true
-}
+	f.refs++
+	fs.mu.Unlock()
 
-// finish publishes the leader's result.
-func (f *flight) finish(v any, err error) {
-	f.v, f.err = v, err
-	f.release()
-	close(f.done)
-}
-
-// wait blocks until the flight finishes or ctx is done.
-func (f *flight) wait(ctx context.Context) error {
 	select {
 	case <-f.done:
-		return nil
+		return f.v, !ok, f.err
 	case <-ctx.Done():
-		return ctx.Err()
+		fs.mu.Lock()
+		if f.refs--; f.refs == 0 {
+			// Nobody waits for this call any more: end it, and let the
+			// next caller start afresh rather than join a call ending.
+			if fs.m[key] == f {
+				delete(fs.m, key)
+			}
+			f.cancel()
+		}
+		fs.mu.Unlock()
+		return nil, !ok, ctx.Err()
 	}
 }
 
-// waiting returns how many callers wait on key's flight, for tests.
+// waiting returns how many callers wait on key's call, for tests.
 func (fs *flights) waiting(key string) int {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if f, ok := fs.m[key]; ok {
-		return int(f.waiters.Load())
+		return f.refs
 	}
 	return 0
-}
-
-// do runs fn once for concurrent callers with the same key. When the leader
-// fails because its own context ended, waiters whose contexts are live run fn
-// again rather than inherit an error that isn't theirs.
-func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
-	for {
-		f, leader := fs.join(key)
-		if leader {
-			v, err := fn(ctx)
-			f.finish(v, err)
-			return v, err
-		}
-		if err := f.wait(ctx); err != nil {
-			return nil, err
-		}
-		if f.err != nil && isContextError(f.err) && ctx.Err() == nil {
-			continue
-		}
-		return f.v, f.err
-	}
 }

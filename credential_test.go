@@ -331,7 +331,7 @@ func TestCoreOnePromptForManyGoroutines(t *testing.T) {
 			errs <- err
 		})
 	}
-	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == n-1 }, 5*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == n }, 5*time.Second, time.Millisecond,
 		"every other goroutine waits behind the one prompt")
 	close(s.block)
 	wg.Wait()
@@ -370,7 +370,7 @@ func TestCoreFailedSignInNotRepeatedForWaiters(t *testing.T) {
 			assert.ErrorContains(t, err, "user said no")
 		})
 	}
-	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 7 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 8 }, 5*time.Second, time.Millisecond)
 	close(s.block)
 	wg.Wait()
 	assert.EqualValues(t, 1, s.prompts.Load(), "goroutines waiting on a refused sign-in don't prompt again")
@@ -541,7 +541,7 @@ func TestCoreTimedOutSignInNotRepeatedForWaiters(t *testing.T) {
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
 		})
 	}
-	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 3 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 4 }, 5*time.Second, time.Millisecond)
 	close(s.block)
 	wg.Wait()
 	assert.EqualValues(t, 1, s.prompts.Load(), "goroutines waiting on a timed-out sign-in don't prompt again")
@@ -573,4 +573,65 @@ func TestZeroValueCredentialsReturnErrors(t *testing.T) {
 			require.ErrorAs(t, c.SignOut(t.Context()), &unavailable)
 		})
 	}
+}
+
+// When the caller that started a sign-in is canceled, the sign-in goes on
+// for the callers still waiting: one prompt, and they get its token.
+func TestCoreCanceledLeaderDoesNotRepromptWaiters(t *testing.T) {
+	s := &fakeSignIn{block: make(chan struct{})}
+	f := newCoreFixture(t, coreOptions{}, s)
+	leaderCtx, cancelLeader := context.WithCancel(t.Context())
+	leaderErr := make(chan error, 1)
+	go func() {
+		_, err := f.cred.GetToken(leaderCtx, policy.TokenRequestOptions{Scopes: armScope})
+		leaderErr <- err
+	}()
+	require.Eventually(t, func() bool { return s.prompts.Load() == 1 }, 5*time.Second, time.Millisecond)
+	const waiters = 4
+	errs := make(chan error, waiters)
+	for range waiters {
+		go func() {
+			_, err := f.cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+			errs <- err
+		}()
+	}
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") >= waiters }, 5*time.Second, time.Millisecond)
+	cancelLeader()
+	require.ErrorIs(t, <-leaderErr, context.Canceled)
+	close(s.block)
+	for range waiters {
+		require.NoError(t, <-errs)
+	}
+	assert.EqualValues(t, 1, s.prompts.Load(), "no second prompt")
+}
+
+// When every caller waiting on a sign-in has gone, the sign-in's context
+// ends, so its prompt closes and nothing is left running.
+func TestCoreSignInEndsWhenEveryCallerLeaves(t *testing.T) {
+	s := &fakeSignIn{block: make(chan struct{})}
+	f := newCoreFixture(t, coreOptions{}, s)
+	defer close(s.block)
+	ctx, cancel := context.WithCancel(t.Context())
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := f.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: armScope})
+			errs <- err
+		}()
+	}
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 2 }, 5*time.Second, time.Millisecond)
+	cancel()
+	for range 2 {
+		require.ErrorIs(t, <-errs, context.Canceled)
+	}
+	require.Eventually(t, func() bool { return f.cred.signInFlight.waiting("sign-in") == 0 }, 5*time.Second, time.Millisecond)
+	// A new caller starts a new sign-in rather than join the ended one.
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return s.prompts.Load() == 2 }, 5*time.Second, time.Millisecond)
+	s.block <- struct{}{}
+	require.NoError(t, <-done)
 }

@@ -19,11 +19,11 @@ func TestTokenInfoRedactsItsTokenInEveryEncoding(t *testing.T) {
 	info := TokenInfo{Token: secret, ExpiresOn: time.Unix(1700000000, 0).UTC(), TokenType: "Bearer",
 		Account: AuthenticationRecord{Username: "alice@contoso.com"}}
 	encodings := map[string]func() string{
-		"%v":  func() string { return fmt.Sprintf("%v", info) },
-		"%+v": func() string { return fmt.Sprintf("%+v", info) },
-		"%#v": func() string { return fmt.Sprintf("%#v", info) },
-		"%s":  func() string { return fmt.Sprintf("%s", info) },
-		"%q":  func() string { return fmt.Sprintf("%q", info) },
+		"%v":              func() string { return fmt.Sprintf("%v", info) },
+		"%+v":             func() string { return fmt.Sprintf("%+v", info) },
+		"%#v":             func() string { return fmt.Sprintf("%#v", info) },
+		"%s":              func() string { return fmt.Sprintf("%s", info) },
+		"%q":              func() string { return fmt.Sprintf("%q", info) },
 		"%v of a pointer": func() string { return fmt.Sprintf("%v", &info) },
 		"json.Marshal": func() string {
 			b, err := json.Marshal(info)
