@@ -649,7 +649,9 @@ func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) 
 		return f.v, !ok, f.err
 	case <-ctx.Done():
 		fs.mu.Lock()
-		if f.refs--; f.refs == 0 {
+		f.refs--
+		last := f.refs == 0
+		if last {
 			// Nobody waits for this call any more: end it, and let the
 			// next caller start afresh rather than join a call ending.
 			if fs.m[key] == f {
@@ -658,6 +660,12 @@ func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) 
 			f.cancel()
 		}
 		fs.mu.Unlock()
+		if last {
+			// The call ends with its context (a prompt closes, a request
+			// is abandoned); the last caller sees it end, as it would
+			// had it run the call itself, so nothing it started runs on.
+			<-f.done
+		}
 		return nil, !ok, ctx.Err()
 	}
 }
