@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/azinteractive/azinteractive/internal/broker"
+	"github.com/azinteractive/azinteractive/internal/msalhttp"
+	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
 // BrokerOptions makes [InteractiveBrowserCredential] sign users in through the
@@ -163,7 +165,7 @@ func (b *brokerBackend) silent(ctx context.Context, r tokenRequest, account Auth
 	if err != nil {
 		return tokenResult{}, b.brokerError(err)
 	}
-	return b.result(res)
+	return b.result(res, &acct, b.tenantOf(r))
 }
 
 func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {
@@ -199,7 +201,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 		}
 		return tokenResult{}, b.brokerError(err)
 	}
-	return b.result(res)
+	return b.result(res, nil, b.tenantOf(r))
 }
 
 // defaultAccount gets a token silently for the device's account: the
@@ -223,7 +225,7 @@ func (b *brokerBackend) defaultAccount(ctx context.Context, r tokenRequest) (tok
 	if err != nil {
 		return tokenResult{}, b.brokerError(err)
 	}
-	return b.result(res)
+	return b.result(res, &acct, b.tenantOf(r))
 }
 
 func (b *brokerBackend) removeAccount(ctx context.Context, account AuthenticationRecord) error {
@@ -276,12 +278,17 @@ func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (
 	return broker.Account{}, errNotInBroker
 }
 
+// tenantOf is the tenant r asks for.
+func (b *brokerBackend) tenantOf(r tokenRequest) string {
+	if r.TenantID != "" {
+		return r.TenantID
+	}
+	return b.cfg.tenant
+}
+
 // params is the broker request for r.
 func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.TokenParams {
-	tenant := r.TenantID
-	if tenant == "" {
-		tenant = b.cfg.tenant
-	}
+	tenant := b.tenantOf(r)
 	claims := r.Claims
 	if r.EnableCAE {
 		claims = withCP1(claims)
@@ -297,17 +304,29 @@ func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.Toke
 }
 
 // result is the core's view of a broker token, remembering its account.
-func (b *brokerBackend) result(res *broker.TokenResult) (tokenResult, error) {
+// The broker's answer is checked as any network answer is: it must be a
+// live token of the account (and tenant) asked for, its username is bounded
+// and made safe to print, and its authority is the configured cloud's.
+func (b *brokerBackend) result(res *broker.TokenResult, asked *broker.Account, tenant string) (tokenResult, error) {
 	a := res.Account
-	if a.HomeAccountID == "" {
+	switch {
+	case a.HomeAccountID == "":
 		return tokenResult{}, fmt.Errorf("%w: the token response names no account", broker.ErrBadResponse)
+	case asked != nil && !strings.EqualFold(a.HomeAccountID, asked.HomeAccountID):
+		return tokenResult{}, fmt.Errorf("%w: the token is for another account than the one asked for", broker.ErrBadResponse)
+	case msalhttp.IsTenantGUID(tenant) && !strings.EqualFold(a.Realm, tenant):
+		return tokenResult{}, fmt.Errorf("%w: the token is for another tenant than the one asked for", broker.ErrBadResponse)
+	case !res.ExpiresOn.After(b.cfg.now()):
+		return tokenResult{}, fmt.Errorf("%w: the token has expired", broker.ErrBadResponse)
+	case len(a.Username) > maxUsernameLen:
+		return tokenResult{}, fmt.Errorf("%w: %w", broker.ErrBadResponse, tooLong("the account's username", len(a.Username), maxUsernameLen))
 	}
 	b.mu.Lock()
 	b.accounts[a.HomeAccountID] = a
 	b.mu.Unlock()
-	authority := strings.ToLower(a.Environment)
-	if authority == "" {
-		authority = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(b.cfg.authorityHost, "https://"), "/"))
+	authority := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(b.cfg.authorityHost, "https://"), "/"))
+	if env := strings.ToLower(a.Environment); env != "" && msalhttp.SameCloud(env, authority) {
+		authority = env
 	}
 	return tokenResult{
 		Token:     res.AccessToken,
@@ -318,7 +337,7 @@ func (b *brokerBackend) result(res *broker.TokenResult) (tokenResult, error) {
 			ClientID:      b.cfg.clientID,
 			HomeAccountID: a.HomeAccountID,
 			TenantID:      a.Realm,
-			Username:      a.Username,
+			Username:      safetext.Line(a.Username),
 			Version:       authenticationRecordVersion,
 		},
 	}, nil
