@@ -333,7 +333,7 @@ func (b *brokerBackend) result(res *broker.TokenResult, asked *broker.Account, t
 		TokenType: res.TokenType,
 		ExpiresOn: res.ExpiresOn.UTC(),
 		Account: AuthenticationRecord{
-			Authority:     authority,
+			Authority:     recordAuthority(authority),
 			ClientID:      b.cfg.clientID,
 			HomeAccountID: a.HomeAccountID,
 			TenantID:      a.Realm,

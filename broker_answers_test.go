@@ -34,19 +34,19 @@ func TestBrokerAnswersAreChecked(t *testing.T) {
 		authority string
 		username  string
 	}{
-		{name: "good", res: good(nil), asked: &alice, tenant: tenant, authority: "login.windows.net", username: "alice@contoso.com"},
-		{name: "good, interactive, organizations", res: good(nil), tenant: "organizations", authority: "login.windows.net", username: "alice@contoso.com"},
+		{name: "good", res: good(nil), asked: &alice, tenant: tenant, authority: "https://login.windows.net", username: "alice@contoso.com"},
+		{name: "good, interactive, organizations", res: good(nil), tenant: "organizations", authority: "https://login.windows.net", username: "alice@contoso.com"},
 		{name: "another account", res: good(func(r *broker.TokenResult) { r.Account.HomeAccountID = "mallory-oid." + tenant }), asked: &alice, tenant: tenant, wantErr: "another account"},
 		{name: "another tenant", res: good(func(r *broker.TokenResult) { r.Account.Realm = "0c1d2e3f-4a5b-6e8f-1a2b-3c4d4e5f8a9b" }), tenant: tenant, wantErr: "another tenant"},
 		{name: "expired in 1970", res: good(func(r *broker.TokenResult) { r.ExpiresOn = time.Unix(0, 0) }), tenant: tenant, wantErr: "expired"},
 		{name: "no account", res: good(func(r *broker.TokenResult) { r.Account.HomeAccountID = "" }), tenant: tenant, wantErr: "names no account"},
 		{name: "409,612-byte username", res: good(func(r *broker.TokenResult) { r.Account.Username = strings.Repeat("a", 409612) }), tenant: tenant, wantErr: "409612 bytes"},
 		{name: "escape sequences and bidi overrides", res: good(func(r *broker.TokenResult) { r.Account.Username = "alice\x1b[2J\u202e@contoso.com" }), tenant: tenant,
-			authority: "login.windows.net", username: "alice[2J@contoso.com"},
+			authority: "https://login.windows.net", username: "alice[2J@contoso.com"},
 		{name: "foreign environment", res: good(func(r *broker.TokenResult) { r.Account.Environment = "evil.example" }), tenant: tenant,
-			authority: "login.microsoftonline.com", username: "alice@contoso.com"},
+			authority: "https://login.microsoftonline.com", username: "alice@contoso.com"},
 		{name: "no environment", res: good(func(r *broker.TokenResult) { r.Account.Environment = "" }), tenant: tenant,
-			authority: "login.microsoftonline.com", username: "alice@contoso.com"},
+			authority: "https://login.microsoftonline.com", username: "alice@contoso.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &brokerBackend{cfg: backendConfig{authorityHost: "https://login.microsoftonline.com/", clientID: "client", now: func() time.Time { return now }},

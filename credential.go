@@ -94,7 +94,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 	c.tenant = o.TenantID
 	c.allowedTenants = o.AdditionallyAllowedTenants
 	var record *AuthenticationRecord
-	if r := o.AuthenticationRecord; !r.IsZero() {
+	if r := o.AuthenticationRecord; !isZeroRecord(r) {
 		rec := r
 		record = &rec
 	}
@@ -539,7 +539,7 @@ func (c *credential) resolveTenant(ctx context.Context, requested string) (strin
 // cloud.
 func (c *credential) signedInTenant(host, tenant string) bool {
 	s := c.session.Load()
-	return s != nil && s.record != nil && strings.EqualFold(s.record.TenantID, tenant) && msalhttp.SameCloud(s.record.Authority, host)
+	return s != nil && s.record != nil && strings.EqualFold(s.record.TenantID, tenant) && sameCloudAs(s.record, host)
 }
 
 // tokenRequest is one token request, validated, with the tenant resolved.
@@ -678,4 +678,10 @@ func (fs *flights) waiting(key string) int {
 		return f.refs
 	}
 	return 0
+}
+
+// sameCloudAs reports whether host is of the cloud rec was signed in on.
+func sameCloudAs(rec *AuthenticationRecord, host string) bool {
+	h, err := recordHost(rec.Authority)
+	return err == nil && msalhttp.SameCloud(h, host)
 }

@@ -176,7 +176,7 @@ func ExampleDeviceCodeCredential_Authenticate() {
 		log.Fatal(err)
 	}
 	// Output:
-	// {"authority":"login.microsoftonline.com","clientId":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","homeAccountId":"a11ce000-0000-4000-8000-000000000001.6e8f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b","tenantId":"6e8f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b","username":"alice@contoso.com","version":"1.0"}
+	// {"authority":"https://login.microsoftonline.com","clientId":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","homeAccountId":"a11ce000-0000-4000-8000-000000000001.6e8f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b","tenantId":"6e8f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b","username":"alice@contoso.com","version":"1.0"}
 	// silent: true
 }
 

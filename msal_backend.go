@@ -95,7 +95,7 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 		var err error
 		callCtx := b.cfg.store.Begin(ctx, r.Scopes)
 		ar, err = b.client(r.EnableCAE).AcquireTokenSilent(callCtx, r.Scopes,
-			public.WithSilentAccount(account.account()), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+			public.WithSilentAccount(msalAccount(account)), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 		ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
 		return err
 	})

@@ -65,7 +65,7 @@ const azureAuthorityHost = "AZURE_AUTHORITY_HOST"
 func resolveOptions(name string, o coreOptions) (coreOptions, string, error) {
 	r := o.AuthenticationRecord
 	switch {
-	case r.IsZero():
+	case isZeroRecord(r):
 	case o.ClientID == "":
 		o.ClientID = r.ClientID
 	case r.ClientID != "" && !strings.EqualFold(r.ClientID, o.ClientID):
@@ -105,7 +105,11 @@ func authorityHostOf(name string, cc cloud.Configuration, r AuthenticationRecord
 		return "", fmt.Errorf("%s: the cloud configuration has no ActiveDirectoryAuthorityHost", name)
 	}
 	if r.Authority != "" {
-		return validateHostFrom(name, "https://"+r.Authority,
+		host, err := recordHost(r.Authority)
+		if err != nil {
+			return "", fmt.Errorf("%s: the AuthenticationRecord's %w. Set azcore.ClientOptions.Cloud.ActiveDirectoryAuthorityHost, or pass a record written by Authenticate", name, err)
+		}
+		return validateHostFrom(name, "https://"+host,
 			"the AuthenticationRecord's authority %q is invalid: %s. Set azcore.ClientOptions.Cloud.ActiveDirectoryAuthorityHost, or pass a record written by Authenticate")
 	}
 	if env := os.Getenv(azureAuthorityHost); env != "" {

@@ -143,7 +143,7 @@ func TestAuthenticationRecordSemantics(t *testing.T) {
 	require.NoError(t, err)
 	record, err := first.Authenticate(t.Context(), &policy.TokenRequestOptions{Scopes: armScope})
 	require.NoError(t, err)
-	require.Equal(t, host, record.Authority)
+	require.Equal(t, "https://"+host, record.Authority, "azidentity's form")
 	require.Equal(t, "fab71ca3-0000-4000-8000-00000000000f", record.TenantID)
 
 	t.Run("tenant and authority from the record", func(t *testing.T) {
@@ -336,7 +336,7 @@ func TestRememberedRecordDoesNotMoveAuthority(t *testing.T) {
 	require.Len(t, files, 1)
 	b, err := os.ReadFile(files[0])
 	require.NoError(t, err)
-	tampered := strings.Replace(string(b), `"authority":"login.microsoftonline.com"`, `"authority":"attacker.example"`, 1)
+	tampered := strings.Replace(string(b), `"authority":"https://login.microsoftonline.com"`, `"authority":"https://attacker.example"`, 1)
 	require.NotEqual(t, string(b), tampered)
 	require.NoError(t, os.WriteFile(files[0], []byte(tampered), 0o600))
 
