@@ -3,8 +3,6 @@ package tokencache
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
-	"time"
 )
 
 // UnavailableError reports that the platform's encrypted storage can't be
@@ -30,16 +28,13 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // platform's encrypted storage, after checking (bounded by ctx) that the
 // storage works here. Its error is an *UnavailableError.
 func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
-	early, err := probeEncrypted(ctx, loc)
-	if err != nil {
+	if err := probeEncrypted(ctx, loc); err != nil {
 		return Persistence{}, &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
 	}
-	var unused atomic.Pointer[earlyRead]
-	unused.Store(early)
 	return Persistence{
 		desc: encryptedStore,
 		open: checked(func(cae bool, warn func(string)) (Storage, error) {
-			return openEncrypted(loc, cae, takeEarly(&unused, cae), warn)
+			return openEncrypted(loc, cae, warn)
 		}),
 		redeemLock: loc.redeemLock(),
 	}, nil
@@ -77,40 +72,4 @@ func checked(open func(cae bool, warn func(string)) (Storage, error)) func(bool,
 		}
 		return s, nil
 	}
-}
-
-// earlyRead is one mode's cache as the check of its storage read it, over
-// the connection it had open anyway: the bytes, and the stamp of the
-// storage's signal file taken before reading them. It serves the first Read
-// of the first Store opened on it if the stamp hasn't moved by then and the
-// check was moments ago, which makes it a load made at the time of the
-// check: a change written since moved the stamp, and is read as usual.
-type earlyRead struct {
-	cae   bool
-	at    time.Time // when it was read
-	stamp string
-	data  []byte
-}
-
-// earlyReadFor is how long after the check an early read may serve. The
-// stamp covers every write that touched the signal file; the bound keeps
-// short the time in which a write that didn't (its writer died between
-// writing the item and touching the file) goes unseen, as it does for as
-// long as a process that loaded the cache before it runs.
-const earlyReadFor = 5 * time.Second
-
-// serves reports whether e may serve a load whose signal file's stamp is
-// stamp.
-func (e *earlyRead) serves(stamp string) bool {
-	return stamp == e.stamp && time.Since(e.at) < earlyReadFor
-}
-
-// takeEarly returns the early read in p if it holds mode cae, and forgets
-// it: it serves one Store.
-func takeEarly(p *atomic.Pointer[earlyRead], cae bool) *earlyRead {
-	e := p.Load()
-	if e == nil || e.cae != cae || !p.CompareAndSwap(e, nil) {
-		return nil
-	}
-	return e
 }

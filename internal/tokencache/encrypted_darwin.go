@@ -14,12 +14,12 @@ const (
 )
 
 // openEncrypted: see openKeychain.
-func openEncrypted(loc Location, cae bool, _ *earlyRead, warn func(string)) (Storage, error) {
+func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
 	return openKeychain(macKeychain{}, loc, cae, warn), nil
 }
 
-func probeEncrypted(ctx context.Context, _ Location) (*earlyRead, error) {
-	return nil, probeKeychain(ctx, macKeychain{})
+func probeEncrypted(ctx context.Context, _ Location) error {
+	return probeKeychain(ctx, macKeychain{})
 }
 
 // macKeychain is the login Keychain, through MSAL's accessor (cgo, Security

@@ -15,8 +15,8 @@ const (
 // errNoCgo: the Keychain API is C, and MSAL's accessor calls it through cgo.
 var errNoCgo = errors.New("this program was built without cgo, which the Keychain needs")
 
-func probeEncrypted(context.Context, Location) (*earlyRead, error) { return nil, errNoCgo }
+func probeEncrypted(context.Context, Location) error { return errNoCgo }
 
-func openEncrypted(Location, bool, *earlyRead, func(string)) (Storage, error) {
+func openEncrypted(Location, bool, func(string)) (Storage, error) {
 	return nil, errNoCgo
 }

@@ -15,8 +15,8 @@ const (
 
 var errNoEncryption = errors.New("this package has no encrypted storage for " + runtime.GOOS)
 
-func probeEncrypted(context.Context, Location) (*earlyRead, error) { return nil, errNoEncryption }
+func probeEncrypted(context.Context, Location) error { return errNoEncryption }
 
-func openEncrypted(Location, bool, *earlyRead, func(string)) (Storage, error) {
+func openEncrypted(Location, bool, func(string)) (Storage, error) {
 	return nil, errNoEncryption
 }

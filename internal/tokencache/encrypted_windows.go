@@ -16,13 +16,13 @@ const (
 
 // openEncrypted keeps a CAE mode's cache where Python's azure-identity does:
 // a DPAPI-sealed file %LOCALAPPDATA%\.IdentityService\<name>.nocae|.cae.
-func openEncrypted(loc Location, cae bool, _ *earlyRead, warn func(string)) (Storage, error) {
+func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
 	return newFileStorage(loc.Path(cae), dpapi{}, loc.OwnDir, warn), nil
 }
 
 // probeEncrypted seals and opens a throwaway blob; nothing is stored.
-func probeEncrypted(context.Context, Location) (*earlyRead, error) {
-	return nil, probeDPAPI()
+func probeEncrypted(context.Context, Location) error {
+	return probeDPAPI()
 }
 
 func probeDPAPI() error {

@@ -83,12 +83,13 @@ func (i fakeItemObject) GetSecret(session dbus.ObjectPath) (secretValue, *dbus.E
 	return secretValue{Session: session, Parameters: []byte{}, Value: i.f.values[i.schema], ContentType: "text/plain"}, nil
 }
 
-// With KeePassXC's database locked when cache.New runs, its check finds no
-// item (none is listed, not even as locked) and unlocks the database. Found
-// by review: the check had kept "no cache" as the early read, so the first
+// With KeePassXC's database locked when cache.New runs, a search finds no
+// item (none is listed, not even as locked): the check unlocks the database
+// before any read, so the first load finds the cache. Found by review: a
+// check that read the cache before unlocking kept "no cache", so the first
 // load served an empty cache although the item was there, and the first
 // write replaced the item with its own account alone.
-func TestSecretServiceEarlyReadOfALockedKeePassXC(t *testing.T) {
+func TestSecretServiceLockedKeePassXCKeepsTheCache(t *testing.T) {
 	keyringtest.BareBus(t)
 	conn, err := dbus.ConnectSessionBus()
 	require.NoError(t, err)
@@ -107,9 +108,8 @@ func TestSecretServiceEarlyReadOfALockedKeePassXC(t *testing.T) {
 
 	m := &fakeMSAL{}
 	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice", "at-alice") })
-	require.NotEmpty(t, f.values[loc.schema(true)])
-
 	f.mu.Lock()
+	require.NotEmpty(t, f.values[loc.schema(true)])
 	f.locked = true // the user locked the database (or KeePassXC started locked)
 	f.mu.Unlock()
 

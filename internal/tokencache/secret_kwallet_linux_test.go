@@ -19,13 +19,14 @@ import (
 // kwalletfreedesktop*.cpp) with its default wallet closed:
 //   - Service.SearchItems lists a closed wallet's items as locked (unless
 //     listsClosedAsOpen, a service that would list them as unlocked, to
-//     check that an empty read alone makes no early read);
+//     check that an empty read alone is never taken for an empty cache);
 //   - Collection.SearchItems (served at the collection's path and at
 //     /org/freedesktop/secrets/aliases/default) lists them whether the
 //     wallet is open or not (they come from the wallet's attributes file);
 //   - Item.GetSecret doesn't check the lock: on a closed wallet (handle -1)
 //     the backend reads nothing and the call succeeds with an empty value;
-//   - Locked is true until Unlock; Unlock opens the wallet without a prompt
+//   - Locked (of the collection and of the item) is true until Unlock;
+//     Unlock opens the wallet without a prompt
 //     when canUnlock (a wallet whose unlock needs no password here), and
 //     otherwise unlocks nothing and offers no prompt (no display).
 type kwallet struct {
@@ -121,6 +122,7 @@ func serveKWallet(t *testing.T, w *kwallet) {
 		require.NoError(t, conn.Export(kwalletProps{w}, p, "org.freedesktop.DBus.Properties"))
 	}
 	require.NoError(t, conn.Export(kwalletItemObject{w}, kwalletItem, ssItem))
+	require.NoError(t, conn.Export(kwalletProps{w}, kwalletItem, "org.freedesktop.DBus.Properties"))
 	reply, err := conn.RequestName(ssBusName, dbus.NameFlagDoNotQueue)
 	require.NoError(t, err)
 	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)
@@ -134,24 +136,18 @@ func serveKWallet(t *testing.T, w *kwallet) {
 func TestSecretServiceCheckOfAClosedKWallet(t *testing.T) {
 	w := &kwallet{value: []byte(`{"RefreshToken":{"k":{"secret":"rt"}}}`)}
 	serveKWallet(t, w)
-	loc := Location{Dir: t.TempDir(), Name: "kwallet.cache", OwnDir: true}
-	early, err := probeEncrypted(t.Context(), loc)
-	if err == nil {
-		t.Errorf("the check passed on a closed wallet that can't be opened; early read: %v", early)
-	}
+	_, err := Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: "kwallet.cache", OwnDir: true})
 	var ue *UnavailableError
-	_, err = Encrypted(t.Context(), loc)
-	assert.ErrorAs(t, err, &ue)
+	assert.ErrorAs(t, err, &ue, "the check passed on a closed wallet that can't be opened")
 }
 
 // A closed default wallet that can be opened (Unlock opens it without a
-// prompt here, as after the user types the password). An early read of the
-// closed wallet's empty GetSecret would be served by the first load: the
-// new process would see no cache, and its first write (the stamp unchanged,
-// so no read again) would replace the item with its own account alone. This
-// is the loss TestSecretServiceEarlyReadOfALockedKeePassXC guards against,
-// on KWallet; listsClosedAsOpen checks that an empty read alone is no
-// early read.
+// prompt here, as after the user types the password). The closed wallet's
+// empty GetSecret, taken for an empty cache, would have the new process's
+// first write replace the item with its own account alone. This is the loss
+// TestSecretServiceLockedKeePassXCKeepsTheCache guards against, on KWallet;
+// listsClosedAsOpen checks that an empty read alone isn't taken for an
+// empty cache.
 func TestSecretServiceClosedKWalletKeepsTheCache(t *testing.T) {
 	for _, listsClosedAsOpen := range []bool{false, true} {
 		t.Run(map[bool]string{false: "closed items listed as locked", true: "closed items listed as unlocked"}[listsClosedAsOpen], func(t *testing.T) {
@@ -167,18 +163,11 @@ func closedKWalletKeepsTheCache(t *testing.T, listsClosedAsOpen bool) {
 
 	m := &fakeMSAL{}
 	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice", "at-alice") })
-	require.NotEmpty(t, w.value)
-
 	w.mu.Lock()
+	require.NotEmpty(t, w.value)
 	w.open = false // the wallet closed (idle timeout, screen lock, a new session)
 	w.listsClosedAsOpen = listsClosedAsOpen
 	w.mu.Unlock()
-
-	early, err := probeEncrypted(t.Context(), loc)
-	require.NoError(t, err)
-	if early != nil {
-		assert.NotEmpty(t, early.data, "an early read of nothing from a closed wallet")
-	}
 
 	p, err := Encrypted(t.Context(), loc)
 	require.NoError(t, err)
@@ -190,6 +179,27 @@ func closedKWalletKeepsTheCache(t *testing.T, listsClosedAsOpen bool) {
 	after := &fakeMSAL{}
 	require.NoError(t, openEncryptedCache(t, loc, true).Replace(t.Context(), after, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-alice", after.secret(sectionRefreshToken, "alice"), "alice's tokens survived bob's sign-in")
+}
+
+// The wallet closes after cache.New's check opened it (an idle timeout), on
+// a service that lists its items as unlocked: the read gets GetSecret's
+// empty value, and fails rather than reading an empty cache, so the write
+// that follows a sign-in keeps what the item holds.
+func TestSecretServiceEmptyReadOfAClosedKWalletIsNoCache(t *testing.T) {
+	w := &kwallet{open: true, value: []byte(`{"RefreshToken":{"k":{"secret":"rt-alice"}}}`)}
+	serveKWallet(t, w)
+	loc := Location{Dir: filepath.Join(t.TempDir(), ".IdentityService"), Name: "kwallet.cache", OwnDir: true}
+	s := newSecretService(loc.schema(true))
+	got, err := s.read(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, w.value, got, "the wallet open")
+
+	w.mu.Lock()
+	w.open, w.listsClosedAsOpen = false, true
+	w.mu.Unlock()
+	got, err = s.read(t.Context())
+	assert.ErrorIs(t, err, errLocked)
+	assert.Nil(t, got)
 }
 
 // An alias path can name another collection than ReadAlias does (KWallet

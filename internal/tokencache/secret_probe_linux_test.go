@@ -75,42 +75,11 @@ func serviceCalls(t *testing.T, f func()) []string {
 	return calls
 }
 
-// The check of a keyring in use, whose cache item is there and unlocked in
-// the default collection, asks the Secret Service four things, the item's
-// read among them: each call costs a new process a third to a half of a
-// millisecond of the service's time. A keyring without the item gets the
-// whole check.
-func TestSecretServiceCheckOfAKeyringInUse(t *testing.T) {
-	k := keyringtest.Start(t)
-	loc := secretLoc(k, "probe.cache")
-
-	var early *earlyRead
-	calls := serviceCalls(t, func() {
-		var err error
-		early, err = probeEncrypted(t.Context(), loc)
-		require.NoError(t, err)
-	})
-	assert.Nil(t, early, "there is no cache to read yet")
-	assert.Equal(t, []string{"SearchItems", "OpenSession", "ReadAlias", "Get"}, calls, "no item: the whole check")
-
-	m := &fakeMSAL{}
-	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice", "at-alice") })
-	calls = serviceCalls(t, func() {
-		var err error
-		early, err = probeEncrypted(t.Context(), loc)
-		require.NoError(t, err)
-	})
-	require.NotNil(t, early)
-	assert.Contains(t, string(early.data), "rt-alice")
-	assert.Equal(t, []string{"SearchItems", "OpenSession", "ReadAlias", "GetSecret"}, calls)
-}
-
-// A bus that refuses Hello, which goes with the first calls without
-// waiting: the error says the bus refused this process, not what became of
-// the calls after it, whether the bus then hangs up (as dbus-daemon does) or
-// keeps the connection open and answers nothing more, which would have left
-// the calls waiting for as long as ctx allows (for a Read or Write, perhaps
-// forever).
+// A bus that refuses Hello: the error says the bus refused this process, and
+// the check ends at once, whether the bus then hangs up (as dbus-daemon
+// does) or keeps the connection open and answers nothing more, where a call
+// after Hello would wait for as long as ctx allows (for a Read or Write,
+// perhaps forever).
 func TestSecretServiceBusRefusesHello(t *testing.T) {
 	for _, keepOpen := range []bool{false, true} {
 		t.Run(map[bool]string{false: "hangs up", true: "keeps the connection"}[keepOpen], func(t *testing.T) {
@@ -140,7 +109,7 @@ func TestSecretServiceBusRefusesHello(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			_, err = probeEncrypted(ctx, Location{Dir: t.TempDir(), Name: "refused.cache", OwnDir: true})
+			err = probeEncrypted(ctx, Location{Dir: t.TempDir(), Name: "refused.cache", OwnDir: true})
 			require.Error(t, err)
 			require.NoError(t, ctx.Err(), "the check waited until its context ended: %v", err)
 			assert.Contains(t, err.Error(), "refused this process")
@@ -199,9 +168,8 @@ func refuseHello(t *testing.T, c net.Conn) {
 	}
 }
 
-// The check's item must be in the default collection, where writes go, to
-// stand for the whole check: an item that sits unlocked in another
-// collection (gnome-keyring's "session" one here) while the default is
+// The check is of the default collection, where writes go: an item of the
+// cache that sits unlocked in another collection (gnome-keyring's "session" one here) while the default is
 // locked, with no way to prompt, says nothing of whether the cache can be
 // written. The check then says the Secret Service is unavailable, so that
 // AllowUnencryptedStorage falls back to files, rather than passing and

@@ -3,7 +3,6 @@ package tokencache
 import (
 	"context"
 	"path/filepath"
-	"sync/atomic"
 )
 
 // secretStore is an OS secret store holding one cache's bytes: the Secret
@@ -23,9 +22,6 @@ type secretStorage struct {
 	signal string
 	lock   fileLock
 	ownDir bool // the directory belongs to caches alone (see Location.OwnDir)
-	// early is the cache as the storage check read it, for the first Read
-	// (see earlyRead); Read takes it, so it serves at most once.
-	early atomic.Pointer[earlyRead]
 }
 
 var (
@@ -55,14 +51,7 @@ func (s *secretStorage) check(warn func(string)) error {
 }
 
 // Read implements Storage.
-func (s *secretStorage) Read(ctx context.Context) ([]byte, error) {
-	if e := s.early.Swap(nil); e != nil {
-		if stamp, err := stampOf(s.signal); err == nil && e.serves(stamp) {
-			return e.data, nil
-		}
-	}
-	return s.store.read(ctx)
-}
+func (s *secretStorage) Read(ctx context.Context) ([]byte, error) { return s.store.read(ctx) }
 
 // Write implements Storage.
 func (s *secretStorage) Write(ctx context.Context, data []byte) error {
