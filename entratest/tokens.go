@@ -199,8 +199,9 @@ func (s *Server) JWKSURL(tenant string) string {
 // signature against the server's key, exp and nbf against Options.Now, and an issuer of
 // the form https://HOST/{tid}/v2.0 for a host this server answers for. It also applies
 // [Server.RevokeSessions]: a token issued before its user's sessions were revoked fails
-// with a [*ClaimsChallengeError]. It returns the token's claims.
-func (s *Server) VerifyAccessToken(token string) (jwt.MapClaims, error) {
+// with a [*ClaimsChallengeError]. It returns the token's claims, decoded as by
+// encoding/json (numbers are float64).
+func (s *Server) VerifyAccessToken(token string) (map[string]any, error) {
 	claims, revoked, err := s.verifyAccessToken(token)
 	if err != nil {
 		return nil, err
@@ -213,7 +214,7 @@ func (s *Server) VerifyAccessToken(token string) (jwt.MapClaims, error) {
 
 // verifyAccessToken is VerifyAccessToken, returning the claims of a valid token whose
 // user's sessions were revoked after it was issued, with the time of the revocation.
-func (s *Server) verifyAccessToken(token string) (jwt.MapClaims, time.Time, error) {
+func (s *Server) verifyAccessToken(token string) (map[string]any, time.Time, error) {
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		if kid, _ := t.Header["kid"].(string); kid != s.keyID {
