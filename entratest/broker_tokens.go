@@ -75,7 +75,7 @@ func (h brokerHooks) Issue(ap *brokerhook.AuthParameters, a *brokerhook.Account,
 	if eerr != nil && u.PersonalAccount && ref.kind == tenantOrganizations && ap.Additional[msaPassthroughParam] == msaPassthroughValue {
 		// MSA passthrough: a personal account signs in to the first-party app through
 		// /organizations.
-		tid, eerr = ConsumersTenantID, nil
+		tid, eerr = consumersTenantID, nil
 	}
 	if eerr != nil {
 		return fail(brokerhook.StatusUnexpected, eerr)

@@ -188,13 +188,6 @@ func big2bytes(v int64) []byte {
 	return b
 }
 
-// JWKSURL returns the URL of the server's signing keys for tenant (common, organizations,
-// consumers, a tenant ID or a domain). It is also the jwks_uri of the tenant's OpenID
-// configuration, when that is fetched from URL().
-func (s *Server) JWKSURL(tenant string) string {
-	return s.URL() + "/" + tenant + "/discovery/v2.0/keys"
-}
-
 // VerifyAccessToken checks an access token the way a resource server would: the RS256
 // signature against the server's key, exp and nbf against Options.Now, and an issuer of
 // the form https://HOST/{tid}/v2.0 for a host this server answers for. It also applies

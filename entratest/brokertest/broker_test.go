@@ -158,7 +158,7 @@ func TestBrokerTenantAndPassthrough(t *testing.T) {
 	btr := token(t, e.call(t, "acquireTokenInteractively", "p2", map[string]any{"authParameters": ap}))
 	claims, err := e.srv.VerifyAccessToken(btr["accessToken"].(string))
 	require.NoError(t, err)
-	assert.Equal(t, entratest.ConsumersTenantID, claims["tid"])
+	assert.Equal(t, consumersTenantID, claims["tid"])
 	assert.True(t, e.broker.Requests()[1].MSAPassthrough())
 }
 

@@ -32,3 +32,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// consumersTenantID is Entra's tenant of personal Microsoft accounts.
+const consumersTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
