@@ -131,8 +131,8 @@ type signInPolicy struct {
 // com.microsoft.identity.Broker1 (getLinuxBrokerVersion, getAccounts,
 // acquireTokenSilently, acquireTokenInteractively, removeAccount,
 // cancelInteractiveFlow) with the broker's JSON requests and responses. It answers from
-// its [Server]'s directory and issues tokens with the server's signing key, so broker
-// tokens verify with [Server.VerifyAccessToken] like any other.
+// its [entratest.Server]'s directory and issues tokens with the server's signing key, so broker
+// tokens verify with [entratest.Server.VerifyAccessToken] like any other.
 //
 // The emulated user answers sign-in dialogs as [Broker.SignInAs], [Broker.CancelSignIns],
 // [Broker.FailSignIns] or [Broker.HoldSignIns] last said; by default the user signs in
