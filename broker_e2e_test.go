@@ -13,6 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 	"github.com/azinteractive/azinteractive/internal/broker/bustest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,19 +27,19 @@ var graphScope = []string{"https://graph.microsoft.com/.default"}
 
 type brokerEnv struct {
 	srv    *entratest.Server
-	broker *entratest.Broker
+	broker *brokertest.Broker
 	addr   string
 }
 
 // newBrokerEnv starts a bus, points the session at it and serves the emulated broker
 // there, unless opts is nil (a session with no broker).
-func newBrokerEnv(t *testing.T, srvOpts *entratest.Options, opts *entratest.BrokerOptions) *brokerEnv {
+func newBrokerEnv(t *testing.T, srvOpts *entratest.Options, opts *brokertest.Options) *brokerEnv {
 	t.Helper()
 	e := &brokerEnv{addr: bustest.SetSession(t)}
 	e.srv = entratest.NewServer(srvOpts)
 	t.Cleanup(e.srv.Close)
 	if opts != nil {
-		e.broker = entratest.NewBroker(e.srv, e.addr, opts)
+		e.broker = brokertest.New(e.srv, e.addr, opts)
 		t.Cleanup(e.broker.Close)
 	}
 	return e
@@ -72,18 +73,18 @@ func (e *brokerEnv) methods() []string {
 	return m
 }
 
-func (e *brokerEnv) last(method string) entratest.BrokerRequest {
+func (e *brokerEnv) last(method string) brokertest.Request {
 	reqs := e.broker.Requests()
 	for i := len(reqs) - 1; i >= 0; i-- {
 		if reqs[i].Method == method {
 			return reqs[i]
 		}
 	}
-	return entratest.BrokerRequest{}
+	return brokertest.Request{}
 }
 
 func TestBrokerInteractiveThenSilent(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	lines := captureLog(t, azinteractive.EventAuthentication)
 	cred := e.cred(t, &azinteractive.BrokerOptions{ParentWindowHandle: 0x3c00004, EnableMSAPassthrough: true}, func(o *azinteractive.InteractiveBrowserCredentialOptions) {
 		o.LoginHint = entratest.DefaultUsername
@@ -134,7 +135,7 @@ func TestBrokerInteractiveThenSilent(t *testing.T) {
 }
 
 func TestBrokerOneSignInForConcurrentCallers(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	e.broker.HoldSignIns()
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, nil)
 	var wg sync.WaitGroup
@@ -162,7 +163,7 @@ func TestBrokerOneSignInForConcurrentCallers(t *testing.T) {
 }
 
 func TestBrokerDefaultAccount(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	e := newBrokerEnv(t, nil, &brokertest.Options{DeviceAccount: entratest.DefaultUsername})
 	e.broker.CancelSignIns() // a dialog would fail the test
 	cred := e.cred(t, &azinteractive.BrokerOptions{UseDefaultBrokerAccount: true}, nil)
 	rec, err := cred.Authenticate(t.Context(), nil)
@@ -181,7 +182,7 @@ func TestBrokerDefaultAccount(t *testing.T) {
 // silent sign-in as the device's account is explained as the caller's, as everywhere
 // else, not as a failure of the broker.
 func TestBrokerDefaultAccountCanceledContext(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	e := newBrokerEnv(t, nil, &brokertest.Options{DeviceAccount: entratest.DefaultUsername})
 	cred := e.cred(t, &azinteractive.BrokerOptions{UseDefaultBrokerAccount: true}, nil)
 	_, err := cred.Authenticate(t.Context(), nil) // the credential settles on the broker
 	require.NoError(t, err)
@@ -194,7 +195,7 @@ func TestBrokerDefaultAccountCanceledContext(t *testing.T) {
 }
 
 func TestBrokerDefaultAccountFallsBackToPrompt(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{}) // no device account
+	e := newBrokerEnv(t, nil, &brokertest.Options{}) // no device account
 	cred := e.cred(t, &azinteractive.BrokerOptions{UseDefaultBrokerAccount: true}, nil)
 	_, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
 	require.NoError(t, err)
@@ -202,7 +203,7 @@ func TestBrokerDefaultAccountFallsBackToPrompt(t *testing.T) {
 }
 
 func TestBrokerSignOut(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, func(o *azinteractive.InteractiveBrowserCredentialOptions) {
 		o.DisableAutomaticAuthentication = true
 	})
@@ -230,7 +231,7 @@ func TestBrokerSignOut(t *testing.T) {
 }
 
 func TestBrokerCancel(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	e.broker.CancelSignIns()
 	_, err := e.cred(t, &azinteractive.BrokerOptions{}, nil).GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
 	var failed *azinteractive.AuthenticationFailedError
@@ -241,8 +242,8 @@ func TestBrokerCancel(t *testing.T) {
 }
 
 func TestBrokerFailureKeepsBrokersCodes(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
-	e.broker.FailSignIns(entratest.BrokerError{Status: entratest.BrokerStatusUnexpected, ErrorCode: 53000, Tag: 42,
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
+	e.broker.FailSignIns(brokertest.Error{Status: brokertest.StatusUnexpected, ErrorCode: 53000, Tag: 42,
 		Context: "AADSTS53000: Device is not in required device state: compliant."})
 	_, err := e.cred(t, &azinteractive.BrokerOptions{}, nil).GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
 	var failed *azinteractive.AuthenticationFailedError
@@ -254,7 +255,7 @@ func TestBrokerFailureKeepsBrokersCodes(t *testing.T) {
 }
 
 func TestBrokerContextDeadlineCancelsDialog(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	e.broker.HoldSignIns()
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
@@ -270,7 +271,7 @@ func TestBrokerContextDeadlineCancelsDialog(t *testing.T) {
 }
 
 func TestBrokerCanceledContext(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	e.broker.HoldSignIns()
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, nil)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -285,7 +286,7 @@ func TestBrokerCanceledContext(t *testing.T) {
 }
 
 func TestBrokerTimeout(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	e.broker.HoldSignIns()
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, func(o *azinteractive.InteractiveBrowserCredentialOptions) {
 		o.Timeout = 300 * time.Millisecond
@@ -298,7 +299,7 @@ func TestBrokerTimeout(t *testing.T) {
 
 func TestBrokerClaimsChallenge(t *testing.T) {
 	clock := &lockedClock{t: time.Now()}
-	e := newBrokerEnv(t, &entratest.Options{Now: clock.Now}, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, &entratest.Options{Now: clock.Now}, &brokertest.Options{})
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, nil)
 	ctx := t.Context()
 	tk, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: armScope, EnableCAE: true})
@@ -335,7 +336,7 @@ func TestBrokerClaimsChallenge(t *testing.T) {
 }
 
 func TestBrokerPerRequestTenant(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	const other = "0e0e0e0e-1111-4222-8333-444444444444"
 	e.srv.AddTenant(entratest.Tenant{ID: other})
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, func(o *azinteractive.InteractiveBrowserCredentialOptions) {
@@ -358,7 +359,7 @@ func TestBrokerPerRequestTenant(t *testing.T) {
 }
 
 func TestBrokerRestartMidSession(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, nil)
 	_, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
 	require.NoError(t, err)
@@ -375,7 +376,7 @@ func TestBrokerRestartMidSession(t *testing.T) {
 }
 
 func TestBrokerRestartDuringSignIn(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
 	e.broker.HoldSignIns()
 	cred := e.cred(t, &azinteractive.BrokerOptions{}, nil)
 	go func() {
@@ -430,8 +431,8 @@ func TestBrokerFallsBackToBrowser(t *testing.T) {
 // answer about the broker, so the credential signs in through the browser that time only,
 // says so once, and uses the broker once the bus answers.
 func TestBrokerAsksAgainAfterBusFailure(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
-	dead, err := entratest.NewSessionBus()
+	e := newBrokerEnv(t, nil, &brokertest.Options{})
+	dead, err := brokertest.NewSessionBus()
 	require.NoError(t, err, "newBrokerEnv started a bus, so this one starts too")
 	dead.Close()
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", dead.Address())
@@ -496,7 +497,7 @@ func TestBrokerRequired(t *testing.T) {
 }
 
 func TestBrokerTooOld(t *testing.T) {
-	e := newBrokerEnv(t, nil, &entratest.BrokerOptions{Version: "1.0.0", Unimplemented: []string{"acquireTokenInteractively"}})
+	e := newBrokerEnv(t, nil, &brokertest.Options{Version: "1.0.0", Unimplemented: []string{"acquireTokenInteractively"}})
 	_, err := e.cred(t, &azinteractive.BrokerOptions{}, nil).GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
 	var unavailable *azinteractive.CredentialUnavailableError
 	require.ErrorAs(t, err, &unavailable)
@@ -529,7 +530,7 @@ func TestBrokerSecretsNeverLeak(t *testing.T) {
 	ctx := t.Context()
 	srv := w.server(t, nil)
 	addr := bustest.SetSession(t)
-	b := entratest.NewBroker(srv, addr, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	b := brokertest.New(srv, addr, &brokertest.Options{DeviceAccount: entratest.DefaultUsername})
 	t.Cleanup(b.Close)
 	scopes := policy.TokenRequestOptions{Scopes: armScope}
 	newCred := func(bo *azinteractive.BrokerOptions) *azinteractive.InteractiveBrowserCredential {
@@ -565,7 +566,7 @@ func TestBrokerSecretsNeverLeak(t *testing.T) {
 	for _, fail := range []func(){
 		b.CancelSignIns,
 		func() {
-			b.FailSignIns(entratest.BrokerError{Status: entratest.BrokerStatusIncorrectConfiguration, ErrorCode: 50011, Context: "AADSTS50011: redirect URI"})
+			b.FailSignIns(brokertest.Error{Status: brokertest.StatusIncorrectConfiguration, ErrorCode: 50011, Context: "AADSTS50011: redirect URI"})
 		},
 	} {
 		fail()
@@ -594,8 +595,8 @@ func TestBrokerLeavesNoGoroutines(t *testing.T) {
 	}
 	before := goleak.IgnoreCurrent()
 	func() {
-		bus, err := entratest.NewSessionBus()
-		if errors.Is(err, entratest.ErrNoDBusDaemon) {
+		bus, err := brokertest.NewSessionBus()
+		if errors.Is(err, brokertest.ErrNoDBusDaemon) {
 			bustest.Unavailable(t, err.Error())
 		}
 		require.NoError(t, err)
@@ -603,7 +604,7 @@ func TestBrokerLeavesNoGoroutines(t *testing.T) {
 		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address())
 		srv := entratest.NewServer(nil)
 		defer srv.Close()
-		b := entratest.NewBroker(srv, bus.Address(), nil)
+		b := brokertest.New(srv, bus.Address(), nil)
 		defer b.Close()
 		// The bus, the server and the broker's own goroutines are theirs.
 		running := goleak.IgnoreCurrent()

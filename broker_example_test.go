@@ -14,7 +14,7 @@ import (
 // Sign in through the Linux identity broker (microsoft-identity-broker) when
 // one runs on the session bus, as Conditional Access on managed devices
 // requires, and through the browser otherwise. (Not run: it needs a broker,
-// or entratest.NewBroker on a private bus as examples/broker sets up.)
+// or brokertest.New on a private bus as examples/broker sets up.)
 func ExampleBrokerOptions() {
 	cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
 		Broker: &azinteractive.BrokerOptions{

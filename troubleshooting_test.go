@@ -22,6 +22,7 @@ import (
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/cache"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 )
 
 // troubleshootingRows reads the "message contains" strings of
@@ -268,12 +269,12 @@ func TestTroubleshootingRows(t *testing.T) {
 			return brokerToken(t, e, &azinteractive.BrokerOptions{RequireBroker: true}, nil)
 		},
 		`the sign-in was canceled in the identity broker's window`: func(t *testing.T) error {
-			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			e := newBrokerEnv(t, nil, &brokertest.Options{})
 			e.broker.CancelSignIns()
 			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
 		},
 		`the identity broker needs the user to sign in interactively`: func(t *testing.T) error {
-			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			e := newBrokerEnv(t, nil, &brokertest.Options{})
 			cred := e.cred(t, &azinteractive.BrokerOptions{}, func(o *azinteractive.InteractiveBrowserCredentialOptions) { o.DisableAutomaticAuthentication = true })
 			if _, err := cred.Authenticate(t.Context(), &arm); err != nil {
 				return err
@@ -283,17 +284,17 @@ func TestTroubleshootingRows(t *testing.T) {
 			return err
 		},
 		`the identity broker refused the sign-in: …`: func(t *testing.T) error {
-			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
-			e.broker.FailSignIns(entratest.BrokerError{Status: entratest.BrokerStatusIncorrectConfiguration, ErrorCode: 50011,
+			e := newBrokerEnv(t, nil, &brokertest.Options{})
+			e.broker.FailSignIns(brokertest.Error{Status: brokertest.StatusIncorrectConfiguration, ErrorCode: 50011,
 				Context: "AADSTS50011: The redirect URI 'ms-appx-web://Microsoft.AAD.BrokerPlugin/x' does not match the redirect URIs configured for the application."})
 			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
 		},
 		`the identity broker is too old for this module`: func(t *testing.T) error {
-			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{Version: "1.0.0", Unimplemented: []string{"acquireTokenInteractively"}})
+			e := newBrokerEnv(t, nil, &brokertest.Options{Version: "1.0.0", Unimplemented: []string{"acquireTokenInteractively"}})
 			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
 		},
 		`the identity broker stopped or restarted before it answered`: func(t *testing.T) error {
-			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			e := newBrokerEnv(t, nil, &brokertest.Options{})
 			e.broker.HoldSignIns()
 			go func() {
 				if e.broker.WaitForDialog(t.Context()) == nil {
@@ -303,7 +304,7 @@ func TestTroubleshootingRows(t *testing.T) {
 			return brokerToken(t, e, &azinteractive.BrokerOptions{}, nil)
 		},
 		`the identity broker isn't reachable`: func(t *testing.T) error {
-			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			e := newBrokerEnv(t, nil, &brokertest.Options{})
 			cred := e.cred(t, &azinteractive.BrokerOptions{}, nil)
 			if _, err := cred.GetToken(t.Context(), arm); err != nil {
 				return err
@@ -313,7 +314,7 @@ func TestTroubleshootingRows(t *testing.T) {
 			return err
 		},
 		`the identity broker's response can't be read`: func(t *testing.T) error {
-			e := newBrokerEnv(t, nil, &entratest.BrokerOptions{})
+			e := newBrokerEnv(t, nil, &brokertest.Options{})
 			// Its ID token, which names the user, makes the answer larger than 1 MiB.
 			e.srv.AddUser(entratest.User{Username: "big@contoso.com", Password: "big-Pa55w0rd-7", DisplayName: strings.Repeat("n", 2<<20)})
 			e.broker.SignInAs("big@contoso.com")

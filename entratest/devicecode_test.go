@@ -2,9 +2,11 @@ package entratest_test
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
@@ -65,23 +67,32 @@ func lastTokenRequest(t *testing.T, s *entratest.Server) entratest.Request {
 	return entratest.Request{}
 }
 
-// TestDeviceCodePending approves only after MSAL has polled (at 50 ms, 200 ms, 650 ms...)
-// and been told authorization_pending, then slow_down.
+// TestDeviceCodePending approves only after MSAL has polled and been told
+// authorization_pending, then slow_down. It runs in memory on synctest's clock: the user
+// approves once both polls are in, with MSAL asleep until its next one.
 func TestDeviceCodePending(t *testing.T) {
 	s := newServer(t, nil)
-	c := loopbackClient(t, s, "organizations")
-	ctx := t.Context()
-	dc, err := c.AcquireTokenByDeviceCode(ctx, []string{armScope})
-	require.NoError(t, err)
-	s.SlowDownDeviceCode(1)
-	go func() {
+	synctest.Test(t, func(t *testing.T) {
+		c, err := public.New(entratest.DefaultClientID, public.WithAuthority(s.URL()+"/organizations"),
+			public.WithHTTPClient(&http.Client{Transport: s.Transport()}), public.WithInstanceDiscovery(false))
+		require.NoError(t, err)
+		ctx := t.Context()
+		dc, err := c.AcquireTokenByDeviceCode(ctx, []string{armScope})
+		require.NoError(t, err)
+		s.SlowDownDeviceCode(1)
+		done := make(chan error)
+		go func() {
+			_, err := dc.AuthenticationResult(ctx)
+			done <- err
+		}()
+		// MSAL polls on its own schedule; on the bubble's clock, stepping time forward
+		// lets its next poll in without real time passing.
 		for countRequests(s, entratest.EndpointToken, "device_code") < 2 {
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(time.Millisecond)
 		}
-		assert.NoError(t, s.ApproveDeviceCode(dc.Result.UserCode, entratest.DefaultUsername))
-	}()
-	_, err = dc.AuthenticationResult(ctx)
-	require.NoError(t, err)
+		require.NoError(t, s.ApproveDeviceCode(dc.Result.UserCode, entratest.DefaultUsername))
+		require.NoError(t, <-done)
+	})
 
 	var statuses []int
 	for _, r := range s.Requests() {

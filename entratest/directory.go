@@ -28,7 +28,7 @@ type User struct {
 	Password string
 	// DisplayName is the name claim. Defaults to the part of Username before "@".
 	DisplayName string
-	// TenantID is the user's home tenant. Defaults to DefaultTenantID, or ConsumersTenantID
+	// TenantID is the user's home tenant. Defaults to DefaultTenantID, or Entra's consumers tenant
 	// for personal accounts.
 	TenantID string
 	// ObjectID is the oid claim. A random GUID is generated when it's empty.
@@ -88,7 +88,7 @@ func newDirectory() directory {
 
 func (s *Server) addDefaults() {
 	s.AddTenant(Tenant{ID: DefaultTenantID, Domain: DefaultTenantDomain})
-	s.AddTenant(Tenant{ID: ConsumersTenantID})
+	s.AddTenant(Tenant{ID: consumersTenantID})
 	s.AddApp(App{
 		ClientID:       DefaultClientID,
 		Name:           "Microsoft Azure CLI",
@@ -131,7 +131,7 @@ func (s *Server) AddUser(u User) {
 	if u.TenantID == "" {
 		u.TenantID = DefaultTenantID
 		if u.PersonalAccount {
-			u.TenantID = ConsumersTenantID
+			u.TenantID = consumersTenantID
 		}
 	}
 	if u.ObjectID == "" {
@@ -227,14 +227,14 @@ func (d *directory) lookupTenant(segment string) (tenantRef, *entraError) {
 		return ref, nil
 	case "consumers":
 		ref.kind = tenantConsumers
-		segment = ConsumersTenantID
+		segment = consumersTenantID
 	}
 	t, ok := d.tenants[strings.ToLower(segment)]
 	if !ok {
 		return ref, errTenantNotFound(ref.segment)
 	}
 	ref.tenant = *t
-	if strings.EqualFold(t.ID, ConsumersTenantID) {
+	if strings.EqualFold(t.ID, consumersTenantID) {
 		ref.kind = tenantConsumers
 	}
 	return ref, nil
@@ -255,7 +255,7 @@ func (ref tenantRef) signInTenant(u User, app App) (string, *entraError) {
 		if !u.PersonalAccount {
 			return "", errUserNotInTenant(u, "consumers", app)
 		}
-		return ConsumersTenantID, nil
+		return consumersTenantID, nil
 	}
 	if strings.EqualFold(u.TenantID, ref.tenant.ID) || (u.PersonalAccount && ref.tenant.AllowPersonalAccounts) {
 		return ref.tenant.ID, nil

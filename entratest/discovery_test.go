@@ -23,7 +23,7 @@ func TestOpenIDConfiguration(t *testing.T) {
 		{"organizations", s.URL(), "organizations", "https://" + loopback + "/{tenantid}/v2.0", "organizations"},
 		{"tenant ID", s.URL(), entratest.DefaultTenantID, "https://" + loopback + "/" + entratest.DefaultTenantID + "/v2.0", entratest.DefaultTenantID},
 		{"tenant domain", s.URL(), "Contoso.com", "https://" + loopback + "/" + entratest.DefaultTenantID + "/v2.0", entratest.DefaultTenantID},
-		{"consumers", s.URL(), "consumers", "https://" + loopback + "/" + entratest.ConsumersTenantID + "/v2.0", entratest.ConsumersTenantID},
+		{"consumers", s.URL(), "consumers", "https://" + loopback + "/" + consumersTenantID + "/v2.0", consumersTenantID},
 		{"public cloud host", "https://login.microsoftonline.com", "common", "https://login.microsoftonline.com/{tenantid}/v2.0", "common"},
 		{"login.windows.net", "https://login.windows.net", entratest.DefaultTenantID, "https://login.windows.net/" + entratest.DefaultTenantID + "/v2.0", entratest.DefaultTenantID},
 	}

@@ -47,10 +47,10 @@
 // [Server.AddUser] and [Server.AddApp] add more; users can require MFA, be disabled, federated
 // or personal Microsoft accounts.
 //
-// [NewBroker] emulates Microsoft's Linux identity broker on a D-Bus bus, answering from the
-// same directory with tokens signed by the same key, for brokered sign-in tests;
-// [NewSessionBus] starts the private D-Bus bus it serves on (it runs dbus-daemon, from
-// Debian's dbus package).
+// Package [github.com/azinteractive/azinteractive/entratest/brokertest] emulates
+// Microsoft's Linux identity broker on a private D-Bus bus, answering from a Server's
+// directory with tokens signed by its key, for brokered sign-in tests. It is a package of
+// its own so that importing entratest brings in neither D-Bus nor dbus-daemon.
 //
 // Tests can inject faults ([Server.InjectFault]), read the request log
 // ([Server.Requests]), check that no secret leaked ([Server.Secrets]), revoke sessions to

@@ -9,7 +9,10 @@ import (
 )
 
 // Endpoint names a group of the server's HTTP endpoints, for [Server.InjectFault] and
-// [Request.Endpoint].
+// [Request.Endpoint]. Besides the constants, requests are logged as "devicelogin" (the
+// device code verification page), "error" (the page error_uri links to),
+// "federation-metadata" (federated users' WS-Trust metadata URL, which answers 404) and
+// "unknown" (paths the server doesn't serve).
 type Endpoint string
 
 // The endpoints. {tenant} is common, organizations, consumers, a tenant ID or a domain.
@@ -22,9 +25,6 @@ const (
 	EndpointKeys Endpoint = "keys"
 	// EndpointUserRealm is GET /common/UserRealm/{username}.
 	EndpointUserRealm Endpoint = "userrealm"
-	// EndpointFederationMetadata is the WS-Trust metadata URL of federated users, which
-	// always answers 404.
-	EndpointFederationMetadata Endpoint = "federation-metadata"
 	// EndpointAuthorize is GET or POST /{tenant}/oauth2/v2.0/authorize.
 	EndpointAuthorize Endpoint = "authorize"
 	// EndpointLogin is POST /{tenant}/login, where sign-in page forms are submitted.
@@ -33,12 +33,14 @@ const (
 	EndpointToken Endpoint = "token"
 	// EndpointDeviceCode is POST /{tenant}/oauth2/v2.0/devicecode.
 	EndpointDeviceCode Endpoint = "devicecode"
-	// EndpointDeviceLogin is GET or POST /devicelogin, the device code verification page.
-	EndpointDeviceLogin Endpoint = "devicelogin"
-	// EndpointErrorPage is GET /error?code=N, the page error_uri links to.
-	EndpointErrorPage Endpoint = "error"
-	// EndpointUnknown is any path the server doesn't serve (404).
-	EndpointUnknown Endpoint = "unknown"
+)
+
+// The endpoints of pages and paths that clients don't call.
+const (
+	endpointFederationMetadata Endpoint = "federation-metadata"
+	endpointDeviceLogin        Endpoint = "devicelogin" // GET or POST /devicelogin
+	endpointErrorPage          Endpoint = "error"       // GET /error?code=N
+	endpointUnknown            Endpoint = "unknown"
 )
 
 // Fault is a failure to inject into responses. The zero Fault does nothing. When several

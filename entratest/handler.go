@@ -34,15 +34,15 @@ func routeOf(r *http.Request) route {
 	get, post, both := []string{http.MethodGet}, []string{http.MethodPost}, []string{http.MethodGet, http.MethodPost}
 	switch {
 	case is("devicelogin"):
-		return route{endpoint: EndpointDeviceLogin, methods: both, serve: (*Server).serveDeviceLogin}
+		return route{endpoint: endpointDeviceLogin, methods: both, serve: (*Server).serveDeviceLogin}
 	case is("error"):
-		return route{endpoint: EndpointErrorPage, methods: get, serve: (*Server).serveErrorInfo}
+		return route{endpoint: endpointErrorPage, methods: get, serve: (*Server).serveErrorInfo}
 	case is("common", "discovery", "instance"):
 		return route{endpoint: EndpointDiscovery, methods: get, serve: (*Server).serveInstanceDiscovery}
 	case is("common", "userrealm", "*"):
 		return route{endpoint: EndpointUserRealm, methods: get, arg: seg[2], serve: (*Server).serveUserRealm}
 	case is("federation", "*", "mex"):
-		return route{endpoint: EndpointFederationMetadata, methods: get, serve: (*Server).serveFederationMetadata}
+		return route{endpoint: endpointFederationMetadata, methods: get, serve: (*Server).serveFederationMetadata}
 	case is("*", "v2.0", ".well-known", "openid-configuration"):
 		return route{endpoint: EndpointOpenIDConfig, methods: get, tenant: seg[0], serve: (*Server).serveOpenIDConfig}
 	case is("*", "discovery", "v2.0", "keys"), is("*", "discovery", "keys"):
@@ -56,7 +56,7 @@ func routeOf(r *http.Request) route {
 	case is("*", "oauth2", "v2.0", "devicecode"):
 		return route{endpoint: EndpointDeviceCode, methods: post, tenant: seg[0], serve: (*Server).serveDeviceCode}
 	}
-	return route{endpoint: EndpointUnknown}
+	return route{endpoint: endpointUnknown}
 }
 
 const knownEndpoints = `entratest serves:

@@ -208,3 +208,6 @@ func newTLSServer(t *testing.T, h http.Handler) *httptest.Server {
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// consumersTenantID is Entra's tenant of personal Microsoft accounts.
+const consumersTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"

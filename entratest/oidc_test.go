@@ -52,9 +52,14 @@ func TestOIDCVerification(t *testing.T) {
 	}
 }
 
-func TestJWKSURL(t *testing.T) {
+// TestJWKS reads the signing keys where the OpenID configuration says they are.
+func TestJWKS(t *testing.T) {
 	s := newServer(t, nil)
-	status, body := getJSON(t, s, s.JWKSURL("organizations"))
+	status, config := getJSON(t, s, s.URL()+"/organizations/v2.0/.well-known/openid-configuration")
+	require.Equal(t, 200, status)
+	jwksURI, _ := config["jwks_uri"].(string)
+	require.NotEmpty(t, jwksURI)
+	status, body := getJSON(t, s, jwksURI)
 	require.Equal(t, 200, status)
 	keys := body["keys"].([]any)
 	require.Len(t, keys, 1)

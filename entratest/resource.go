@@ -17,8 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // ResourceOptions configures a [Resource].
@@ -168,8 +166,8 @@ type claimsKey struct{}
 
 // TokenClaims returns the claims of the token a [Resource] accepted for r, in its Handler;
 // nil elsewhere.
-func TokenClaims(r *http.Request) jwt.MapClaims {
-	c, _ := r.Context().Value(claimsKey{}).(jwt.MapClaims)
+func TokenClaims(r *http.Request) map[string]any {
+	c, _ := r.Context().Value(claimsKey{}).(map[string]any)
 	return c
 }
 
@@ -214,7 +212,7 @@ func (r *Resource) authorize(w http.ResponseWriter, req *http.Request) ResourceR
 }
 
 // check applies the resource's own rules: audience, scopes, tenant.
-func (r *Resource) check(claims jwt.MapClaims) error {
+func (r *Resource) check(claims map[string]any) error {
 	aud, _ := claims["aud"].(string)
 	if !strings.EqualFold(strings.TrimSuffix(aud, "/"), strings.TrimSuffix(r.opts.Audience, "/")) {
 		return fmt.Errorf("the token's audience is %q, not %q", aud, r.opts.Audience)
@@ -234,7 +232,7 @@ func (r *Resource) check(claims jwt.MapClaims) error {
 	return nil
 }
 
-func hasCP1(claims jwt.MapClaims) bool {
+func hasCP1(claims map[string]any) bool {
 	cc, _ := claims["xms_cc"].([]any)
 	for _, c := range cc {
 		if s, _ := c.(string); strings.EqualFold(s, "CP1") {

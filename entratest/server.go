@@ -35,8 +35,6 @@ const (
 	// DefaultUserObjectID is the object ID (oid claim) of DefaultUsername, so the home account
 	// ID of the default user is DefaultUserObjectID + "." + DefaultTenantID.
 	DefaultUserObjectID = "a11ce000-0000-4000-8000-000000000001"
-	// ConsumersTenantID is the tenant of personal Microsoft accounts, as in Entra ID.
-	ConsumersTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 )
 
 // Options configures a [Server]. A nil *Options, like the zero value, gives the defaults.
@@ -304,3 +302,6 @@ func trimNewline(s string) string {
 }
 
 var _ io.Writer = logfWriter{}
+
+// consumersTenantID is the tenant of personal Microsoft accounts, as in Entra ID.
+const consumersTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"

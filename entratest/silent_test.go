@@ -3,10 +3,12 @@ package entratest_test
 import (
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
@@ -18,7 +20,8 @@ import (
 
 // TestSilentRefresh covers the two ways MSAL's silent request comes back to the server:
 // refresh_in has passed (proactive refresh), or the access token is within 5 minutes of
-// expiring. Both take a second of real time, since MSAL's cache uses the real clock.
+// expiring. MSAL's cache and the server both read time.Now, so on synctest's fake clock,
+// with the server in memory, the second that has to pass takes no real time.
 func TestSilentRefresh(t *testing.T) {
 	tests := []struct {
 		name string
@@ -31,26 +34,30 @@ func TestSilentRefresh(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := newServer(t, &tt.opts)
-			c := loopbackClient(t, s, "organizations")
-			first := deviceCodeToken(t, s, c, []string{armScope})
+			synctest.Test(t, func(t *testing.T) {
+				c, err := public.New(entratest.DefaultClientID, public.WithAuthority(s.URL()+"/organizations"),
+					public.WithHTTPClient(&http.Client{Transport: s.Transport()}))
+				require.NoError(t, err)
+				first := deviceCodeToken(t, s, c, []string{armScope})
 
-			cached, err := c.AcquireTokenSilent(t.Context(), []string{armScope}, public.WithSilentAccount(first.Account))
-			require.NoError(t, err)
-			assert.Equal(t, first.AccessToken, cached.AccessToken)
-			assert.Equal(t, public.TokenSourceCache, cached.Metadata.TokenSource)
+				cached, err := c.AcquireTokenSilent(t.Context(), []string{armScope}, public.WithSilentAccount(first.Account))
+				require.NoError(t, err)
+				assert.Equal(t, first.AccessToken, cached.AccessToken)
+				assert.Equal(t, public.TokenSourceCache, cached.Metadata.TokenSource)
 
-			time.Sleep(1100 * time.Millisecond)
-			refreshed, err := c.AcquireTokenSilent(t.Context(), []string{armScope}, public.WithSilentAccount(first.Account))
-			require.NoError(t, err)
-			assert.NotEqual(t, first.AccessToken, refreshed.AccessToken)
-			assert.Equal(t, public.TokenSourceIdentityProvider, refreshed.Metadata.TokenSource)
-			assert.Equal(t, 1, countRequests(s, entratest.EndpointToken, "refresh_token"))
+				time.Sleep(1100 * time.Millisecond) // the bubble's clock: no real time passes
+				refreshed, err := c.AcquireTokenSilent(t.Context(), []string{armScope}, public.WithSilentAccount(first.Account))
+				require.NoError(t, err)
+				assert.NotEqual(t, first.AccessToken, refreshed.AccessToken)
+				assert.Equal(t, public.TokenSourceIdentityProvider, refreshed.Metadata.TokenSource)
+				assert.Equal(t, 1, countRequests(s, entratest.EndpointToken, "refresh_token"))
 
-			// MSAL stored the rotated refresh token: refreshing again works.
-			again, err := c.AcquireTokenSilent(t.Context(), []string{armScope}, public.WithSilentAccount(first.Account),
-				public.WithClaims(`{"access_token":{"foo":{"essential":true}}}`))
-			require.NoError(t, err)
-			assert.Equal(t, public.TokenSourceIdentityProvider, again.Metadata.TokenSource)
+				// MSAL stored the rotated refresh token: refreshing again works.
+				again, err := c.AcquireTokenSilent(t.Context(), []string{armScope}, public.WithSilentAccount(first.Account),
+					public.WithClaims(`{"access_token":{"foo":{"essential":true}}}`))
+				require.NoError(t, err)
+				assert.Equal(t, public.TokenSourceIdentityProvider, again.Metadata.TokenSource)
+			})
 		})
 	}
 }

@@ -188,19 +188,13 @@ func big2bytes(v int64) []byte {
 	return b
 }
 
-// JWKSURL returns the URL of the server's signing keys for tenant (common, organizations,
-// consumers, a tenant ID or a domain). It is also the jwks_uri of the tenant's OpenID
-// configuration, when that is fetched from URL().
-func (s *Server) JWKSURL(tenant string) string {
-	return s.URL() + "/" + tenant + "/discovery/v2.0/keys"
-}
-
 // VerifyAccessToken checks an access token the way a resource server would: the RS256
 // signature against the server's key, exp and nbf against Options.Now, and an issuer of
 // the form https://HOST/{tid}/v2.0 for a host this server answers for. It also applies
 // [Server.RevokeSessions]: a token issued before its user's sessions were revoked fails
-// with a [*ClaimsChallengeError]. It returns the token's claims.
-func (s *Server) VerifyAccessToken(token string) (jwt.MapClaims, error) {
+// with a [*ClaimsChallengeError]. It returns the token's claims, decoded as by
+// encoding/json (numbers are float64).
+func (s *Server) VerifyAccessToken(token string) (map[string]any, error) {
 	claims, revoked, err := s.verifyAccessToken(token)
 	if err != nil {
 		return nil, err
@@ -213,7 +207,7 @@ func (s *Server) VerifyAccessToken(token string) (jwt.MapClaims, error) {
 
 // verifyAccessToken is VerifyAccessToken, returning the claims of a valid token whose
 // user's sessions were revoked after it was issued, with the time of the revocation.
-func (s *Server) verifyAccessToken(token string) (jwt.MapClaims, time.Time, error) {
+func (s *Server) verifyAccessToken(token string) (map[string]any, time.Time, error) {
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		if kid, _ := t.Header["kid"].(string); kid != s.keyID {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 	"github.com/azinteractive/azinteractive/examples/internal/offline"
 )
 
@@ -68,7 +69,7 @@ func run(ctx context.Context, flags *offline.Flags, bo azinteractive.BrokerOptio
 		DisableInstanceDiscovery: env.DisableInstanceDiscovery,
 		Broker:                   &bo,
 	}
-	var emulated *entratest.Broker
+	var emulated *brokertest.Broker
 	if env.Server != nil {
 		var stopBroker func()
 		emulated, stopBroker, err = startEmulatedBroker(env, bo.UseDefaultBrokerAccount)
@@ -124,26 +125,26 @@ func run(ctx context.Context, flags *offline.Flags, bo azinteractive.BrokerOptio
 // points this process's session bus at it, where the credential looks for the
 // broker. Without dbus-daemon it says so and returns no broker: the credential
 // then falls back to the browser, which is worth seeing too.
-func startEmulatedBroker(env *offline.Env, deviceAccount bool) (*entratest.Broker, func(), error) {
-	bus, err := entratest.NewSessionBus()
-	if errors.Is(err, entratest.ErrNoDBusDaemon) {
+func startEmulatedBroker(env *offline.Env, deviceAccount bool) (*brokertest.Broker, func(), error) {
+	bus, err := brokertest.NewSessionBus()
+	if errors.Is(err, brokertest.ErrNoDBusDaemon) {
 		fmt.Fprintf(os.Stderr, "No emulated broker: %v. The credential will fall back to the browser.\n", err)
 		return nil, func() {}, nil
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	bopts := &entratest.BrokerOptions{}
+	bopts := &brokertest.Options{}
 	if deviceAccount {
 		bopts.DeviceAccount = entratest.DefaultUsername
 	}
-	b := entratest.NewBroker(env.Server, bus.Address(), bopts)
+	b := brokertest.New(env.Server, bus.Address(), bopts)
 	stop := func() { b.Close(); bus.Close() }
 	if err := os.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Address()); err != nil {
 		stop()
 		return nil, nil, err
 	}
 	fmt.Fprintf(os.Stderr, "entratest's emulated identity broker serves %s on a private D-Bus bus; its user signs in as %s.\n",
-		entratest.BrokerBusName, entratest.DefaultUsername)
+		brokertest.BusName, entratest.DefaultUsername)
 	return b, stop, nil
 }

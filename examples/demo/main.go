@@ -32,6 +32,7 @@ import (
 
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 	"github.com/azinteractive/azinteractive/examples/internal/offline"
 )
 
@@ -94,7 +95,7 @@ func run(ctx context.Context, wait, systemBrowser bool) error {
 	// The fourth step's broker: entratest's emulated identity broker on a
 	// private D-Bus bus, which the credential finds as this process's session
 	// bus. stopBroker also restores the real session's address.
-	var emulated *entratest.Broker
+	var emulated *brokertest.Broker
 	var tokenRequestsBefore int // at the start of the brokered step
 	stopBroker := func() {}
 	defer func() { stopBroker() }()
@@ -151,7 +152,7 @@ func run(ctx context.Context, wait, systemBrowser bool) error {
 			}
 			emulated, stopBroker = b, stop
 			tokenRequestsBefore = offline.TokenRequests(srv)
-			d.field("broker", "entratest's emulated identity broker (entratest.NewBroker) serves %s", entratest.BrokerBusName)
+			d.field("broker", "entratest's emulated identity broker (brokertest.New) serves %s", brokertest.BusName)
 			d.note("on a private D-Bus session bus; its dialog signs in as %s", entratest.DefaultUsername)
 			return azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
 				ClientOptions: clientOptions,
@@ -166,7 +167,7 @@ func run(ctx context.Context, wait, systemBrowser bool) error {
 	for i, step := range steps {
 		_, _ = fmt.Fprintf(d.w, "\n[%d/%d] %s\n", i+1, len(steps), step.name)
 		cred, err := step.cred()
-		if errors.Is(err, entratest.ErrNoDBusDaemon) {
+		if errors.Is(err, brokertest.ErrNoDBusDaemon) {
 			d.field("skipped", "%v (the brokered sign-in needs a private D-Bus bus)", err)
 			continue
 		}
@@ -245,12 +246,12 @@ func (d *demo) signIn(ctx context.Context, cred credential, scope string, calls 
 // startBroker serves entratest's emulated identity broker on a private D-Bus
 // bus and makes that bus this process's session bus, where the credential
 // looks for the broker. stop undoes both.
-func startBroker(srv *entratest.Server) (b *entratest.Broker, stop func(), err error) {
-	bus, err := entratest.NewSessionBus()
+func startBroker(srv *entratest.Server) (b *brokertest.Broker, stop func(), err error) {
+	bus, err := brokertest.NewSessionBus()
 	if err != nil {
 		return nil, nil, err
 	}
-	b = entratest.NewBroker(srv, bus.Address(), nil)
+	b = brokertest.New(srv, bus.Address(), nil)
 	old, had := os.LookupEnv("DBUS_SESSION_BUS_ADDRESS")
 	stop = func() {
 		b.Close()

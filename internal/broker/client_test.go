@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 	"github.com/azinteractive/azinteractive/internal/broker"
 	"github.com/azinteractive/azinteractive/internal/broker/bustest"
 	"github.com/godbus/dbus/v5"
@@ -26,17 +27,17 @@ const armScope = "https://management.azure.com/.default"
 
 type env struct {
 	srv    *entratest.Server
-	broker *entratest.Broker
+	broker *brokertest.Broker
 	client *broker.Client
 	addr   string
 }
 
-func newEnv(t *testing.T, opts *entratest.BrokerOptions) *env {
+func newEnv(t *testing.T, opts *brokertest.Options) *env {
 	t.Helper()
 	addr := bustest.Start(t)
 	srv := entratest.NewServer(nil)
 	t.Cleanup(srv.Close)
-	b := entratest.NewBroker(srv, addr, opts)
+	b := brokertest.New(srv, addr, opts)
 	t.Cleanup(b.Close)
 	return &env{srv: srv, broker: b, client: &broker.Client{Address: addr}, addr: addr}
 }
@@ -66,7 +67,7 @@ func TestAvailable(t *testing.T) {
 
 	srv := entratest.NewServer(nil)
 	defer srv.Close()
-	b := entratest.NewBroker(srv, addr, nil)
+	b := brokertest.New(srv, addr, nil)
 	ok, err = c.Available(ctx)
 	require.NoError(t, err)
 	assert.True(t, ok)
@@ -94,7 +95,7 @@ func TestSessionBusFromEnvironment(t *testing.T) {
 	addr := bustest.SetSession(t)
 	srv := entratest.NewServer(nil)
 	defer srv.Close()
-	b := entratest.NewBroker(srv, addr, &entratest.BrokerOptions{Version: "2.5.2"})
+	b := brokertest.New(srv, addr, &brokertest.Options{Version: "2.5.2"})
 	defer b.Close()
 	var c broker.Client // the zero value reads DBUS_SESSION_BUS_ADDRESS
 	v, err := c.Version(ctxFor(t))
@@ -126,8 +127,9 @@ func TestInteractiveThenSilent(t *testing.T) {
 	assert.Equal(t, entratest.DefaultUserObjectID, claims["oid"])
 	assert.Equal(t, "Bearer", r.TokenType)
 	assert.Equal(t, []string{armScope}, r.GrantedScopes)
-	exp, _ := claims.GetExpirationTime()
-	assert.True(t, r.ExpiresOn.Equal(exp.Time), "expiresOn (ms) %s, exp %s", r.ExpiresOn, exp.Time)
+	exp, ok := claims["exp"].(float64)
+	require.True(t, ok, "exp is a number: %v", claims["exp"])
+	assert.True(t, r.ExpiresOn.Equal(time.Unix(int64(exp), 0)), "expiresOn (ms) %s, exp %v", r.ExpiresOn, exp)
 	assert.Equal(t, entratest.DefaultUserObjectID+"."+entratest.DefaultTenantID, r.Account.HomeAccountID)
 	assert.Equal(t, entratest.DefaultUsername, r.Account.Username)
 	assert.Equal(t, entratest.DefaultTenantID, r.Account.Realm)
@@ -172,7 +174,7 @@ func TestSilentWithoutSignIn(t *testing.T) {
 }
 
 func TestDeviceAccount(t *testing.T) {
-	e := newEnv(t, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	e := newEnv(t, &brokertest.Options{DeviceAccount: entratest.DefaultUsername})
 	ctx := ctxFor(t)
 	accounts, err := e.client.Accounts(ctx, entratest.DefaultClientID)
 	require.NoError(t, err)
@@ -196,13 +198,13 @@ func TestDeviceAccount(t *testing.T) {
 func TestInteractiveOutcomes(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
-		set    func(b *entratest.Broker)
+		set    func(b *brokertest.Broker)
 		status broker.Status
 		code   int64
 	}{
-		{"user cancels", (*entratest.Broker).CancelSignIns, broker.StatusUserCanceled, 0},
-		{"broker fails", func(b *entratest.Broker) {
-			b.FailSignIns(entratest.BrokerError{Status: entratest.BrokerStatusNoNetwork, ErrorCode: 1234, Tag: 77, Context: "offline"})
+		{"user cancels", (*brokertest.Broker).CancelSignIns, broker.StatusUserCanceled, 0},
+		{"broker fails", func(b *brokertest.Broker) {
+			b.FailSignIns(brokertest.Error{Status: brokertest.StatusNoNetwork, ErrorCode: 1234, Tag: 77, Context: "offline"})
 		}, broker.StatusNoNetwork, 1234},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,7 +221,7 @@ func TestInteractiveOutcomes(t *testing.T) {
 }
 
 func TestInteractiveSelectAccountNamesNone(t *testing.T) {
-	e := newEnv(t, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	e := newEnv(t, &brokertest.Options{DeviceAccount: entratest.DefaultUsername})
 	ctx := ctxFor(t)
 	accounts, err := e.client.Accounts(ctx, entratest.DefaultClientID)
 	require.NoError(t, err)
@@ -265,14 +267,14 @@ func TestInteractiveHeldThenApproved(t *testing.T) {
 }
 
 func TestBrokerTooOld(t *testing.T) {
-	e := newEnv(t, &entratest.BrokerOptions{Unimplemented: []string{broker.MethodGetAccounts}})
+	e := newEnv(t, &brokertest.Options{Unimplemented: []string{broker.MethodGetAccounts}})
 	_, err := e.client.Accounts(ctxFor(t), entratest.DefaultClientID)
 	require.ErrorIs(t, err, broker.ErrTooOld)
 	assert.Contains(t, err.Error(), "getAccounts")
 }
 
 func TestBrokerRestartsBetweenCalls(t *testing.T) {
-	e := newEnv(t, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	e := newEnv(t, &brokertest.Options{DeviceAccount: entratest.DefaultUsername})
 	ctx := ctxFor(t)
 	accounts, err := e.client.Accounts(ctx, entratest.DefaultClientID)
 	require.NoError(t, err)
@@ -316,13 +318,13 @@ func TestBrokerGone(t *testing.T) {
 func TestBrokerComesBackWithinWait(t *testing.T) {
 	e := newEnv(t, nil)
 	e.broker.Close()
-	back := make(chan *entratest.Broker, 1)
-	time.AfterFunc(300*time.Millisecond, func() { back <- entratest.NewBroker(e.srv, e.addr, nil) })
+	back := make(chan *brokertest.Broker, 1)
+	time.AfterFunc(300*time.Millisecond, func() { back <- brokertest.New(e.srv, e.addr, nil) })
 	v, err := e.client.Version(ctxFor(t))
 	b := <-back
 	defer b.Close()
 	require.NoError(t, err, "the client waited for the broker to come back and asked again")
-	assert.Equal(t, entratest.DefaultBrokerVersion, v)
+	assert.Equal(t, brokertest.DefaultVersion, v)
 	assert.Len(t, b.Requests(), 1)
 }
 

@@ -1,5 +1,5 @@
 // Package bustest gives this module's tests a private D-Bus session bus
-// ([entratest.NewSessionBus]) that ends with the test, skipping the test
+// ([brokertest.NewSessionBus]) that ends with the test, skipping the test
 // without dbus-daemon, or failing it when the environment variable CI is set.
 //
 // internal/tokencache/keyringtest starts a bus the same way for a keyring; its
@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 )
 
 // Start starts a private bus, stopped when the test ends, and returns its
@@ -26,8 +26,8 @@ func Start(t testing.TB) string {
 	if runtime.GOOS != "linux" {
 		t.Skip("the D-Bus broker is tested on Linux only")
 	}
-	b, err := entratest.NewSessionBus()
-	if errors.Is(err, entratest.ErrNoDBusDaemon) {
+	b, err := brokertest.NewSessionBus()
+	if errors.Is(err, brokertest.ErrNoDBusDaemon) {
 		Unavailable(t, err.Error())
 	}
 	if err != nil {
@@ -53,7 +53,7 @@ func Unavailable(t testing.TB, why string) {
 	t.Helper()
 	msg := why
 	if !strings.Contains(msg, "install") {
-		msg += "; install the " + entratest.DBusPackage + " package to run this test"
+		msg += "; install the " + brokertest.DBusPackage + " package to run this test"
 	}
 	if os.Getenv("CI") != "" {
 		t.Fatal(msg)

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -124,8 +124,8 @@ func startBus(t testing.TB, bare bool) (addr string) {
 	t.Helper()
 	busBin := lookPath(t, "dbus-daemon")
 	if bare {
-		bus, err := entratest.NewSessionBus()
-		if errors.Is(err, entratest.ErrNoDBusDaemon) {
+		bus, err := brokertest.NewSessionBus()
+		if errors.Is(err, brokertest.ErrNoDBusDaemon) {
 			Unavailable(t, "dbus-daemon not found")
 		}
 		if err != nil {

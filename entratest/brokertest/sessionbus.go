@@ -1,4 +1,4 @@
-package entratest
+package brokertest
 
 import (
 	"bufio"
@@ -19,7 +19,7 @@ const DBusPackage = "dbus"
 
 // ErrNoDBusDaemon reports that [NewSessionBus] can't run dbus-daemon: it isn't installed,
 // or this isn't Linux. A test that gets it should skip, saying to install [DBusPackage].
-var ErrNoDBusDaemon = errors.New("entratest: dbus-daemon not found; install the " + DBusPackage + " package")
+var ErrNoDBusDaemon = errors.New("brokertest: dbus-daemon not found; install the " + DBusPackage + " package")
 
 // sessionBusConfig is a session bus with no service directories: nothing is activated on
 // demand, so a name has an owner only if a connection took it.
@@ -62,12 +62,12 @@ func NewSessionBus() (*SessionBus, error) {
 	// test's name, which may: a directory of our own naming keeps the socket path plain.
 	dir, err := os.MkdirTemp("", "entratest-bus")
 	if err != nil {
-		return nil, fmt.Errorf("entratest: session bus: %w", err)
+		return nil, fmt.Errorf("brokertest: session bus: %w", err)
 	}
 	conf := filepath.Join(dir, "bus.conf")
 	if err := os.WriteFile(conf, fmt.Appendf(nil, sessionBusConfig, filepath.Join(dir, "bus")), 0o600); err != nil {
 		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("entratest: session bus: %w", err)
+		return nil, fmt.Errorf("brokertest: session bus: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &SessionBus{dir: dir, cancel: cancel}
@@ -86,13 +86,13 @@ func NewSessionBus() (*SessionBus, error) {
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		b.Close()
-		return nil, fmt.Errorf("entratest: dbus-daemon printed no address: %v: %s", err, stderr.String())
+		return nil, fmt.Errorf("brokertest: dbus-daemon printed no address: %v: %s", err, stderr.String())
 	}
 	b.addr = strings.TrimSpace(line)
 	return b, nil
 }
 
-// Address returns the bus's D-Bus address, for [NewBroker] and for
+// Address returns the bus's D-Bus address, for [New] and for
 // DBUS_SESSION_BUS_ADDRESS.
 func (b *SessionBus) Address() string { return b.addr }
 

@@ -1,4 +1,4 @@
-package entratest_test
+package brokertest_test
 
 import (
 	"context"
@@ -12,16 +12,17 @@ import (
 
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 )
 
 // ExampleNewSessionBus signs in through the emulated Linux identity broker: a private
 // session bus, the broker on it and the credential pointed at it by
-// DBUS_SESSION_BUS_ADDRESS. In a test, skip where [entratest.ErrNoDBusDaemon] is returned
+// DBUS_SESSION_BUS_ADDRESS. In a test, skip where [brokertest.ErrNoDBusDaemon] is returned
 // (install Debian's dbus package), and use t.Setenv rather than os.Setenv. (Not run here:
 // it needs dbus-daemon; TestSessionBusServesBroker runs the same steps.)
 func ExampleNewSessionBus() {
-	bus, err := entratest.NewSessionBus()
-	if errors.Is(err, entratest.ErrNoDBusDaemon) {
+	bus, err := brokertest.NewSessionBus()
+	if errors.Is(err, brokertest.ErrNoDBusDaemon) {
 		log.Print("skipping: ", err)
 		return
 	}
@@ -35,7 +36,7 @@ func ExampleNewSessionBus() {
 
 	srv := entratest.NewServer(nil)
 	defer srv.Close()
-	broker := entratest.NewBroker(srv, bus.Address(), nil)
+	broker := brokertest.New(srv, bus.Address(), nil)
 	defer broker.Close()
 
 	cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{

@@ -1,4 +1,4 @@
-package entratest_test
+package brokertest_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 	"github.com/azinteractive/azinteractive/internal/broker/bustest"
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
@@ -19,17 +20,17 @@ import (
 
 type brokerEnv struct {
 	srv    *entratest.Server
-	broker *entratest.Broker
+	broker *brokertest.Broker
 	conn   *dbus.Conn
 	addr   string
 }
 
-func newBrokerEnv(t *testing.T, opts *entratest.BrokerOptions) *brokerEnv {
+func newBrokerEnv(t *testing.T, opts *brokertest.Options) *brokerEnv {
 	t.Helper()
 	addr := bustest.Start(t)
 	srv := entratest.NewServer(nil)
 	t.Cleanup(srv.Close)
-	b := entratest.NewBroker(srv, addr, opts)
+	b := brokertest.New(srv, addr, opts)
 	t.Cleanup(b.Close)
 	conn, err := dbus.Connect(addr)
 	require.NoError(t, err)
@@ -45,8 +46,8 @@ func (e *brokerEnv) call(t *testing.T, method, correlationID string, request any
 	req, err := json.Marshal(request)
 	require.NoError(t, err)
 	var resp string
-	err = e.conn.Object(entratest.BrokerBusName, entratest.BrokerObjectPath).
-		CallWithContext(ctx, entratest.BrokerInterface+"."+method, 0, "0.0", correlationID, string(req)).Store(&resp)
+	err = e.conn.Object(brokertest.BusName, brokertest.ObjectPath).
+		CallWithContext(ctx, brokertest.Interface+"."+method, 0, "0.0", correlationID, string(req)).Store(&resp)
 	require.NoError(t, err)
 	var out map[string]any
 	require.NoError(t, json.Unmarshal([]byte(resp), &out), resp)
@@ -89,7 +90,7 @@ func brokerError(t *testing.T, resp map[string]any) map[string]any {
 }
 
 func TestBrokerVersionAndAccounts(t *testing.T) {
-	e := newBrokerEnv(t, &entratest.BrokerOptions{Version: "3.0.2", DeviceAccount: entratest.DefaultUsername})
+	e := newBrokerEnv(t, &brokertest.Options{Version: "3.0.2", DeviceAccount: entratest.DefaultUsername})
 	v := e.call(t, "getLinuxBrokerVersion", "c1", map[string]string{"msalCppVersion": "1.0.0"})
 	assert.Equal(t, "3.0.2", v["linuxBrokerVersion"])
 
@@ -121,8 +122,9 @@ func TestBrokerSignInThenSilent(t *testing.T) {
 	assert.Equal(t, entratest.DefaultTenantID, claims["tid"])
 	assert.EqualValues(t, 0, btr["accessTokenType"])
 	assert.Equal(t, "https://management.azure.com/.default", btr["grantedScopes"])
-	exp, _ := claims.GetExpirationTime()
-	assert.EqualValues(t, exp.UnixMilli(), btr["expiresOn"], "expiresOn is in milliseconds")
+	exp, ok := claims["exp"].(float64)
+	require.True(t, ok, "exp is a number: %v", claims["exp"])
+	assert.EqualValues(t, int64(exp)*1000, btr["expiresOn"], "expiresOn is in milliseconds")
 	assert.NotEmpty(t, btr["idToken"])
 	account := btr["account"]
 
@@ -140,7 +142,7 @@ func TestBrokerSignInThenSilent(t *testing.T) {
 	errObj := brokerError(t, e.call(t, "acquireTokenSilently", "s2", map[string]any{
 		"account": account, "authParameters": authParams(e, "organizations", account, "User.Read"),
 	}))
-	assert.EqualValues(t, entratest.BrokerStatusInteractionRequired, errObj["status"])
+	assert.EqualValues(t, brokertest.StatusInteractionRequired, errObj["status"])
 }
 
 func TestBrokerTenantAndPassthrough(t *testing.T) {
@@ -156,7 +158,7 @@ func TestBrokerTenantAndPassthrough(t *testing.T) {
 	btr := token(t, e.call(t, "acquireTokenInteractively", "p2", map[string]any{"authParameters": ap}))
 	claims, err := e.srv.VerifyAccessToken(btr["accessToken"].(string))
 	require.NoError(t, err)
-	assert.Equal(t, entratest.ConsumersTenantID, claims["tid"])
+	assert.Equal(t, consumersTenantID, claims["tid"])
 	assert.True(t, e.broker.Requests()[1].MSAPassthrough())
 }
 
@@ -165,7 +167,7 @@ func TestBrokerClaimsChallenge(t *testing.T) {
 	addr := bustest.Start(t)
 	srv := entratest.NewServer(&entratest.Options{Now: clock.Now})
 	defer srv.Close()
-	b := entratest.NewBroker(srv, addr, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	b := brokertest.New(srv, addr, &brokertest.Options{DeviceAccount: entratest.DefaultUsername})
 	defer b.Close()
 	conn, err := dbus.Connect(addr)
 	require.NoError(t, err)
@@ -188,7 +190,7 @@ func TestBrokerClaimsChallenge(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 
 	errObj := brokerError(t, e.call(t, "acquireTokenSilently", "s2", request("")))
-	assert.EqualValues(t, entratest.BrokerStatusInteractionRequired, errObj["status"])
+	assert.EqualValues(t, brokertest.StatusInteractionRequired, errObj["status"])
 	assert.EqualValues(t, 50173, errObj["errorCode"])
 
 	fresh := token(t, e.call(t, "acquireTokenSilently", "s3", request(challenge)))["accessToken"].(string)
@@ -206,7 +208,7 @@ func TestBrokerDialogs(t *testing.T) {
 	// A cancellation that overtakes its sign-in still cancels it.
 	e.call(t, "cancelInteractiveFlow", "early", map[string]any{})
 	errObj := brokerError(t, e.call(t, "acquireTokenInteractively", "early", req))
-	assert.EqualValues(t, entratest.BrokerStatusApplicationCanceled, errObj["status"])
+	assert.EqualValues(t, brokertest.StatusApplicationCanceled, errObj["status"])
 
 	answers := make(chan map[string]any, 2)
 	go func() { answers <- e.call(t, "acquireTokenInteractively", "held1", req) }()
@@ -214,49 +216,49 @@ func TestBrokerDialogs(t *testing.T) {
 	require.Eventually(t, func() bool { return e.broker.OpenDialogs() == 2 }, 10*time.Second, 5*time.Millisecond)
 	e.call(t, "cancelInteractiveFlow", "held1", map[string]any{})
 	errObj = brokerError(t, <-answers)
-	assert.EqualValues(t, entratest.BrokerStatusApplicationCanceled, errObj["status"])
+	assert.EqualValues(t, brokertest.StatusApplicationCanceled, errObj["status"])
 	assert.Equal(t, 1, e.broker.OpenDialogs(), "only the named sign-in ended")
 
 	e.broker.CancelSignIns()
 	errObj = brokerError(t, <-answers)
-	assert.EqualValues(t, entratest.BrokerStatusUserCanceled, errObj["status"])
+	assert.EqualValues(t, brokertest.StatusUserCanceled, errObj["status"])
 	assert.Equal(t, 0, e.broker.OpenDialogs())
 }
 
 func TestBrokerRestart(t *testing.T) {
-	e := newBrokerEnv(t, &entratest.BrokerOptions{DeviceAccount: entratest.DefaultUsername})
+	e := newBrokerEnv(t, &brokertest.Options{DeviceAccount: entratest.DefaultUsername})
 	first := e.broker.Owner()
 	var owner string
-	require.NoError(t, e.conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, entratest.BrokerBusName).Store(&owner))
+	require.NoError(t, e.conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, brokertest.BusName).Store(&owner))
 	assert.Equal(t, first, owner)
 	second := e.broker.Restart()
 	assert.NotEqual(t, first, second)
-	require.NoError(t, e.conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, entratest.BrokerBusName).Store(&owner))
+	require.NoError(t, e.conn.BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, brokertest.BusName).Store(&owner))
 	assert.Equal(t, second, owner)
 	assert.Equal(t, []string{entratest.DefaultUsername}, e.broker.Accounts(), "accounts survive a restart")
 
 	e.broker.Close()
 	var has bool
-	require.NoError(t, e.conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, entratest.BrokerBusName).Store(&has))
+	require.NoError(t, e.conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, brokertest.BusName).Store(&has))
 	assert.False(t, has)
 	e.broker.Close()
 }
 
 func TestBrokerUnimplementedAndBadRequests(t *testing.T) {
-	e := newBrokerEnv(t, &entratest.BrokerOptions{Unimplemented: []string{"cancelInteractiveFlow"}})
-	err := e.conn.Object(entratest.BrokerBusName, entratest.BrokerObjectPath).
-		Call(entratest.BrokerInterface+".cancelInteractiveFlow", 0, "0.0", "x", "{}").Err
+	e := newBrokerEnv(t, &brokertest.Options{Unimplemented: []string{"cancelInteractiveFlow"}})
+	err := e.conn.Object(brokertest.BusName, brokertest.ObjectPath).
+		Call(brokertest.Interface+".cancelInteractiveFlow", 0, "0.0", "x", "{}").Err
 	var de dbus.Error
 	require.ErrorAs(t, err, &de)
 	assert.Equal(t, "org.freedesktop.DBus.Error.UnknownMethod", de.Name)
 
 	var resp string
-	require.NoError(t, e.conn.Object(entratest.BrokerBusName, entratest.BrokerObjectPath).
-		Call(entratest.BrokerInterface+".acquireTokenSilently", 0, "0.0", "x", "not json").Store(&resp))
+	require.NoError(t, e.conn.Object(brokertest.BusName, brokertest.ObjectPath).
+		Call(brokertest.Interface+".acquireTokenSilently", 0, "0.0", "x", "not json").Store(&resp))
 	assert.Contains(t, resp, `"status":6`)
 
 	errObj := brokerError(t, e.call(t, "acquireTokenSilently", "y", map[string]any{"authParameters": map[string]any{}}))
-	assert.EqualValues(t, entratest.BrokerStatusAPIContractViolation, errObj["status"])
+	assert.EqualValues(t, brokertest.StatusAPIContractViolation, errObj["status"])
 
 	const appID = "0b0b0b0b-1111-4222-8333-444444444444"
 	e.srv.AddApp(entratest.App{ClientID: appID, PublicClient: true, ConsentGranted: true, RedirectURIs: []string{"http://localhost"}})
@@ -265,5 +267,5 @@ func TestBrokerUnimplementedAndBadRequests(t *testing.T) {
 	ap["redirectUri"] = "ms-appx-web://Microsoft.AAD.BrokerPlugin/" + appID
 	errObj = brokerError(t, e.call(t, "acquireTokenInteractively", "z", map[string]any{"authParameters": ap}))
 	assert.EqualValues(t, 50011, errObj["errorCode"], "an app must register the broker's redirect URI")
-	assert.EqualValues(t, entratest.BrokerStatusIncorrectConfiguration, errObj["status"])
+	assert.EqualValues(t, brokertest.StatusIncorrectConfiguration, errObj["status"])
 }

@@ -1,4 +1,4 @@
-package entratest_test
+package brokertest_test
 
 import (
 	"context"
@@ -14,19 +14,20 @@ import (
 
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/brokertest"
 	"github.com/azinteractive/azinteractive/internal/broker/bustest"
 )
 
 // newSessionBus starts a private bus for the test. Off Linux it checks that
 // NewSessionBus says why it can't, and skips.
-func newSessionBus(t *testing.T) *entratest.SessionBus {
+func newSessionBus(t *testing.T) *brokertest.SessionBus {
 	t.Helper()
-	bus, err := entratest.NewSessionBus()
+	bus, err := brokertest.NewSessionBus()
 	if runtime.GOOS != "linux" {
-		require.ErrorIs(t, err, entratest.ErrNoDBusDaemon)
+		require.ErrorIs(t, err, brokertest.ErrNoDBusDaemon)
 		t.Skip("a private D-Bus bus is started on Linux only")
 	}
-	if errors.Is(err, entratest.ErrNoDBusDaemon) {
+	if errors.Is(err, brokertest.ErrNoDBusDaemon) {
 		bustest.Unavailable(t, err.Error())
 	}
 	require.NoError(t, err)
@@ -44,7 +45,7 @@ func TestSessionBusServesBroker(t *testing.T) {
 
 	srv := entratest.NewServer(nil)
 	defer srv.Close()
-	broker := entratest.NewBroker(srv, bus.Address(), nil)
+	broker := brokertest.New(srv, bus.Address(), nil)
 	defer broker.Close()
 
 	cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
@@ -76,7 +77,7 @@ func TestSessionBusClose(t *testing.T) {
 // TestNoDBusDaemonSaysWhatToInstall: the error users skip on names Debian's package.
 func TestNoDBusDaemonSaysWhatToInstall(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	_, err := entratest.NewSessionBus()
-	require.ErrorIs(t, err, entratest.ErrNoDBusDaemon)
+	_, err := brokertest.NewSessionBus()
+	require.ErrorIs(t, err, brokertest.ErrNoDBusDaemon)
 	assert.Contains(t, err.Error(), "install the dbus package")
 }

@@ -1,41 +1,22 @@
-package entratest
+package brokertest
 
 import (
 	"encoding/json"
 	"slices"
 	"strings"
 
+	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/internal/brokerhook"
 	"github.com/godbus/dbus/v5"
 )
-
-// brokerWireAccount is the part of a broker account object the emulator reads back.
-type brokerWireAccount struct {
-	HomeAccountID string `json:"homeAccountId"`
-	Username      string `json:"username"`
-}
-
-// brokerWireAuthParameters is a request's authParameters.
-type brokerWireAuthParameters struct {
-	Account           *brokerWireAccount `json:"account"`
-	Authority         string             `json:"authority"`
-	AuthorizationType int                `json:"authorizationType"`
-	ClientID          string             `json:"clientId"`
-	DecodedClaims     string             `json:"decodedClaims"`
-	Prompt            string             `json:"prompt"`
-	RedirectURI       string             `json:"redirectUri"`
-	RequestedScopes   []string           `json:"requestedScopes"`
-	Username          string             `json:"username"`
-	UXContextHandle   *int64             `json:"uxContextHandle"`
-	Additional        map[string]string  `json:"additionalQueryParametersForAuthorization"`
-}
 
 // brokerWireRequest is any broker request: token requests have authParameters, the
 // others clientId and an account.
 type brokerWireRequest struct {
-	Account        *brokerWireAccount        `json:"account"`
-	AuthParameters *brokerWireAuthParameters `json:"authParameters"`
-	ClientID       string                    `json:"clientId"`
-	RedirectURI    string                    `json:"redirectUri"`
+	Account        *brokerhook.WireAccount    `json:"account"`
+	AuthParameters *brokerhook.AuthParameters `json:"authParameters"`
+	ClientID       string                     `json:"clientId"`
+	RedirectURI    string                     `json:"redirectUri"`
 }
 
 // homeAccountID is the account the request names, "" for none.
@@ -54,7 +35,7 @@ type brokerHandler func(b *Broker, call *brokerCall) string
 
 // brokerCall is one received call.
 type brokerCall struct {
-	req  BrokerRequest
+	req  Request
 	wire brokerWireRequest
 }
 
@@ -85,7 +66,7 @@ func (b *Broker) methodTable() map[string]any {
 
 // serve records a call and answers it.
 func (b *Broker) serve(method, sender, protocolVersion, correlationID, request string) string {
-	c := &brokerCall{req: BrokerRequest{Method: method, ProtocolVersion: protocolVersion,
+	c := &brokerCall{req: Request{Method: method, ProtocolVersion: protocolVersion,
 		CorrelationID: correlationID, Sender: sender, JSON: request}}
 	parseErr := json.Unmarshal([]byte(request), &c.wire)
 	c.req.fill(&c.wire)
@@ -93,15 +74,15 @@ func (b *Broker) serve(method, sender, protocolVersion, correlationID, request s
 	b.mu.Lock()
 	c.req.Owner = b.owner
 	b.requests = append(b.requests, c.req)
-	b.srv.logf("broker: %s from %s (correlation ID %s)", method, sender, correlationID)
+	b.srv.Logf("broker: %s from %s (correlation ID %s)", method, sender, correlationID)
 	tokenMethod := strings.HasPrefix(method, "acquireToken")
 	switch {
 	case parseErr != nil:
 		b.mu.Unlock()
-		return errorJSON(tokenMethod, BrokerError{Status: BrokerStatusAPIContractViolation, Context: "The request isn't a JSON object: " + parseErr.Error()})
+		return errorJSON(tokenMethod, Error{Status: StatusAPIContractViolation, Context: "The request isn't a JSON object: " + parseErr.Error()})
 	case tokenMethod && (c.wire.AuthParameters == nil || c.wire.AuthParameters.ClientID == ""):
 		b.mu.Unlock()
-		return errorJSON(true, BrokerError{Status: BrokerStatusAPIContractViolation, Context: "The request has no authParameters.clientId."})
+		return errorJSON(true, Error{Status: StatusAPIContractViolation, Context: "The request has no authParameters.clientId."})
 	case method != "acquireTokenInteractively":
 		defer b.mu.Unlock()
 		return brokerMethods[method](b, c)
@@ -120,14 +101,14 @@ func (b *Broker) serve(method, sender, protocolVersion, correlationID, request s
 	b.dialogs[d] = true
 	close(b.opened)
 	b.opened = make(chan struct{})
-	b.srv.logf("broker: sign-in dialog open (correlation ID %s)", correlationID)
+	b.srv.Logf("broker: sign-in dialog open (correlation ID %s)", correlationID)
 	b.mu.Unlock()
 	<-d.done
 	return d.answer
 }
 
 // fill reads the token request members of w into r.
-func (r *BrokerRequest) fill(w *brokerWireRequest) {
+func (r *Request) fill(w *brokerWireRequest) {
 	r.ClientID, r.RedirectURI = w.ClientID, w.RedirectURI
 	r.HomeAccountID = w.homeAccountID()
 	r.UXContextHandle = -1
@@ -136,7 +117,7 @@ func (r *BrokerRequest) fill(w *brokerWireRequest) {
 		return
 	}
 	r.ClientID, r.Authority, r.RedirectURI = ap.ClientID, ap.Authority, ap.RedirectURI
-	if _, tenant, ok := splitAuthority(ap.Authority); ok {
+	if _, tenant, ok := brokerhook.SplitAuthority(ap.Authority); ok {
 		r.Tenant = tenant
 	}
 	r.Scopes = slices.Clone(ap.RequestedScopes)
@@ -162,7 +143,7 @@ func (b *Broker) getAccounts(*brokerCall) string {
 	for _, home := range b.order {
 		a := b.accounts[home]
 		if u, ok := b.userOf(a); ok {
-			accounts = append(accounts, accountJSON(u, a.homeTenant, hostOf(b.srv.URL())))
+			accounts = append(accounts, brokerhook.AccountJSON(u, a.HomeTenant, hostOf(b.srv.URL())))
 		}
 	}
 	out, _ := json.Marshal(map[string]any{"accounts": accounts})
@@ -173,7 +154,7 @@ func (b *Broker) acquireTokenSilently(c *brokerCall) string {
 	home := c.wire.homeAccountID()
 	a, ok := b.accounts[home]
 	if home == "" || !ok {
-		return errorJSON(true, BrokerError{Status: BrokerStatusInteractionRequired,
+		return errorJSON(true, Error{Status: StatusInteractionRequired,
 			Context: "No account is signed in to the broker as the request names; sign in interactively."})
 	}
 	return b.issue(c.wire.AuthParameters, a, false)
@@ -196,7 +177,7 @@ func (b *Broker) cancelInteractiveFlow(c *brokerCall) string {
 	for d := range b.dialogs {
 		if d.correlationID == c.req.CorrelationID {
 			found = true
-			b.srv.logf("broker: sign-in canceled by the application (correlation ID %s)", d.correlationID)
+			b.srv.Logf("broker: sign-in canceled by the application (correlation ID %s)", d.correlationID)
 			b.answer(d, errApplicationCanceled())
 		}
 	}
@@ -209,11 +190,11 @@ func (b *Broker) cancelInteractiveFlow(c *brokerCall) string {
 }
 
 func errApplicationCanceled() string {
-	return errorJSON(true, BrokerError{Status: BrokerStatusApplicationCanceled, Context: "The application canceled the sign-in."})
+	return errorJSON(true, Error{Status: StatusApplicationCanceled, Context: "The application canceled the sign-in."})
 }
 
 func (b *Broker) notEmulated(c *brokerCall) string {
-	return errorJSON(false, BrokerError{Status: BrokerStatusUnexpected, Context: "entratest doesn't emulate " + c.req.Method + "."})
+	return errorJSON(false, Error{Status: StatusUnexpected, Context: "brokertest doesn't emulate " + c.req.Method + "."})
 }
 
 // interactiveAnswer answers an interactive request as the policy says. The caller holds
@@ -221,8 +202,8 @@ func (b *Broker) notEmulated(c *brokerCall) string {
 func (b *Broker) interactiveAnswer(c *brokerCall, p signInPolicy) string {
 	switch p.kind {
 	case signInCancel:
-		b.srv.logf("broker: the user closed the sign-in dialog")
-		return errorJSON(true, BrokerError{Status: BrokerStatusUserCanceled, Context: "The user canceled the sign-in."})
+		b.srv.Logf("broker: the user closed the sign-in dialog")
+		return errorJSON(true, Error{Status: StatusUserCanceled, Context: "The user canceled the sign-in."})
 	case signInFail:
 		return errorJSON(true, p.err)
 	}
@@ -231,21 +212,19 @@ func (b *Broker) interactiveAnswer(c *brokerCall, p signInPolicy) string {
 	if username == "" {
 		username = b.requestedUser(c)
 	}
-	b.srv.mu.Lock()
-	u, ok := b.srv.dir.user(username)
-	b.srv.mu.Unlock()
+	u, ok := b.srv.User(username)
 	if !ok {
-		return errorJSON(true, BrokerError{Status: BrokerStatusInteractionRequired, ErrorCode: 50034,
+		return errorJSON(true, Error{Status: StatusInteractionRequired, ErrorCode: 50034,
 			Context: "AADSTS50034: The user account " + username + " does not exist."})
 	}
 	home := u.ObjectID + "." + u.TenantID
 	a, known := b.accounts[home]
 	if ap.Prompt == "none" && !known {
-		return errorJSON(true, BrokerError{Status: BrokerStatusInteractionRequired, ErrorCode: 50058,
-			Context: errLoginRequired().description()})
+		return errorJSON(true, Error{Status: StatusInteractionRequired, ErrorCode: 50058,
+			Context: b.srv.LoginRequired()})
 	}
 	if !known {
-		a = &brokerAccount{oid: u.ObjectID, homeTenant: u.TenantID}
+		a = &brokerAccount{OID: u.ObjectID, HomeTenant: u.TenantID}
 	}
 	answer, ok := b.issueChecked(ap, a, true)
 	if ok && !known {
@@ -253,13 +232,13 @@ func (b *Broker) interactiveAnswer(c *brokerCall, p signInPolicy) string {
 		b.order = append(b.order, home)
 	}
 	if ok {
-		b.srv.logf("broker: %s signed in", u.Username)
+		b.srv.Logf("broker: %s signed in", u.Username)
 	}
 	return answer
 }
 
 // requestedUser is who signs in when no policy names a user: the request's account or
-// login hint, else the device account, else DefaultUsername. The caller holds b.mu.
+// login hint, else the device account, else entratest.DefaultUsername. The caller holds b.mu.
 func (b *Broker) requestedUser(c *brokerCall) string {
 	if ap := c.wire.AuthParameters; ap != nil && ap.Username != "" {
 		return ap.Username
@@ -272,5 +251,5 @@ func (b *Broker) requestedUser(c *brokerCall) string {
 	if u, ok := b.userOf(b.accounts[b.device]); ok {
 		return u.Username
 	}
-	return DefaultUsername
+	return entratest.DefaultUsername
 }

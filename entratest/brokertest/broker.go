@@ -1,4 +1,4 @@
-package entratest
+package brokertest
 
 import (
 	"context"
@@ -7,27 +7,28 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/entratest/internal/brokerhook"
 	"github.com/godbus/dbus/v5"
 )
 
 // The D-Bus address of Microsoft's Linux identity broker, which a [Broker] serves.
 const (
-	BrokerBusName    = "com.microsoft.identity.broker1"
-	BrokerObjectPath = "/com/microsoft/identity/broker1"
-	BrokerInterface  = "com.microsoft.identity.Broker1"
+	BusName    = "com.microsoft.identity.broker1"
+	ObjectPath = "/com/microsoft/identity/broker1"
+	Interface  = "com.microsoft.identity.Broker1"
 )
 
-// DefaultBrokerVersion is what a [Broker]'s getLinuxBrokerVersion reports unless
-// [BrokerOptions].Version says otherwise.
-const DefaultBrokerVersion = "2.0.4"
+// DefaultVersion is what a [Broker]'s getLinuxBrokerVersion reports unless
+// [Options].Version says otherwise.
+const DefaultVersion = "2.0.4"
 
-// BrokerOptions configures a [Broker]. A nil *BrokerOptions, like the zero value, gives
+// Options configures a [Broker]. A nil *Options, like the zero value, gives
 // the defaults.
-type BrokerOptions struct {
+type Options struct {
 	// Version is the broker version getLinuxBrokerVersion reports. Defaults to
-	// DefaultBrokerVersion.
+	// DefaultVersion.
 	Version string
 	// DeviceAccount is the username of the account the device is signed in with: the
 	// broker knows it from the start, so getAccounts lists it and silent requests for it
@@ -39,36 +40,36 @@ type BrokerOptions struct {
 	Unimplemented []string
 }
 
-// BrokerStatus is the status of a broker error: the MSALRuntime ResponseStatus numbers
+// Status is the status of a broker error: the MSALRuntime ResponseStatus numbers
 // that Microsoft's broker and MSAL use.
-type BrokerStatus int
+type Status int
 
 // Broker statuses.
 const (
-	BrokerStatusUnexpected             BrokerStatus = 0
-	BrokerStatusInteractionRequired    BrokerStatus = 2
-	BrokerStatusNoNetwork              BrokerStatus = 3
-	BrokerStatusAPIContractViolation   BrokerStatus = 6
-	BrokerStatusUserCanceled           BrokerStatus = 7
-	BrokerStatusApplicationCanceled    BrokerStatus = 8
-	BrokerStatusIncorrectConfiguration BrokerStatus = 9
-	BrokerStatusAccountUnusable        BrokerStatus = 13
+	StatusUnexpected             Status = brokerhook.StatusUnexpected
+	StatusInteractionRequired    Status = brokerhook.StatusInteractionRequired
+	StatusNoNetwork              Status = 3
+	StatusAPIContractViolation   Status = brokerhook.StatusAPIContractViolation
+	StatusUserCanceled           Status = 7
+	StatusApplicationCanceled    Status = 8
+	StatusIncorrectConfiguration Status = brokerhook.StatusIncorrectConfiguration
+	StatusAccountUnusable        Status = brokerhook.StatusAccountUnusable
 )
 
-// BrokerError is a failure the broker answers a request with, as the JSON error object
+// Error is a failure the broker answers a request with, as the JSON error object
 // {"context", "status", "subStatus", "errorCode", "tag"} (members that are zero are left
 // out).
-type BrokerError struct {
+type Error struct {
 	// Status is the broker's status.
-	Status BrokerStatus
+	Status Status
 	// SubStatus, ErrorCode (often an AADSTS number) and Tag are further codes.
 	SubStatus, ErrorCode, Tag int
 	// Context describes the failure.
 	Context string
 }
 
-// BrokerRequest is one call the broker received.
-type BrokerRequest struct {
+// Request is one call the broker received.
+type Request struct {
 	// Method is the D-Bus method, such as "acquireTokenInteractively".
 	Method string
 	// ProtocolVersion and CorrelationID are the call's first two arguments.
@@ -105,7 +106,7 @@ type BrokerRequest struct {
 }
 
 // MSAPassthrough reports whether the request asked for MSA passthrough.
-func (r BrokerRequest) MSAPassthrough() bool {
+func (r Request) MSAPassthrough() bool {
 	return r.AdditionalParameters["msal_request_type"] == "consumer_passthrough"
 }
 
@@ -122,7 +123,7 @@ const (
 type signInPolicy struct {
 	kind     signInKind
 	username string
-	err      BrokerError
+	err      Error
 }
 
 // Broker is Microsoft's Linux identity broker, emulated: it owns the name
@@ -130,22 +131,22 @@ type signInPolicy struct {
 // com.microsoft.identity.Broker1 (getLinuxBrokerVersion, getAccounts,
 // acquireTokenSilently, acquireTokenInteractively, removeAccount,
 // cancelInteractiveFlow) with the broker's JSON requests and responses. It answers from
-// its [Server]'s directory and issues tokens with the server's signing key, so broker
-// tokens verify with [Server.VerifyAccessToken] like any other.
+// its [entratest.Server]'s directory and issues tokens with the server's signing key, so broker
+// tokens verify with [entratest.Server.VerifyAccessToken] like any other.
 //
 // The emulated user answers sign-in dialogs as [Broker.SignInAs], [Broker.CancelSignIns],
 // [Broker.FailSignIns] or [Broker.HoldSignIns] last said; by default the user signs in
-// as the account the request names, else the device account, else DefaultUsername.
+// as the account the request names, else the device account, else entratest.DefaultUsername.
 // Like the real broker, it asks for no password: the device vouches for the user.
 // Accounts signed in stay known to the broker until removeAccount.
 //
-// Methods are safe for concurrent use; setup errors panic with an "entratest:" prefix.
+// Methods are safe for concurrent use; setup errors panic with a "brokertest:" prefix.
 type Broker struct {
-	srv  *Server
+	srv  brokerhook.Server
 	addr string
-	opts BrokerOptions
+	opts Options
 
-	// mu guards the fields below. Code holding mu may take srv.mu, never the reverse.
+	// mu guards the fields below. Code holding mu may call srv, never the reverse.
 	mu       sync.Mutex
 	conn     *dbus.Conn
 	owner    string
@@ -157,14 +158,11 @@ type Broker struct {
 	dialogs  map[*dialog]bool // open interactive sign-ins
 	opened   chan struct{}    // closed, and replaced, when a dialog opens
 	canceled map[string]bool  // correlation IDs canceled before their dialog opened
-	requests []BrokerRequest
+	requests []Request
 }
 
 // brokerAccount is an account signed in to the broker.
-type brokerAccount struct {
-	oid, homeTenant string
-	authTime        time.Time // when the user last authenticated, for CAE revocation
-}
+type brokerAccount = brokerhook.Account
 
 // dialog is an open interactive sign-in, answered by closing done.
 type dialog struct {
@@ -174,16 +172,16 @@ type dialog struct {
 	answer        string
 }
 
-// NewBroker connects to the D-Bus bus at busAddress (for example a private bus a test
+// New connects to the D-Bus bus at busAddress (for example a private bus a test
 // started), takes the broker's name there and serves the broker interface until Close.
 // It panics if it can't connect or the name is taken.
-func NewBroker(srv *Server, busAddress string, opts *BrokerOptions) *Broker {
-	b := &Broker{srv: srv, addr: busAddress, accounts: map[string]*brokerAccount{}, dialogs: map[*dialog]bool{}, canceled: map[string]bool{}, opened: make(chan struct{})}
+func New(srv *entratest.Server, busAddress string, opts *Options) *Broker {
+	b := &Broker{srv: brokerhook.Of(srv), addr: busAddress, accounts: map[string]*brokerAccount{}, dialogs: map[*dialog]bool{}, canceled: map[string]bool{}, opened: make(chan struct{})}
 	if opts != nil {
 		b.opts = *opts
 	}
 	if b.opts.Version == "" {
-		b.opts.Version = DefaultBrokerVersion
+		b.opts.Version = DefaultVersion
 	}
 	if b.opts.DeviceAccount != "" {
 		b.SetDeviceAccount(b.opts.DeviceAccount)
@@ -198,20 +196,20 @@ func NewBroker(srv *Server, busAddress string, opts *BrokerOptions) *Broker {
 func (b *Broker) start() {
 	conn, err := dbus.Connect(b.addr)
 	if err != nil {
-		panic("entratest: broker: connecting to " + b.addr + ": " + err.Error())
+		panic("brokertest: broker: connecting to " + b.addr + ": " + err.Error())
 	}
-	if err := conn.ExportMethodTable(b.methodTable(), BrokerObjectPath, BrokerInterface); err != nil {
+	if err := conn.ExportMethodTable(b.methodTable(), ObjectPath, Interface); err != nil {
 		_ = conn.Close()
-		panic("entratest: broker: exporting the interface: " + err.Error())
+		panic("brokertest: broker: exporting the interface: " + err.Error())
 	}
-	reply, err := conn.RequestName(BrokerBusName, dbus.NameFlagDoNotQueue)
+	reply, err := conn.RequestName(BusName, dbus.NameFlagDoNotQueue)
 	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		_ = conn.Close()
-		panic(fmt.Sprintf("entratest: broker: can't own %s (reply %d): %v", BrokerBusName, reply, err))
+		panic(fmt.Sprintf("brokertest: broker: can't own %s (reply %d): %v", BusName, reply, err))
 	}
 	b.conn = conn
 	b.owner = conn.Names()[0]
-	b.srv.logf("broker: serving %s as %s", BrokerBusName, b.owner)
+	b.srv.Logf("broker: serving %s as %s", BusName, b.owner)
 }
 
 // stop leaves the bus and ends open sign-ins, as a broker process exiting would: their
@@ -220,13 +218,13 @@ func (b *Broker) stop() {
 	if b.conn != nil {
 		// Releasing the name first makes the bus forget the owner before Close
 		// returns; a disconnection alone is processed whenever the bus gets to it.
-		_, _ = b.conn.ReleaseName(BrokerBusName)
+		_, _ = b.conn.ReleaseName(BusName)
 		_ = b.conn.Close()
 		b.conn = nil
 	}
 	// The connection is gone, so these answers go nowhere; they end the goroutines
 	// that wait for them.
-	b.answerDialogs(errorJSON(true, BrokerError{Status: BrokerStatusApplicationCanceled, Context: "The broker stopped."}))
+	b.answerDialogs(errorJSON(true, Error{Status: StatusApplicationCanceled, Context: "The broker stopped."}))
 }
 
 // Close leaves the bus, releasing the name, and ends open sign-ins (their callers get
@@ -249,12 +247,12 @@ func (b *Broker) Restart() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		panic("entratest: Broker.Restart after Close")
+		panic("brokertest: Broker.Restart after Close")
 	}
 	old := b.owner
 	b.stop()
 	b.start()
-	b.srv.logf("broker: restarted (%s, was %s)", b.owner, old)
+	b.srv.Logf("broker: restarted (%s, was %s)", b.owner, old)
 	return b.owner
 }
 
@@ -266,7 +264,7 @@ func (b *Broker) Owner() string {
 }
 
 // SetDeviceAccount makes username the account the device is signed in with (see
-// [BrokerOptions].DeviceAccount); "" means none. It panics if the user doesn't exist.
+// [Options].DeviceAccount); "" means none. It panics if the user doesn't exist.
 func (b *Broker) SetDeviceAccount(username string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -277,7 +275,7 @@ func (b *Broker) SetDeviceAccount(username string) {
 	u := b.mustUser("SetDeviceAccount", username)
 	home := u.ObjectID + "." + u.TenantID
 	if _, ok := b.accounts[home]; !ok {
-		b.accounts[home] = &brokerAccount{oid: u.ObjectID, homeTenant: u.TenantID, authTime: b.srv.now()}
+		b.accounts[home] = &brokerAccount{OID: u.ObjectID, HomeTenant: u.TenantID, AuthTime: b.srv.Now()}
 	}
 	b.order = slices.DeleteFunc(b.order, func(h string) bool { return h == home })
 	b.order = slices.Insert(b.order, 0, home)
@@ -302,7 +300,7 @@ func (b *Broker) CancelSignIns() {
 }
 
 // FailSignIns makes every open and later interactive request fail with e.
-func (b *Broker) FailSignIns(e BrokerError) {
+func (b *Broker) FailSignIns(e Error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.setPolicy(signInPolicy{kind: signInFail, err: e})
@@ -342,7 +340,7 @@ func (b *Broker) WaitForDialog(ctx context.Context) error {
 }
 
 // Requests returns the calls the broker received, oldest first.
-func (b *Broker) Requests() []BrokerRequest {
+func (b *Broker) Requests() []Request {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Clone(b.requests)
@@ -390,29 +388,25 @@ func (b *Broker) answer(d *dialog, answer string) {
 	close(d.done)
 }
 
-func (b *Broker) mustUser(method, username string) User {
-	b.srv.mu.Lock()
-	defer b.srv.mu.Unlock()
-	u, ok := b.srv.dir.user(username)
+func (b *Broker) mustUser(method, username string) brokerhook.User {
+	u, ok := b.srv.User(username)
 	if !ok {
-		panic("entratest: Broker." + method + ": unknown user " + username)
+		panic("brokertest: Broker." + method + ": unknown user " + username)
 	}
 	return u
 }
 
 // userOf returns the directory's user of a broker account. The caller holds b.mu.
-func (b *Broker) userOf(a *brokerAccount) (User, bool) {
+func (b *Broker) userOf(a *brokerAccount) (brokerhook.User, bool) {
 	if a == nil {
-		return User{}, false
+		return brokerhook.User{}, false
 	}
-	b.srv.mu.Lock()
-	defer b.srv.mu.Unlock()
-	return b.srv.dir.userByOID(a.oid)
+	return b.srv.UserByOID(a.OID)
 }
 
 // errorJSON is the broker's answer for a failure: inside brokerTokenResponse for token
 // methods, at the top otherwise (as himmelblau's broker daemon answers).
-func errorJSON(tokenMethod bool, e BrokerError) string {
+func errorJSON(tokenMethod bool, e Error) string {
 	obj := map[string]any{"context": e.Context, "status": int(e.Status)}
 	for k, v := range map[string]int{"subStatus": e.SubStatus, "errorCode": e.ErrorCode, "tag": e.Tag} {
 		if v != 0 {
@@ -425,7 +419,7 @@ func errorJSON(tokenMethod bool, e BrokerError) string {
 	}
 	out, err := json.Marshal(v)
 	if err != nil {
-		panic("entratest: broker: " + err.Error())
+		panic("brokertest: broker: " + err.Error())
 	}
 	return string(out)
 }
