@@ -451,17 +451,6 @@ func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e 
 	return e, true
 }
 
-func isContextError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// isUserTimeout reports whether err is a sign-in that the credential's
-// Timeout ended: the user took too long, not a caller's context.
-func isUserTimeout(err error) bool {
-	var timeout *userTimeoutError
-	return errors.As(err, &timeout)
-}
-
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
