@@ -33,6 +33,8 @@ type DomainTenant struct {
 	mu sync.Mutex             // one lookup at a time
 }
 
+// NewDomainTenant returns the lookup of tenant at host (an authority host
+// ending in "/"), which does nothing unless tenant is a domain.
 func NewDomainTenant(tenant, host string, client Client) *DomainTenant {
 	d := &DomainTenant{client: client}
 	if isDomainTenant(tenant) {
