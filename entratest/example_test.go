@@ -187,5 +187,5 @@ func ExampleServer_Browser() {
 	}
 	fmt.Println(info.Account.Username, info.Account.Authority)
 	// Output:
-	// alice@contoso.com login.microsoftonline.com
+	// alice@contoso.com https://login.microsoftonline.com
 }
