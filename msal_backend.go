@@ -2,6 +2,8 @@ package azinteractive
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"time"
 
@@ -64,7 +66,7 @@ func publicClientFactory(cfg backendConfig) newClientFunc {
 		o := []public.Option{
 			public.WithAuthority(cfg.authorityHost + cfg.tenant),
 			public.WithCache(tc),
-			public.WithHTTPClient(msalhttp.Client{Pipeline: cfg.pipeline, TenantKnown: cfg.tenantKnown, Log: logLine}),
+			public.WithHTTPClient(msalhttp.Client{Pipeline: cfg.pipeline, TenantKnown: cfg.tenantKnown, Log: logLine, Gate: lookupGate}),
 		}
 		if cae {
 			o = append(o, public.WithClientCapabilities([]string{"CP1"}))
@@ -87,18 +89,18 @@ func (b *msalBackend) client(cae bool) msalClient {
 	return b.clients[0]
 }
 
-// silent asks MSAL's cache, which redeems the refresh token when it must;
-// the Store lets one redemption run at a time.
+// silent asks MSAL's cache. A token there is served without waiting for
+// anything: the first try is a lookup that may not send a request. Only
+// when MSAL must redeem the refresh token does the call go through the
+// Store's Redeem, which keeps other processes from redeeming it at once.
 func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error) {
-	var ar public.AuthResult
-	err := b.cfg.store.Redeem(ctx, func(ctx context.Context) error {
-		var err error
-		callCtx := b.cfg.store.Begin(ctx, r.Scopes)
-		ar, err = b.client(r.EnableCAE).AcquireTokenSilent(callCtx, r.Scopes,
-			public.WithSilentAccount(msalAccount(account)), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
-		ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
-		return err
-	})
+	ar, err := b.acquireSilent(context.WithValue(b.cfg.store.Silent(ctx), lookupKey{}, true), r, account)
+	if errors.Is(err, errMustRedeem) {
+		err = b.cfg.store.Redeem(ctx, func(ctx context.Context) error {
+			ar, err = b.acquireSilent(ctx, r, account)
+			return err
+		})
+	}
 	if err != nil {
 		if ar.AccessToken != "" && ar.ExpiresOn.After(b.cfg.now()) {
 			// MSAL's proactive refresh failed but the cached token is still
@@ -110,6 +112,32 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 		return tokenResult{}, err
 	}
 	return resultOf(ar, account), nil
+}
+
+// acquireSilent is one silent MSAL call.
+func (b *msalBackend) acquireSilent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (public.AuthResult, error) {
+	callCtx := b.cfg.store.Begin(ctx, r.Scopes)
+	ar, err := b.client(r.EnableCAE).AcquireTokenSilent(callCtx, r.Scopes,
+		public.WithSilentAccount(msalAccount(account)), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
+	ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
+	return ar, err
+}
+
+// lookupKey marks the context of a silent call that may only read the
+// cache: lookupGate stops its token request.
+type lookupKey struct{}
+
+// errMustRedeem stops a lookup's token request: the cache holds no token
+// to serve as it is.
+var errMustRedeem = errors.New("the cache holds no access token to serve without redeeming the refresh token")
+
+// lookupGate refuses a lookup's token requests (the only POSTs of a silent
+// call); its metadata requests (GETs, mostly answered in process) may go.
+func lookupGate(r *http.Request) error {
+	if r.Method == http.MethodPost && r.Context().Value(lookupKey{}) != nil {
+		return errMustRedeem
+	}
+	return nil
 }
 
 func (b *msalBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {

@@ -207,9 +207,26 @@ func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
 			assert.Zero(t, errs, "errors")
 			assert.Equal(t, procs*calls, ok)
 			assert.Equal(t, 1, countRequests(srv, entratest.EndpointDeviceCode), "a child signed in again")
-			assert.Equal(t, procs*calls, countGrants(srv, "refresh_token")-refreshesBefore, "redemptions")
+			// The redemption lock keeps processes from racing over a refresh
+			// token; one that waited past the lock's staleness bound may
+			// still lose a race, which it retries without a prompt.
+			refused := countRefused(srv, "refresh_token")
+			t.Logf("%d redemptions refused (lost races, retried)", refused)
+			assert.Equal(t, procs*calls, countGrants(srv, "refresh_token")-refreshesBefore-refused, "redemptions")
+			assert.LessOrEqual(t, refused, procs, "lost races")
 		})
 	}
+}
+
+// countRefused counts srv's refused token requests of one grant type.
+func countRefused(srv *entratest.Server, grantType string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.GrantType == grantType && r.Status != 200 {
+			n++
+		}
+	}
+	return n
 }
 
 // countGrants counts srv's token requests of one grant type.

@@ -144,16 +144,16 @@ func TestSoak(t *testing.T) {
 	elapsed := time.Since(start)
 	require.Zero(t, failed.Load())
 
-	grants, refused := map[string]int{}, 0
+	grants, refused := map[string]int{}, map[string]int{}
 	for _, r := range srv.Requests() {
 		if r.Endpoint == entratest.EndpointToken {
 			grants[r.GrantType]++
 			if r.Status != 200 {
-				refused++
+				refused[r.GrantType]++
 			}
 		}
 	}
-	t.Logf("%d goroutines, %d calls in %v; token requests by grant type: %v, %d refused", goroutines, calls.Load(), elapsed.Round(time.Millisecond), grants, refused)
+	t.Logf("%d goroutines, %d calls in %v; token requests by grant type: %v, refused: %v", goroutines, calls.Load(), elapsed.Round(time.Millisecond), grants, refused)
 	for _, c := range creds {
 		if c.prompts != nil {
 			assert.EqualValues(t, 1, c.prompts.Load(), "%s: the user signs in once", c.name)
@@ -164,7 +164,13 @@ func TestSoak(t *testing.T) {
 	// Each token key needs its first token (from the sign-in, or from the
 	// refresh token) and then one refresh per soakServe it was in use.
 	periods := int(elapsed/soakServe) + 1
-	assert.LessOrEqual(t, grants["refresh_token"], keys*(periods+1), "refresh token requests for %d keys over %d periods", keys, periods)
-	assert.Zero(t, refused, "no token request was refused: no refresh token was redeemed twice")
+	// Redemptions run at once (Entra ID's refresh tokens stay valid when
+	// redeemed); entratest's are single-use, so a race refuses all but one
+	// redemption of a token, and the losers try again with the new one.
+	// Those are the only refusals, and they cost no prompt.
+	assert.LessOrEqual(t, grants["refresh_token"]-refused["refresh_token"], keys*(periods+1), "refresh token requests for %d keys over %d periods", keys, periods)
+	for grant := range refused {
+		assert.Equal(t, "refresh_token", grant, "only redemptions that lost a race are refused: %v", refused)
+	}
 	assert.GreaterOrEqual(t, grants["refresh_token"], keys-len(creds), "every key but each credential's first got its first token from the refresh token")
 }

@@ -22,12 +22,20 @@ type Client struct {
 	// Log receives a line when a request is answered in process, since such
 	// a request has no line in the pipeline's log. Nil logs nothing.
 	Log func(msg string)
+	// Gate, when not nil, is asked before a request goes out; its error is
+	// returned instead of sending it.
+	Gate func(r *http.Request) error
 }
 
 // Do sends r, or answers it in process.
 func (c Client) Do(r *http.Request) (*http.Response, error) {
 	if resp, ok := c.answer(r); ok {
 		return resp, nil
+	}
+	if c.Gate != nil {
+		if err := c.Gate(r); err != nil {
+			return nil, err
+		}
 	}
 	req, err := runtime.NewRequest(r.Context(), r.Method, r.URL.String())
 	if err != nil {

@@ -30,7 +30,7 @@ var (
 // newFileStorage returns the storage at path. Its check method vets the
 // files before use.
 func newFileStorage(path string, c codec, ownDir bool, _ func(string)) *fileStorage {
-	return &fileStorage{path: path, codec: c, lock: fileLock{path + ".lockfile"}, ownDir: ownDir}
+	return &fileStorage{path: path, codec: c, lock: fileLock{path: path + ".lockfile"}, ownDir: ownDir}
 }
 
 // check refuses files that another user could have planted or could change

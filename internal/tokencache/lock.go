@@ -2,6 +2,7 @@ package tokencache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -24,7 +25,17 @@ const lockTimeout = 30 * time.Second
 // is never deleted: deleting it while another process waits on its inode
 // would let a third process lock a new file, and two would hold "the" lock.
 // Some of those libraries do delete it after use; Lock notices and retries.
-type fileLock struct{ path string }
+type fileLock struct {
+	path string
+	// staleAfter, when not 0, ends the wait for a holder that has held the
+	// lock this long (ErrLockStale), where the lock file says when it was
+	// taken (its modification time, set by noteOwner).
+	staleAfter time.Duration
+}
+
+// errLockStale: another process has held the lock longer than its use
+// takes, so it is stuck.
+var errLockStale = errors.New("its holder has held it far longer than a refresh takes")
 
 // Lock waits for the lock until ctx ends (or lockTimeout passes, when ctx has
 // no deadline) and returns the function that releases it.
@@ -73,6 +84,11 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 		if wait == firstLockWait {
 			if h := lockWaitHook.Load(); h != nil {
 				(*h)(l.path)
+			}
+		}
+		if l.staleAfter > 0 && lockNotesOwner {
+			if fi, err := f.Stat(); err == nil && time.Since(fi.ModTime()) > l.staleAfter {
+				return nil, fmt.Errorf("the token cache lock %s%s: %w", l.path, owner(l.path), errLockStale)
 			}
 		}
 		t := time.NewTimer(wait + rand.N(wait)) // jitter keeps waiters from polling in step

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,9 @@ const helperEnv = "TOKENCACHE_TEST_HELPER"
 func TestMain(m *testing.M) {
 	switch os.Getenv(helperEnv) {
 	case "":
+		// Tests read storage right after a call: they wait for its write
+		// (writes_test.go tests the grace itself).
+		writeGrace = time.Hour
 		os.Exit(m.Run())
 	case "hold-lock":
 		holdLock()
@@ -32,7 +36,7 @@ func TestMain(m *testing.M) {
 
 // holdLock takes the lock named by the environment and waits to be killed.
 func holdLock() {
-	unlock, err := fileLock{os.Getenv("LOCK_PATH")}.Lock(context.Background())
+	unlock, err := fileLock{path: os.Getenv("LOCK_PATH")}.Lock(context.Background())
 	if err != nil {
 		os.Exit(2)
 	}
@@ -43,12 +47,12 @@ func holdLock() {
 
 func TestLockExcludesAndIsNeverDeleted(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dir", "c.lockfile")
-	unlock, err := fileLock{path}.Lock(t.Context())
+	unlock, err := fileLock{path: path}.Lock(t.Context())
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err = fileLock{path}.Lock(ctx)
+	_, err = fileLock{path: path}.Lock(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	if runtime.GOOS != "windows" { // the locked byte can't be read there
 		assert.Contains(t, err.Error(), "held by process "+strconv.Itoa(os.Getpid()))
@@ -57,7 +61,7 @@ func TestLockExcludesAndIsNeverDeleted(t *testing.T) {
 	unlock()
 	_, err = os.Stat(path)
 	require.NoError(t, err, "the lock file was deleted")
-	unlock2, err := fileLock{path}.Lock(t.Context())
+	unlock2, err := fileLock{path: path}.Lock(t.Context())
 	require.NoError(t, err)
 	unlock2()
 }
@@ -76,14 +80,14 @@ func TestLockOfAProcessThatDiedIsRecovered(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	_, err = fileLock{path}.Lock(ctx)
+	_, err = fileLock{path: path}.Lock(ctx)
 	require.Error(t, err, "the child holds the lock")
 
 	require.NoError(t, child.Process.Kill())
 	_ = child.Wait()
 	ctx, cancel = context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	unlock, err := fileLock{path}.Lock(ctx)
+	unlock, err := fileLock{path: path}.Lock(ctx)
 	require.NoError(t, err, "the dead child's lock wasn't released")
 	unlock()
 }
@@ -96,19 +100,24 @@ func TestLockSurvivesALibraryThatDeletesTheFile(t *testing.T) {
 		t.Skip("Windows can't delete a file another handle has open")
 	}
 	path := filepath.Join(t.TempDir(), "c.lockfile")
-	other, err := fileLock{path}.Lock(t.Context())
+	other, err := fileLock{path: path}.Lock(t.Context())
 	require.NoError(t, err)
 
+	waiting := make(chan struct{})
+	once := sync.OnceFunc(func() { close(waiting) })
+	hook := func(string) { once() }
+	lockWaitHook.Store(&hook)
+	t.Cleanup(func() { lockWaitHook.Store(nil) })
 	got := make(chan func(), 1)
 	go func() {
-		unlock, err := fileLock{path}.Lock(context.Background())
+		unlock, err := fileLock{path: path}.Lock(context.Background())
 		if err != nil {
 			got <- nil
 			return
 		}
 		got <- unlock
 	}()
-	time.Sleep(50 * time.Millisecond) // the waiter opened the old file and polls it
+	<-waiting // the waiter opened the old file and polls it
 	require.NoError(t, os.Remove(path))
 	other()
 
@@ -118,7 +127,7 @@ func TestLockSurvivesALibraryThatDeletesTheFile(t *testing.T) {
 	// The waiter holds the file now at the path: a third party can't lock it.
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	_, err = fileLock{path}.Lock(ctx)
+	_, err = fileLock{path: path}.Lock(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	if runtime.GOOS != "windows" {
 		b, err := os.ReadFile(path)

@@ -39,3 +39,7 @@ func noteOwner(f *os.File) {
 	b = append(b, bytes.Repeat([]byte{' '}, ownerWidth-len(b))...)
 	_, _ = f.WriteAt(b, 0)
 }
+
+// lockNotesOwner: noteOwner writes the lock file, so its modification
+// time says when the lock was taken.
+const lockNotesOwner = true

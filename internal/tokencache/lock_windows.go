@@ -30,3 +30,7 @@ func unlockFile(f *os.File) {
 // noteOwner writes nothing on Windows: the locked byte can't be read by the
 // processes that would want the note.
 func noteOwner(*os.File) {}
+
+// lockNotesOwner: noteOwner writes the lock file, so its modification
+// time says when the lock was taken.
+const lockNotesOwner = false

@@ -3,6 +3,7 @@ package tokencache
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 )
@@ -41,6 +42,18 @@ type part struct {
 	warned string
 	// served is what MSAL holds in memory, nil when unknown.
 	served *served
+	// pendingGen counts the ops queued, so that a write knows whether
+	// pending changed while it wrote.
+	pendingGen uint64
+
+	// io is held by whoever uses storage (a write, or a read of a call): one
+	// at a time. Not guarded by s.mu: it is taken without it.
+	io chan struct{}
+	// writing is set while the writer goroutine runs; written is closed
+	// when that run ends; afterWrite runs then.
+	writing    bool
+	written    chan struct{}
+	afterWrite []func()
 }
 
 var _ cache.ExportReplace = (*part)(nil)
@@ -53,14 +66,20 @@ func (p *part) changed() { p.gen++ }
 func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
 	s := p.s
 	c := s.callOf(ctx)
+	n := 0
+	if c != nil {
+		s.mu.Lock()
+		c.replaces++
+		n = c.replaces
+		s.mu.Unlock()
+	}
+	if p.storage != nil {
+		if err := p.refresh(ctx, c, n); err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c != nil {
-		c.replaces++
-	}
-	if err := p.load(ctx, c); err != nil {
-		return err
-	}
 	var ats []*atEntry
 	if c != nil {
 		ats = p.m.matching(c.scopes)
@@ -109,7 +128,18 @@ func (p *part) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 	s := p.s
 	c := s.callOf(ctx)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	writes := p.take(c, nextC)
+	s.mu.Unlock()
+	// Storage is written in the background; the call waits for it only
+	// briefly: the token is the caller's whatever storage does.
+	waitWrites(ctx, writes, writeGrace)
+	return nil
+}
+
+// take puts what MSAL changed into the cache and starts writing it, and
+// returns the writes to wait for. s.mu is held.
+func (p *part) take(c *call, nextC contract) []<-chan struct{} {
+	s := p.s
 	all := p.served.diff(nextC)
 	changes, dropped := s.dropRemoved(c, all)
 	if len(all) == 0 {
@@ -132,11 +162,12 @@ func (p *part) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 	if len(sh) > 0 {
 		other.apply(sh)
 	}
+	var writes []<-chan struct{}
 	if p.storage != nil && len(changes) > 0 {
-		_ = p.persist(ctx) // on failure, persist warned and keeps the change
+		writes = append(writes, p.kick())
 	}
 	if other.storage != nil && len(sh) > 0 {
-		_ = other.persist(ctx)
+		writes = append(writes, other.kick())
 	}
 	if c != nil {
 		for _, ch := range changes {
@@ -147,12 +178,33 @@ func (p *part) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 			}
 		}
 	}
-	return nil
+	return writes
+}
+
+// waitWrites waits until the writes are done, d has passed or ctx ends.
+func waitWrites(ctx context.Context, writes []<-chan struct{}, d time.Duration) {
+	if len(writes) == 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for _, w := range writes {
+		select {
+		case <-w:
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // apply makes changes in m and queues them for storage.
 func (p *part) apply(changes []change) {
 	for _, ch := range changes {
+		if ch.section == sectionRefreshToken {
+			p.s.rtGen++
+		}
 		p.m.set(ch.section, ch.key, ch.value)
 		if p.storage != nil {
 			p.queue(op{section: ch.section, key: ch.key, value: ch.value})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Persistent storage holds the whole cache in MSAL's schema, which other
@@ -39,6 +40,7 @@ func (p *part) queue(o op) {
 		kept = append(kept, q)
 	}
 	p.pending = append(kept, o)
+	p.pendingGen++
 }
 
 // replay applies ops to m.
@@ -52,30 +54,69 @@ func replay(m *model, ops []op) {
 	}
 }
 
-// load reads storage when it changed since this part last read or wrote it.
-// s.mu is held.
+// Storage I/O never happens under s.mu, so that a keyring or a disk that
+// hangs holds up only the goroutine talking to it: a call served from
+// memory, or a new token, never waits for storage. p.io orders this
+// process's use of the part's storage (implementations needn't be safe for
+// concurrent use).
+
+// writeGrace is how long a call that stored a token waits for storage
+// before returning the token anyway. A healthy store answers well within it,
+// so a program that exits right after getting its token has saved it; a
+// store that hangs costs the caller no more than this.
+var writeGrace = 80 * time.Millisecond // a variable for tests
+
+// writeBound bounds one background write, unlock prompt included: a prompt
+// nobody answers is dismissed then, and the write fails with a warning.
+const writeBound = time.Minute
+
+// refresh reads storage into m when it changed since this part last read or
+// wrote it. n is the call's count of Replaces (0 without a call).
 //
 // A read that fails is an error only for the first Replace of a silent call
 // when storage was never read: that call has nothing to find a token in, and
 // the error says why. Otherwise the call works from the cache in memory (and
 // one warning says why), because failing would lose a token: MSAL's writes
 // (a finished sign-in, a redeemed refresh token) begin with a Replace, and
-// MSAL drops the token when it fails.
-func (p *part) load(ctx context.Context, c *call) error {
-	if p.storage == nil {
-		return nil
+// MSAL drops the token when it fails. While a write is under way, memory
+// holds what it writes and more, so the call doesn't wait for it.
+func (p *part) refresh(ctx context.Context, c *call, n int) error {
+	s := p.s
+	s.mu.Lock()
+	loaded := p.loaded
+	s.mu.Unlock()
+	if loaded {
+		select {
+		case p.io <- struct{}{}:
+		default:
+			return nil
+		}
+	} else {
+		select {
+		case p.io <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
+	defer func() { <-p.io }()
 	stamp, err := p.stampNow(ctx)
-	if err == nil && p.loaded && stamp != "" && stamp == p.stamp {
+	s.mu.Lock()
+	fresh := err == nil && p.loaded && stamp != "" && stamp == p.stamp
+	s.mu.Unlock()
+	if fresh {
 		return nil
 	}
+	var data contract
 	if err == nil {
-		err = p.read(ctx, stamp)
+		data, err = p.fetch(ctx, stamp)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err == nil {
+		p.adopt(stamp, data)
 		return nil
 	}
-	if !p.loaded && (c == nil || c.silent && c.replaces == 1) {
+	if !p.loaded && (c == nil || c.silent && n == 1) {
 		return err
 	}
 	if ctx.Err() == nil && !p.readFailing {
@@ -85,42 +126,110 @@ func (p *part) load(ctx context.Context, c *call) error {
 	return nil
 }
 
-// read replaces m with storage, whose stamp is stamp, plus pending. Bytes
-// that can't be decoded read as an empty cache, which the next write
-// overwrites. s.mu is held.
-func (p *part) read(ctx context.Context, stamp string) error {
-	c := contract{}
-	if p.rejected == "" || stamp != p.rejected {
-		data, err := p.storage.Read(ctx)
-		switch {
-		case isCorrupt(err):
-			p.warnOnce(stamp, err.Error()+"; it is treated as empty and the next sign-in overwrites it")
-		case err != nil:
-			return err
-		default:
-			if c, err = parse(data); err != nil {
-				p.warnOnce(stamp, err.Error()+"; it is treated as empty and the next sign-in overwrites it")
-				c = contract{}
-			}
+// fetch reads storage, whose stamp is stamp. Bytes that can't be decoded
+// read as an empty cache, which the next write overwrites. p.io is held.
+func (p *part) fetch(ctx context.Context, stamp string) (contract, error) {
+	s := p.s
+	s.mu.Lock()
+	rejected := p.rejected != "" && stamp == p.rejected
+	s.mu.Unlock()
+	if rejected {
+		return contract{}, nil
+	}
+	data, err := p.storage.Read(ctx)
+	var c contract
+	switch {
+	case isCorrupt(err):
+		err = p.undecodable(stamp, err)
+	case err == nil:
+		if c, err = parse(data); err != nil {
+			err = p.undecodable(stamp, err)
 		}
 	}
+	if c == nil {
+		c = contract{}
+	}
+	return c, err
+}
+
+// undecodable warns (once per version) about stored bytes that don't
+// decode, which then read as empty.
+func (p *part) undecodable(stamp string, err error) error {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	p.warnOnce(stamp, err.Error()+"; it is treated as empty and the next sign-in overwrites it")
+	return nil
+}
+
+// adopt makes m storage's contents c, whose stamp is stamp, plus pending.
+// s.mu is held.
+func (p *part) adopt(stamp string, c contract) {
 	m := modelOf(c)
 	replay(m, p.pending)
 	p.m, p.stamp, p.loaded, p.readFailing = m, stamp, true, false
 	p.changed()
-	return nil
+	p.s.rtGen++ // another process may have stored a new refresh token
 }
 
-// persist writes m to storage when it holds changes storage lacks. On
+// kick starts the part's writer unless it runs, and returns a channel closed
+// when the writer has written what is pending now (or failed). s.mu is held.
+func (p *part) kick() <-chan struct{} {
+	if !p.writing {
+		p.writing = true
+		p.written = make(chan struct{})
+		go p.writer()
+	}
+	return p.written
+}
+
+// writer writes pending changes until there are none or a write fails, each
+// write bounded by writeBound, then lets go of what waited for it. A failed
+// write is tried again with the next change.
+func (p *part) writer() {
+	s := p.s
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), writeBound)
+		err := p.flush(ctx)
+		cancel()
+		s.mu.Lock()
+		if err == nil && len(p.pending) > 0 {
+			s.mu.Unlock()
+			continue
+		}
+		p.writing = false
+		close(p.written)
+		after := p.afterWrite
+		p.afterWrite = nil
+		s.mu.Unlock()
+		for _, f := range after {
+			f()
+		}
+		return
+	}
+}
+
+// flush writes m to storage when it holds changes storage lacks. On
 // failure the changes stay pending, for the next write to try again, and
 // the first failure of a run (in either mode) is logged, as is the write
-// that ends it. s.mu is held.
-func (p *part) persist(ctx context.Context) error {
-	if len(p.pending) == 0 {
+// that ends it.
+func (p *part) flush(ctx context.Context) error {
+	select {
+	case p.io <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("%s can't be saved: %w", p.name(), ctx.Err())
+	}
+	defer func() { <-p.io }()
+	s := p.s
+	s.mu.Lock()
+	idle := len(p.pending) == 0
+	s.mu.Unlock()
+	if idle {
 		return nil
 	}
-	s := p.s
-	if err := p.write(ctx); err != nil {
+	err := p.write(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
 		if !s.writeFailing {
 			s.writeFailing = true
 			s.warn(fmt.Sprintf("the token cache can't be saved, so new tokens are kept in memory only (this process still has them), and saving is tried again with each new token: %v", err))
@@ -134,7 +243,7 @@ func (p *part) persist(ctx context.Context) error {
 	return nil
 }
 
-// write runs the locked read-modify-write of storage. s.mu is held.
+// write runs the locked read-modify-write of storage. p.io is held.
 func (p *part) write(ctx context.Context) error {
 	if l, ok := p.storage.(Locker); ok {
 		unlock, err := l.Lock(ctx)
@@ -143,20 +252,40 @@ func (p *part) write(ctx context.Context) error {
 		}
 		defer unlock()
 	}
+	s := p.s
 	// Under the lock no cooperating process writes, so this stamp names
 	// exactly the bytes read (or, taken after the write, written).
 	stamp, err := p.stampNow(ctx)
-	if err != nil || !p.loaded || stamp == "" || stamp != p.stamp {
-		if err := p.read(ctx, stamp); err != nil {
+	s.mu.Lock()
+	fresh := err == nil && p.loaded && stamp != "" && stamp == p.stamp
+	s.mu.Unlock()
+	if !fresh {
+		c, err := p.fetch(ctx, stamp)
+		if err != nil {
 			return err
 		}
+		s.mu.Lock()
+		p.adopt(stamp, c)
+		s.mu.Unlock()
 	}
-	if err := p.storage.Write(ctx, p.m.marshal()); err != nil {
+	s.mu.Lock()
+	data, gen := p.m.marshal(), p.pendingGen
+	s.mu.Unlock()
+	err = p.storage.Write(ctx, data)
+	after := ""
+	if err == nil {
+		after, _ = p.stampNow(ctx)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
 		p.stamp = "" // storage may or may not have changed: read it next time
 		return err
 	}
-	p.pending, p.rejected = nil, ""
-	p.stamp, _ = p.stampNow(ctx)
+	if p.pendingGen == gen {
+		p.pending = nil
+	}
+	p.rejected, p.stamp = "", after
 	return nil
 }
 

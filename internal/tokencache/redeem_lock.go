@@ -3,10 +3,14 @@ package tokencache
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // sharedLock is a cross-process file lock that callers in one process hold
 // together: the first takes the file lock, the last to leave releases it.
+// A caller joins only a hold younger than joinWindow, and otherwise waits
+// for its end and takes the lock anew, so that a process whose redemptions
+// overlap without a pause can't keep other processes out.
 // It is the Store's redemption lock. Redemptions within a process are
 // serialized by the Store's own semaphore and told apart from a sign-out by
 // their call epochs, so they needn't exclude a sign-out of the same Store;
@@ -18,8 +22,14 @@ type sharedLock struct {
 	mu        sync.Mutex    // guards the fields below
 	holders   int           // callers holding the lock
 	release   func()        // unlocks the file while holders > 0
+	since     time.Time     // when the file was locked, while holders > 0
+	released  chan struct{} // closed when holders drops to 0
 	acquiring chan struct{} // closed when a pending acquisition ends; nil if none
 }
+
+// joinWindow is how long after the file was locked callers may still join
+// the hold.
+const joinWindow = time.Second
 
 // hold waits until this process holds the lock (or ctx ends) and returns
 // the function that lets go of it.
@@ -27,9 +37,19 @@ func (l *sharedLock) hold(ctx context.Context) (func(), error) {
 	for {
 		l.mu.Lock()
 		if l.holders > 0 {
-			l.holders++
+			if time.Since(l.since) < joinWindow {
+				l.holders++
+				l.mu.Unlock()
+				return sync.OnceFunc(l.leave), nil
+			}
+			wait := l.released
 			l.mu.Unlock()
-			return sync.OnceFunc(l.leave), nil
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 		if wait := l.acquiring; wait != nil {
 			l.mu.Unlock()
@@ -52,7 +72,7 @@ func (l *sharedLock) hold(ctx context.Context) (func(), error) {
 			l.mu.Unlock()
 			return nil, err
 		}
-		l.holders, l.release = 1, release
+		l.holders, l.release, l.since, l.released = 1, release, time.Now(), make(chan struct{})
 		l.mu.Unlock()
 		return sync.OnceFunc(l.leave), nil
 	}
@@ -65,5 +85,6 @@ func (l *sharedLock) leave() {
 	if l.holders == 0 {
 		l.release()
 		l.release = nil
+		close(l.released)
 	}
 }

@@ -33,7 +33,7 @@ var (
 // newSecretStorage returns the storage of store, whose signal file is
 // signal. Its check method vets the files before use.
 func newSecretStorage(store secretStore, signal string, ownDir bool, _ func(string)) *secretStorage {
-	return &secretStorage{store: store, signal: signal, lock: fileLock{signal + ".lockfile"}, ownDir: ownDir}
+	return &secretStorage{store: store, signal: signal, lock: fileLock{path: signal + ".lockfile"}, ownDir: ownDir}
 }
 
 // check refuses files that another user could have planted or could change

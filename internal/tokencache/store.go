@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 )
@@ -26,12 +27,13 @@ import (
 type Store struct {
 	records RecordStore
 	warn    func(string)
-	// redeeming lets one refresh-token redemption of this Store run at a
-	// time (a call holds its one slot): an identity provider that rotates
-	// refresh tokens honours each one once.
-	redeeming chan struct{}
-	// redeemLock extends redeeming to other processes; nil for a cache in
-	// memory.
+	// retrying is the slot of redemptions that lost a race (see Redeem):
+	// they run one at a time. racing counts the calls waiting for it or
+	// holding it; while it isn't 0, new redemptions queue too.
+	retrying chan struct{}
+	racing   atomic.Int32
+	// redeemLock keeps other processes' redemptions from running while this
+	// process's do (see sharedLock); nil for a cache in memory.
 	redeemLock *sharedLock
 	// epoch numbers the Store's calls (Begin) and sign-outs in the order
 	// they began.
@@ -46,6 +48,12 @@ type Store struct {
 	// its sign-out: what calls that began before it write for that account
 	// is dropped.
 	removed map[string]uint64
+	// flying holds a channel per redemption running, closed when it ends.
+	flying map[chan struct{}]struct{}
+	// rtGen counts the changes of refresh tokens in the cache: stored by a
+	// redemption or a sign-in, or possibly by another process (read from
+	// storage).
+	rtGen uint64
 	// redeemWarned is set once the redemption lock's failure was logged.
 	redeemWarned bool
 	// writeFailing is set while storage writes fail, so that one warning
@@ -59,7 +67,7 @@ func Open(p Persistence, warn func(msg string)) (*Store, error) {
 	if warn == nil {
 		warn = func(string) {}
 	}
-	s := &Store{records: p.records, warn: warn, redeeming: make(chan struct{}, 1), removed: map[string]uint64{}}
+	s := &Store{records: p.records, warn: warn, retrying: make(chan struct{}, 1), removed: map[string]uint64{}, flying: map[chan struct{}]struct{}{}}
 	if p.warning != "" {
 		warn(p.warning)
 	}
@@ -71,13 +79,13 @@ func Open(p Persistence, warn func(msg string)) (*Store, error) {
 				return nil, err
 			}
 		}
-		s.parts[i] = &part{s: s, cae: cae, storage: st, m: newModel(), gen: 1}
+		s.parts[i] = &part{s: s, cae: cae, storage: st, m: newModel(), gen: 1, io: make(chan struct{}, 1)}
 	}
 	if p.redeemLock != "" {
 		if err := checkExisting(p.redeemLock, nil); err != nil {
 			return nil, err
 		}
-		s.redeemLock = &sharedLock{lock: fileLock{p.redeemLock}}
+		s.redeemLock = &sharedLock{lock: fileLock{path: p.redeemLock, staleAfter: redeemLockStale}}
 	}
 	return s, nil
 }
@@ -160,35 +168,151 @@ func (s *Store) Intern(ctx context.Context, token string) string {
 	return token
 }
 
-// Redeem runs fn, which may redeem the user's refresh token, while no other
-// redemption of the user's refresh token runs: none of this Store, and, over
-// persistent storage, none of another process (or another Store on the same
-// storage). MSAL then reads the refresh token that the last redemption
-// stored, wherever it ran. fn must not wait for a person (only silent calls
-// belong here): other processes wait for it.
+// Silent marks ctx for silent MSAL calls (see Begin), made outside Redeem
+// because they may not redeem a refresh token.
+func (s *Store) Silent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, redeemKey{s}, true)
+}
+
+// Redeem runs fn, which may redeem the user's refresh token, while no
+// other process (or other Store on the same storage) redeems it: MSAL then
+// reads the refresh token that the last redemption stored, wherever it ran.
+// fn must not wait for a person (only silent calls belong here): other
+// processes wait for it.
 //
-// When the lock can't be taken (the directory is read-only, or another
-// process holds it longer than a redemption takes), fn runs anyway, after
-// one warning: a redemption that may race beats none.
+// Within the Store, redemptions run at once: Entra ID's refresh tokens stay
+// valid when redeemed, so callers wanting different scopes wait only for
+// the identity provider. One that rotates refresh tokens (entratest does)
+// refuses all but the first of a race over one token; a redemption that
+// fails after another stored a new refresh token meanwhile is tried again
+// with the new one, and such retries run one at a time (with new
+// redemptions queued behind them) until the race is over.
+//
+// Another process's lock is waited for until ctx ends or its holder is
+// stuck (redeemLockStale); then, or when the lock can't be taken (a read-only directory),
+// fn runs anyway after one warning: a redemption that may race beats none.
 func (s *Store) Redeem(ctx context.Context, fn func(context.Context) error) error {
-	select {
-	case s.redeeming <- struct{}{}:
-		defer func() { <-s.redeeming }()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	if s.redeemLock != nil {
-		release, err := s.redeemLock.hold(ctx)
-		switch {
-		case err == nil:
-			defer release()
-		case ctx.Err() != nil:
-			return ctx.Err()
-		default:
-			s.warnRedeemLock(err)
+	ctx = s.Silent(ctx)
+	if s.racing.Load() == 0 {
+		gen := s.refreshTokens()
+		err := s.redeemOnce(ctx, fn)
+		if err == nil || ctx.Err() != nil || !s.lostRace(ctx, gen) {
+			return err
 		}
 	}
-	return fn(context.WithValue(ctx, redeemKey{s}, true))
+	s.racing.Add(1)
+	defer s.racing.Add(-1)
+	var err error
+	for range maxRedeemRetries {
+		select {
+		case s.retrying <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		gen := s.refreshTokens()
+		err = s.redeemOnce(ctx, fn)
+		<-s.retrying
+		if err == nil || ctx.Err() != nil || !s.lostRace(ctx, gen) {
+			return err
+		}
+	}
+	return err
+}
+
+// maxRedeemRetries bounds the retries of a redemption that keeps losing
+// races: each lost one means another caller got a new token.
+const maxRedeemRetries = 4
+
+// redeemLockStale bounds the wait for a process holding the redemption lock.
+// A redemption takes one request (and a write); a process holding the lock
+// this long is stuck (stopped, or its keyring hung), and waiting longer
+// would make its problem every process's. Waiting for a lock that changes
+// hands goes on (within ctx, or lockTimeout). A process that dies holding
+// it releases it at once: the lock is an flock.
+const redeemLockStale = 5 * time.Second
+
+// redeemOnce runs fn under the redemption lock, which is let go once what
+// fn stored is written (or its write failed), in the background.
+func (s *Store) redeemOnce(ctx context.Context, fn func(context.Context) error) error {
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.flying[done] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.flying, done)
+		s.mu.Unlock()
+		close(done)
+	}()
+	if s.redeemLock == nil {
+		return fn(ctx)
+	}
+	release, err := s.redeemLock.hold(ctx)
+	switch {
+	case err == nil:
+		defer s.afterWrites(release)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		s.warnRedeemLock(err)
+	}
+	return fn(ctx)
+}
+
+// refreshTokens returns the count of refresh token changes.
+func (s *Store) refreshTokens() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rtGen
+}
+
+// lostRace reports whether a redemption that failed may have lost a race:
+// a refresh token was stored since the count was gen, by a redemption of
+// this Store (it waits for those still running, whose answer may come after
+// the loser's) or by another process (it reads storage).
+func (s *Store) lostRace(ctx context.Context, gen uint64) bool {
+	s.mu.Lock()
+	others := make([]chan struct{}, 0, len(s.flying))
+	for f := range s.flying {
+		others = append(others, f)
+	}
+	s.mu.Unlock()
+	for _, f := range others {
+		select {
+		case <-f:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for _, p := range s.parts {
+		if p.storage != nil {
+			_ = p.refresh(ctx, nil, 0)
+		}
+	}
+	return s.refreshTokens() != gen
+}
+
+// afterWrites runs f once the writes under way are done (or failed), in
+// the background if that means waiting.
+func (s *Store) afterWrites(f func()) {
+	s.mu.Lock()
+	var waits []<-chan struct{}
+	for _, p := range s.parts {
+		if p.writing {
+			waits = append(waits, p.written)
+		}
+	}
+	s.mu.Unlock()
+	if len(waits) == 0 {
+		f()
+		return
+	}
+	go func() {
+		for _, w := range waits {
+			<-w
+		}
+		f()
+	}()
 }
 
 func (s *Store) warnRedeemLock(err error) {
@@ -220,16 +344,22 @@ func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
 	}
 	hid := strings.ToLower(homeAccountID)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.removed[hid] = s.epoch.Add(1)
 	for _, p := range s.parts {
 		p.m.removeAccount(homeAccountID)
 		p.changed() // MSAL holds the account: the next Replace hands it a new view
+		if p.storage != nil {
+			p.queue(op{removeAccount: homeAccountID})
+		}
+	}
+	s.mu.Unlock()
+	// Unlike a token's, a sign-out's write is waited for (within ctx): its
+	// caller must know whether storage still holds the account.
+	for _, p := range s.parts {
 		if p.storage == nil {
 			continue
 		}
-		p.queue(op{removeAccount: homeAccountID})
-		if err := p.persist(ctx); err != nil {
+		if err := p.flush(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
