@@ -325,6 +325,10 @@ func busError(ctx context.Context, method string, err error) error {
 		}
 		return fmt.Errorf("broker: %s: %w", method, ctxErr)
 	}
+	var limit *errConnectionLimit
+	if errors.As(err, &limit) {
+		return badResponse(method, limit.why)
+	}
 	var de dbus.Error
 	if errors.As(err, &de) {
 		detail := de.Name
@@ -350,8 +354,10 @@ func busError(ctx context.Context, method string, err error) error {
 	return fmt.Errorf("broker: %s: %w", method, err)
 }
 
-// connect opens a connection to the bus, honouring ctx while it
-// authenticates; the caller closes it.
+// connect opens a connection to the bus, honouring ctx while it dials and
+// authenticates; the caller closes it. The connection reads incoming messages
+// through a boundedConn, which fails before reading a message larger than
+// maxMessageSize.
 func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	addr := c.Address
 	if addr == "" {
@@ -372,7 +378,7 @@ func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		conn, err := dbus.Connect(addr, dbus.WithContext(connCtx))
+		conn, err := dialBus(connCtx, addr)
 		done <- result{conn, err}
 	}()
 	var r result
