@@ -2,6 +2,7 @@ package broker_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,12 +12,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/azinteractive/azinteractive/entratest"
 	"github.com/azinteractive/azinteractive/internal/broker"
 	"github.com/azinteractive/azinteractive/internal/broker/bustest"
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // hugeAnswerBusEnv and hugeAnswerSizeEnv make the test binary the broker of
@@ -130,4 +134,94 @@ func TestLargestAnswer(t *testing.T) {
 	v, err := (&broker.Client{Address: addr}).Version(ctxFor(t))
 	require.NoError(t, err)
 	assert.Len(t, v, broker.MaxResponseSize-len(`{"linuxBrokerVersion":""}`))
+}
+
+// silentBroker takes the broker's name on the bus at addr and answers
+// nothing: the method calls it receives come out of the returned channel
+// (among the bus's signals, which nextCall skips).
+func silentBroker(t *testing.T, addr string) <-chan *dbus.Message {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	reply, err := conn.RequestName(broker.BusName, dbus.NameFlagDoNotQueue)
+	require.NoError(t, err)
+	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)
+	in := make(chan *dbus.Message, 16)
+	conn.Eavesdrop(in) // every message goes to in, unanswered
+	return in
+}
+
+// nextCall returns the next method call a silentBroker received.
+func nextCall(t *testing.T, in <-chan *dbus.Message) (method, correlationID string) {
+	t.Helper()
+	ctx := ctxFor(t)
+	for {
+		select {
+		case m, ok := <-in:
+			require.True(t, ok, "the broker's connection closed")
+			if m.Type != dbus.TypeMethodCall {
+				continue
+			}
+			member, _ := m.Headers[dbus.FieldMember].Value().(string)
+			require.Len(t, m.Body, 3, "%s's arguments", member)
+			id, _ := m.Body[1].(string)
+			return member, id
+		case <-ctx.Done():
+			require.FailNow(t, "the broker got no call")
+		}
+	}
+}
+
+// ignoredCancel signs in with a broker that never answers, ends the call's
+// context once the sign-in reached the broker, and checks that the
+// cancellation is sent. It returns the call's outcome.
+func ignoredCancel(t *testing.T, addr string, calls <-chan *dbus.Message) <-chan error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() {
+		_, err := (&broker.Client{Address: addr}).AcquireTokenInteractively(ctx, broker.TokenParams{
+			ClientID: entratest.DefaultClientID, Authority: "https://login.microsoftonline.com/organizations", Scopes: []string{armScope},
+		})
+		done <- err
+	}()
+	method, signIn := nextCall(t, calls)
+	require.Equal(t, broker.MethodAcquireTokenInteractively, method)
+	cancel()
+	method, canceled := nextCall(t, calls)
+	require.Equal(t, broker.MethodCancelInteractiveFlow, method)
+	require.Equal(t, signIn, canceled, "the cancellation names the sign-in")
+	return done
+}
+
+// TestIgnoredCancelKeepsDeadline: when the broker never answers
+// cancelInteractiveFlow, the interactive call still returns its context's
+// error promptly. Before the fix it waited 5 s (cancelTimeout) for the answer.
+func TestIgnoredCancelKeepsDeadline(t *testing.T) {
+	addr := bustest.Start(t)
+	done := ignoredCancel(t, addr, silentBroker(t, addr))
+	// The client waits 100 ms for the answer; the old client waited 5 s.
+	bound := time.NewTimer(2 * time.Second)
+	defer bound.Stop()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-bound.C:
+		require.FailNow(t, "the call waited for the broker to answer cancelInteractiveFlow, past its context's end")
+	}
+}
+
+// TestIgnoredCancelEndsAtItsBound: the background cancellation, and its
+// connection, end by cancelTimeout though the broker still hasn't answered.
+func TestIgnoredCancelEndsAtItsBound(t *testing.T) {
+	broker.SetCancelTimeout(t, 200*time.Millisecond)
+	addr := bustest.Start(t)
+	calls := silentBroker(t, addr)
+	others := goleak.IgnoreCurrent()
+	require.ErrorIs(t, <-ignoredCancel(t, addr, calls), context.Canceled)
+	// goleak retries for about a second: longer than the bound, far shorter
+	// than the broker's silence, which lasts until the test ends.
+	goleak.VerifyNone(t, others)
 }
