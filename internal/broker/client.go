@@ -14,9 +14,18 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// cancelTimeout bounds the cancelInteractiveFlow sent after an interactive
-// call's context ended: the caller is already leaving.
-const cancelTimeout = 5 * time.Second
+// cancelTimeout bounds the cancelInteractiveFlow sent, in the background,
+// after an interactive call's context ended: the caller has already left, and
+// the goroutine that sends it closes the connection at this bound whether or
+// not the broker answered. A variable for the tests.
+var cancelTimeout = 5 * time.Second
+
+// cancelGrace is how long an interactive call whose context ended waits for
+// the broker to answer its cancelInteractiveFlow before returning: a broker
+// that answers promptly (as brokertest does) has closed its dialog when the
+// call returns, and one that ignores the cancellation delays the caller by no
+// more than this past its context's end.
+const cancelGrace = 100 * time.Millisecond
 
 // restartWait bounds how long a call that found no broker waits for one to
 // take the name again (a broker restarting, or being activated), before
@@ -138,14 +147,21 @@ func (c *Client) AcquireTokenSilently(ctx context.Context, p TokenParams) (*Toke
 
 // AcquireTokenInteractively asks the broker to sign the user in. The call has
 // no D-Bus timeout: it waits for the user until ctx ends, and then tells the
-// broker to close its dialog (cancelInteractiveFlow) before returning ctx's
-// error.
+// broker to close its dialog (cancelInteractiveFlow) and returns ctx's error
+// when the broker answered or cancelGrace after ctx ended, whichever is first.
+// The cancellation goes on in the background, best effort, for at most
+// cancelTimeout.
 func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (*TokenResult, error) {
 	conn, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
+	cancelling := false
+	defer func() {
+		if !cancelling {
+			_ = conn.Close()
+		}
+	}()
 	// The call and its cancellation go to the unique name of the broker
 	// instance that shows the dialog: after a restart, the well-known name
 	// would send the cancellation to an instance that knows nothing of it.
@@ -157,15 +173,36 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 	b, err := call(ctx, conn, owner, MethodAcquireTokenInteractively, id, p.request(true))
 	if err != nil {
 		if ctx.Err() != nil {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
-			defer cancel()
-			if _, cerr := call(cctx, conn, owner, MethodCancelInteractiveFlow, id, struct{}{}); cerr != nil {
-				err = fmt.Errorf("%w (and telling the broker to close its sign-in dialog failed: %v)", err, cerr)
+			// The caller's deadline is the deadline: a broker that ignores the
+			// cancellation mustn't hold the caller past it.
+			cancelling = true
+			answered := make(chan struct{})
+			go cancelInBackground(ctx, conn, owner, id, cancelTimeout, answered)
+			grace := time.NewTimer(cancelGrace)
+			defer grace.Stop()
+			select {
+			case <-answered:
+			case <-grace.C:
 			}
 		}
 		return nil, err
 	}
 	return ParseTokenResponse(MethodAcquireTokenInteractively, b)
+}
+
+// cancelInBackground tells the broker instance owner to close the dialog of
+// the sign-in id, closes answered when the call ended, and closes conn: when
+// the broker answered, or after d, whichever comes first. Closing conn at d
+// also ends a send the bus doesn't read, so the goroutine running it ends by
+// d.
+func cancelInBackground(ctx context.Context, conn *dbus.Conn, owner, id string, d time.Duration, answered chan<- struct{}) {
+	defer conn.Close()
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	defer cancel()
+	stop := context.AfterFunc(cctx, func() { _ = conn.Close() })
+	defer stop()
+	_, _ = call(cctx, conn, owner, MethodCancelInteractiveFlow, id, struct{}{})
+	close(answered)
 }
 
 // RemoveAccount signs the account out of the broker for clientID.
@@ -325,6 +362,10 @@ func busError(ctx context.Context, method string, err error) error {
 		}
 		return fmt.Errorf("broker: %s: %w", method, ctxErr)
 	}
+	var limit *errConnectionLimit
+	if errors.As(err, &limit) {
+		return badResponse(method, limit.why)
+	}
 	var de dbus.Error
 	if errors.As(err, &de) {
 		detail := de.Name
@@ -350,8 +391,10 @@ func busError(ctx context.Context, method string, err error) error {
 	return fmt.Errorf("broker: %s: %w", method, err)
 }
 
-// connect opens a connection to the bus, honouring ctx while it
-// authenticates; the caller closes it.
+// connect opens a connection to the bus, honouring ctx while it dials and
+// authenticates; the caller closes it. The connection reads incoming messages
+// through a boundedConn, which fails before reading a message larger than
+// maxMessageSize.
 func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	addr := c.Address
 	if addr == "" {
@@ -372,7 +415,7 @@ func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		conn, err := dbus.Connect(addr, dbus.WithContext(connCtx))
+		conn, err := dialBus(connCtx, addr)
 		done <- result{conn, err}
 	}()
 	var r result
