@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -21,6 +22,12 @@ var armScope = []string{"https://management.azure.com/.default"}
 // clientOptions points a credential at srv by authority host.
 func clientOptions(srv *entratest.Server) azcore.ClientOptions {
 	return azcore.ClientOptions{Transport: srv.Client(), Cloud: srv.Cloud()}
+}
+
+// memoryOptions is clientOptions with srv in memory (srv.Transport), for
+// synctest bubbles: no sockets, so the bubble's clock runs.
+func memoryOptions(srv *entratest.Server) azcore.ClientOptions {
+	return azcore.ClientOptions{Transport: &http.Client{Transport: srv.Transport()}, Cloud: srv.Cloud()}
 }
 
 // publicCloudOptions keeps the public cloud's authority host, instance
@@ -297,20 +304,27 @@ func TestCAEOneSignIn(t *testing.T) {
 func TestSilentRefreshNearExpiry(t *testing.T) {
 	// MSAL doesn't serve tokens within 5 minutes of expiry, so a 5m1s token
 	// needs a refresh a second after it's issued. MSAL judges that on its own
-	// clock from expires_in, so the test can't move a clock instead of
-	// sleeping.
+	// clock (time.Now) from expires_in, and so does the server: in a synctest
+	// bubble, with the server in memory, that second passes on the bubble's
+	// clock at once.
 	srv := entratest.NewServer(&entratest.Options{AccessTokenLifetime: 5*time.Minute + time.Second})
 	defer srv.Close()
-	a := &approver{srv: srv}
-	cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{ClientOptions: clientOptions(srv), UserPrompt: a.prompt})
-	require.NoError(t, err)
-	first, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
-	require.NoError(t, err)
-	time.Sleep(1100 * time.Millisecond)
-	second, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
-	require.NoError(t, err)
-	assert.NotEqual(t, first.Token, second.Token)
-	assert.EqualValues(t, 1, a.prompts.Load(), "refreshed with the refresh token")
+	synctest.Test(t, func(t *testing.T) {
+		a := &approver{srv: srv}
+		cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{ClientOptions: memoryOptions(srv), UserPrompt: a.prompt})
+		require.NoError(t, err)
+		first, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+		require.NoError(t, err)
+		cached, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+		require.NoError(t, err)
+		require.Equal(t, first.Token, cached.Token, "more than 5 minutes before expiry, the cached token")
+
+		time.Sleep(1100 * time.Millisecond) // the bubble's clock: no real time passes
+		second, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+		require.NoError(t, err)
+		assert.NotEqual(t, first.Token, second.Token)
+		assert.EqualValues(t, 1, a.prompts.Load(), "refreshed with the refresh token")
+	})
 }
 
 func TestTenants(t *testing.T) {
@@ -432,22 +446,28 @@ func TestContextErrorsEveryCredential(t *testing.T) {
 func TestProactiveRefreshFailureKeepsValidToken(t *testing.T) {
 	srv := entratest.NewServer(&entratest.Options{RefreshIn: time.Second})
 	defer srv.Close()
-	a := &approver{srv: srv}
-	cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{ClientOptions: clientOptions(srv), UserPrompt: a.prompt})
-	require.NoError(t, err)
-	first, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
-	require.NoError(t, err)
-	require.False(t, first.RefreshOn.IsZero(), "RefreshOn is passed on for azcore's BearerTokenPolicy")
-	time.Sleep(time.Until(first.RefreshOn) + 100*time.Millisecond)
+	// MSAL and the server read time.Now: in a synctest bubble, with the
+	// server in memory, the wait for refresh_in takes no real time.
+	synctest.Test(t, func(t *testing.T) {
+		a := &approver{srv: srv}
+		cred, err := azinteractive.NewDeviceCodeCredential(&azinteractive.DeviceCodeCredentialOptions{ClientOptions: memoryOptions(srv), UserPrompt: a.prompt})
+		require.NoError(t, err)
+		first, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+		require.NoError(t, err)
+		require.False(t, first.RefreshOn.IsZero(), "RefreshOn is passed on for azcore's BearerTokenPolicy")
+		tokenRequests := countRequests(srv, entratest.EndpointToken)
+		time.Sleep(time.Until(first.RefreshOn) + 100*time.Millisecond) // the bubble's clock
 
-	srv.InjectFault(entratest.EndpointToken, 1, entratest.Fault{Status: http.StatusBadRequest})
-	same, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
-	require.NoError(t, err)
-	assert.Equal(t, first.Token, same.Token)
-	assert.EqualValues(t, 1, a.prompts.Load())
+		srv.InjectFault(entratest.EndpointToken, 1, entratest.Fault{Status: http.StatusBadRequest})
+		same, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+		require.NoError(t, err)
+		assert.Equal(t, first.Token, same.Token)
+		assert.Equal(t, tokenRequests+1, countRequests(srv, entratest.EndpointToken), "past refresh_in, MSAL tried to refresh")
+		assert.EqualValues(t, 1, a.prompts.Load())
 
-	fresh, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
-	require.NoError(t, err)
-	assert.NotEqual(t, first.Token, fresh.Token, "the next call refreshes")
-	assert.EqualValues(t, 1, a.prompts.Load())
+		fresh, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: armScope})
+		require.NoError(t, err)
+		assert.NotEqual(t, first.Token, fresh.Token, "the next call refreshes")
+		assert.EqualValues(t, 1, a.prompts.Load())
+	})
 }

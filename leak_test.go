@@ -197,6 +197,23 @@ func leakClientOptions(srv *entratest.Server) azcore.ClientOptions {
 	return o
 }
 
+// notifyExchanges is a transport that leaves a token on ch after each
+// response, without blocking: a waiter that checks its condition again after
+// each token misses none, as one token left waiting stands for any number.
+type notifyExchanges struct {
+	next policy.Transporter
+	ch   chan<- struct{}
+}
+
+func (n notifyExchanges) Do(req *http.Request) (*http.Response, error) {
+	resp, err := n.next.Do(req)
+	select {
+	case n.ch <- struct{}{}:
+	default:
+	}
+	return resp, err
+}
+
 // garbleTokenResponses is a transport that appends a byte to successful
 // token responses, as a broken proxy might: the body still holds the tokens
 // but no longer decodes.
@@ -302,10 +319,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		use(t, cred, o, false)
 	})
 
-	deviceCode := func(t *testing.T, srv *entratest.Server, prompt func(context.Context, azinteractive.DeviceCodeMessage) error, wantOK bool) {
+	deviceCodeWith := func(t *testing.T, co azcore.ClientOptions, prompt func(context.Context, azinteractive.DeviceCodeMessage) error, wantOK bool) {
 		t.Helper()
 		o := &azinteractive.DeviceCodeCredentialOptions{
-			ClientOptions: leakClientOptions(srv), EnableSupportLogging: true,
+			ClientOptions: co, EnableSupportLogging: true,
 			UserPrompt: func(ctx context.Context, m azinteractive.DeviceCodeMessage) error {
 				w.format(m)
 				return prompt(ctx, m)
@@ -314,6 +331,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		cred, err := azinteractive.NewDeviceCodeCredential(o)
 		require.NoError(t, err)
 		use(t, cred, o, wantOK)
+	}
+	deviceCode := func(t *testing.T, srv *entratest.Server, prompt func(context.Context, azinteractive.DeviceCodeMessage) error, wantOK bool) {
+		t.Helper()
+		deviceCodeWith(t, leakClientOptions(srv), prompt, wantOK)
 	}
 	t.Run("device code approved", func(t *testing.T) {
 		deviceCode(t, srv, func(_ context.Context, m azinteractive.DeviceCodeMessage) error {
@@ -338,12 +359,20 @@ func TestSecretsNeverLeak(t *testing.T) {
 			}
 			return n
 		}
-		deviceCode(t, srv, func(ctx context.Context, m azinteractive.DeviceCodeMessage) error {
-			// The user approves after MSAL was told twice to slow down.
+		co := leakClientOptions(srv)
+		exchanged := make(chan struct{}, 1)
+		co.Transport = notifyExchanges{co.Transport, exchanged}
+		deviceCodeWith(t, co, func(ctx context.Context, m azinteractive.DeviceCodeMessage) error {
+			// The user approves after MSAL was told twice to slow down,
+			// looking again after each of MSAL's requests.
 			before := polls()
 			wg.Go(func() {
-				for polls() < before+2 && ctx.Err() == nil {
-					time.Sleep(10 * time.Millisecond)
+				for polls() < before+2 {
+					select {
+					case <-exchanged:
+					case <-ctx.Done():
+						return // the sign-in failed; use reports it
+					}
 				}
 				assert.NoError(t, srv.ApproveDeviceCode(m.UserCode, entratest.DefaultUsername))
 			})

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -43,19 +44,24 @@ func init() {
 }
 
 // refreshChild asks for AZI_CALLS tokens, each of which needs a refresh
-// (entratest's access tokens expire too soon for MSAL to cache), starting at
-// AZI_START_AT so that the children contend. It prints one line, "RESULT
-// <ok> <prompts> <errors>", and the first error, if any.
+// (entratest's access tokens expire too soon for MSAL to cache). So that the
+// children contend, it prints "READY" once it has its credential and starts
+// when its standard input ends: the parent closes every child's once all are
+// ready. Then it prints one line, "RESULT <ok> <prompts> <errors>", and the
+// first error, if any.
 func refreshChild() int {
 	calls, _ := strconv.Atoi(os.Getenv("AZI_CALLS"))
-	startAt, _ := strconv.ParseInt(os.Getenv("AZI_START_AT"), 10, 64)
 	cred, err := childCredential(os.Getenv("AZI_CERT"), os.Getenv("AZI_AUTHORITY"), os.Getenv("AZI_CACHE_DIR"), os.Getenv("AZI_PLAINTEXT") == "1", true,
 		func(context.Context, azinteractive.DeviceCodeMessage) error { return nil })
 	if err != nil {
 		fmt.Println("ERROR", err)
 		return 1
 	}
-	time.Sleep(time.Until(time.Unix(0, startAt)))
+	fmt.Println("READY")
+	if _, err := io.Copy(io.Discard, os.Stdin); err != nil {
+		fmt.Println("ERROR", err)
+		return 1
+	}
 	ok, prompts, errs := 0, 0, 0
 	var first error
 	for range calls {
@@ -168,10 +174,10 @@ func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
 			require.Equal(t, 1, countRequests(srv, entratest.EndpointDeviceCode))
 			refreshesBefore := countGrants(srv, "refresh_token")
 
-			startAt := time.Now().Add(time.Second)
 			type child struct {
-				cmd *exec.Cmd
-				out *bufio.Scanner
+				cmd   *exec.Cmd
+				out   *bufio.Scanner
+				start io.WriteCloser // closed to start it
 			}
 			children := make([]child, procs)
 			for i := range children {
@@ -179,12 +185,22 @@ func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
 				cmd.Env = append(append(os.Environ(), env...), refreshChildEnv+"=1",
 					"AZI_CERT="+certFile, "AZI_AUTHORITY="+authority, "AZI_CACHE_DIR="+dir,
 					"AZI_PLAINTEXT="+map[bool]string{true: "1", false: "0"}[tc.plaintext],
-					"AZI_CALLS="+strconv.Itoa(calls), fmt.Sprintf("AZI_START_AT=%d", startAt.UnixNano()))
+					"AZI_CALLS="+strconv.Itoa(calls))
 				cmd.Stderr = os.Stderr
 				stdout, err := cmd.StdoutPipe()
 				require.NoError(t, err)
+				start, err := cmd.StdinPipe()
+				require.NoError(t, err)
 				require.NoError(t, cmd.Start())
-				children[i] = child{cmd, bufio.NewScanner(stdout)}
+				children[i] = child{cmd, bufio.NewScanner(stdout), start}
+			}
+			// All at once, once all are ready.
+			for i, c := range children {
+				require.True(t, c.out.Scan(), "child %d ended before it was ready", i)
+				require.Equal(t, "READY", c.out.Text(), "child %d", i)
+			}
+			for _, c := range children {
+				require.NoError(t, c.start.Close())
 			}
 			var ok, prompts, errs int
 			for i, c := range children {

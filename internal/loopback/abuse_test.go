@@ -39,11 +39,54 @@ func trickle(t *testing.T, addr, head, more string, interval time.Duration, stop
 	})
 }
 
+// listenWatched is listen for a server that reports, on accepted, each
+// connection it accepts (its goroutine then reads the request) and, on
+// handling, each request whose headers it has read, as the handler starts.
+func listenWatched(t *testing.T) (s *Server, accepted, handling <-chan struct{}) {
+	t.Helper()
+	cfg, err := Config{State: testState, limits: &testLimits, Logf: t.Logf}.withDefaults()
+	require.NoError(t, err)
+	ep, err := ParseRedirectURL(cfg.RedirectURL)
+	require.NoError(t, err)
+	s, err = newServer(cfg, ep)
+	require.NoError(t, err)
+	acc, hand := make(chan struct{}, 100), make(chan struct{}, 100)
+	trackConn, handler := s.srv.ConnState, s.srv.Handler
+	s.srv.ConnState = func(c net.Conn, st http.ConnState) {
+		trackConn(c, st)
+		if st == http.StateNew {
+			acc <- struct{}{}
+		}
+	}
+	s.srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hand <- struct{}{}
+		handler.ServeHTTP(w, r)
+	})
+	ls, err := bind(ep.Host, ep.Port, cfg.Logf)
+	require.NoError(t, err)
+	s.start(ls)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s, acc, hand
+}
+
+// receive waits for n values on ch; a test that would otherwise hang fails.
+func receive(t *testing.T, ch <-chan struct{}, n int, what string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for i := range n {
+		select {
+		case <-ch:
+		case <-timeout:
+			t.Fatalf("%d of %d %s after 10 s", i, n, what)
+		}
+	}
+}
+
 // TestSlowClients holds connections open with trickled headers and bodies
 // (slowloris); neither the real response nor Close may wait for them.
 func TestSlowClients(t *testing.T) {
 	t.Parallel()
-	s := listen(t, Config{})
+	s, accepted, handling := listenWatched(t)
 	addr := s.Addrs()[0].String()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -56,7 +99,10 @@ func TestSlowClients(t *testing.T) {
 	trickle(t, addr, "POST / HTTP/1.1\r\nHost: "+host+"\r\nContent-Type: "+form+"\r\nContent-Length: 100000\r\n\r\nstate=", "a", 20*time.Millisecond, stop, &wg)
 	// A body that never ends on another path.
 	trickle(t, addr, "POST /x HTTP/1.1\r\nHost: "+host+"\r\nContent-Length: 100000\r\n\r\n", "a", 20*time.Millisecond, stop, &wg)
-	time.Sleep(100 * time.Millisecond)
+	// The server holds all three: it has accepted each, and is in the
+	// handler (reading the body) of the two whose headers ended.
+	receive(t, accepted, 3, "slow connections accepted")
+	receive(t, handling, 2, "slow bodies in the handler")
 
 	start := time.Now()
 	require.Equal(t, http.StatusOK, post(t, s, codeForm("fast")).status)
