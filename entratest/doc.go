@@ -67,7 +67,8 @@
 // Microsoft Graph's application ID) and scp lists the permissions, with .default granting
 // "user_impersonation". xms_cc is ["CP1"] when the claims parameter announces the CP1
 // capability. Refresh tokens are opaque and, unlike Entra ID's, single-use: redeeming one
-// returns a new one and the old one then fails with invalid_grant (AADSTS70000).
+// returns a new one and the old one then fails with invalid_grant (AADSTS70000), unless
+// Options.ReusableRefreshTokens makes them reusable, as Entra ID's are.
 //
 // # Errors
 //

@@ -218,7 +218,7 @@ func (s *Server) refreshTokenGrant(ref tenantRef, app App, form url.Values, clai
 	switch {
 	case !ok:
 		return grant{}, errRefreshTokenMalformed()
-	case rt.redeemed:
+	case rt.redeemed && !s.opts.ReusableRefreshTokens:
 		return grant{}, errRefreshTokenRedeemed()
 	case now.After(rt.expires):
 		return grant{}, errRefreshTokenExpired(rt.issued, now.Sub(rt.issued))

@@ -47,6 +47,10 @@ type Options struct {
 	// RefreshIn, when positive, makes token responses carry refresh_in, rounded up to whole
 	// seconds. MSAL then refreshes the token proactively once that time has passed.
 	RefreshIn time.Duration
+	// ReusableRefreshTokens makes refresh tokens work as Entra ID's do: a redeemed one stays
+	// valid (until its lifetime ends). By default they are single-use, which catches clients
+	// that redeem one refresh token twice; this option models the service they meet.
+	ReusableRefreshTokens bool
 	// RefreshTokenLifetime is how long a refresh token can be redeemed (AADSTS700082 after
 	// that). The default is 90 days, Entra's inactivity lifetime.
 	RefreshTokenLifetime time.Duration

@@ -153,6 +153,28 @@ func TestRefreshTokenRotation(t *testing.T) {
 	requireEntraError(t, status, body, 400, "invalid_grant", 700082)
 }
 
+// TestReusableRefreshTokens: with the option, a redeemed refresh token stays valid, as Entra
+// ID's do.
+func TestReusableRefreshTokens(t *testing.T) {
+	s := newServer(t, &entratest.Options{ReusableRefreshTokens: true})
+	tokenURL := s.URL() + "/organizations/oauth2/v2.0/token"
+	status, body := postForm(t, s, tokenURL, url.Values{
+		"client_id": {entratest.DefaultClientID}, "grant_type": {"password"},
+		"username": {entratest.DefaultUsername}, "password": {entratest.DefaultPassword},
+		"scope": {armScope + " offline_access"},
+	})
+	require.Equal(t, 200, status, "%v", body)
+	rt1 := body["refresh_token"].(string)
+	for _, scope := range []string{armScope, "https://storage.azure.com/.default", armScope} {
+		status, body = postForm(t, s, tokenURL, url.Values{
+			"client_id": {entratest.DefaultClientID}, "grant_type": {"refresh_token"},
+			"refresh_token": {rt1}, "scope": {scope},
+		})
+		require.Equal(t, 200, status, "%v", body)
+		assert.NotEqual(t, rt1, body["refresh_token"], "a new refresh token each time")
+	}
+}
+
 func TestTokenRequestErrors(t *testing.T) {
 	s := newServer(t, nil)
 	tests := []struct {
