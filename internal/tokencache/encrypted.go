@@ -37,6 +37,16 @@ func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
 			return openEncrypted(loc, cae, warn)
 		}),
 		redeemLock: loc.redeemLock(),
+		azidentity: func(cae bool, warn func(string)) Storage {
+			if !loc.OwnDir {
+				return nil // an application's own directory is no place for azidentity's cache
+			}
+			st := openAzidentity(loc, cae, warn)
+			if c, ok := st.(checker); ok && c.check(func(string) {}) != nil {
+				return nil // not safe to read: the cache's own check says why, if it matters
+			}
+			return st
+		},
 	}, nil
 }
 

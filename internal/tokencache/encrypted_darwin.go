@@ -55,3 +55,14 @@ func (macKeychain) delete(ctx context.Context, service, account string) error {
 	}
 	return s.Delete(ctx)
 }
+
+// openAzidentity is azidentity/cache's store on macOS: Keychain items with
+// the account this module uses and the service <name> (non-CAE) or
+// <name>.cae. The CAE item is this module's own, so only the non-CAE one is
+// another store.
+func openAzidentity(loc Location, cae bool, _ func(string)) Storage {
+	if cae {
+		return nil
+	}
+	return secretReader{keychainItem{kc: macKeychain{}, service: loc.Name, account: keychainAccount}}
+}

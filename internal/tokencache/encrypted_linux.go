@@ -19,3 +19,6 @@ func probeEncrypted(ctx context.Context, _ Location) error { return probeSecretS
 func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
 	return newSecretStorage(newSecretService(loc.schema(cae)), loc.Path(cae), loc.OwnDir, warn), nil
 }
+
+// openAzidentity: there is no azidentity/cache store here to read.
+func openAzidentity(Location, bool, func(string)) Storage { return nil }

@@ -20,3 +20,6 @@ func probeEncrypted(context.Context, Location) error { return errNoEncryption }
 func openEncrypted(Location, bool, func(string)) (Storage, error) {
 	return nil, errNoEncryption
 }
+
+// openAzidentity: there is no azidentity/cache store here to read.
+func openAzidentity(Location, bool, func(string)) Storage { return nil }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"path/filepath"
 )
 
 const (
@@ -37,4 +38,15 @@ func probeDPAPI() error {
 		err = errors.New("DPAPI returned different bytes")
 	}
 	return err
+}
+
+// openAzidentity is azidentity/cache's store on Windows: the same DPAPI
+// format in the same directory, named <name> (non-CAE) and <name>.cae. The
+// CAE file is this module's own (Python's azure-identity names it so too),
+// so only the non-CAE one is another store.
+func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
+	if cae {
+		return nil
+	}
+	return newFileStorage(filepath.Join(loc.Dir, loc.Name), dpapi{}, loc.OwnDir, warn)
 }

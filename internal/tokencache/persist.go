@@ -137,6 +137,13 @@ func (p *part) fetch(ctx context.Context, stamp string) (contract, error) {
 		return contract{}, nil
 	}
 	data, err := p.storage.Read(ctx)
+	if err == nil && len(data) == 0 && p.azidentity != nil {
+		// Never signed in here: a sign-in through azidentity/cache serves.
+		// Its store failing is no reason to fail this one's read.
+		if b, err := p.azidentity.Read(ctx); err == nil {
+			data = b
+		}
+	}
 	var c contract
 	switch {
 	case isCorrupt(err):

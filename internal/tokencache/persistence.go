@@ -21,6 +21,10 @@ type Persistence struct {
 	warning string
 	// records, when set, remembers the signed-in user.
 	records RecordStore
+	// azidentity, when set, returns the store azidentity/cache keeps for the
+	// same cache name in a CAE mode, or nil: it is read while this one is
+	// empty, so that a user switching from azidentity keeps their sign-in.
+	azidentity func(cae bool, warn func(string)) Storage
 }
 
 // IsZero reports whether p keeps tokens in memory.
