@@ -125,3 +125,44 @@ func TestPythonsDPAPICacheUsedSilently(t *testing.T) {
 	require.NoError(t, err)
 	requirePythonsTokenSilently(t, c)
 }
+
+// TestAzidentityCachesDPAPIFileUsedSilently: a user signed in through
+// azidentity/cache (its file %LOCALAPPDATA%\.IdentityService\msal.cache,
+// written by MSAL for Go over the extensions' DPAPI accessor, as
+// azidentity/cache builds it) switches to this module with the same cache
+// name and the record: the first token comes silently, with no request.
+func TestAzidentityCachesDPAPIFileUsedSilently(t *testing.T) {
+	t.Setenv("LOCALAPPDATA", t.TempDir())
+	srv := entratest.NewServer(nil)
+	defer srv.Close()
+	path := filepath.Join(os.Getenv("LOCALAPPDATA"), ".IdentityService", "msal.cache")
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o700))
+	a, err := accessor.New(path)
+	require.NoError(t, err)
+	xc, err := extcache.New(a, path)
+	require.NoError(t, err)
+	client, err := public.New(entratest.DefaultClientID, public.WithCache(xc),
+		public.WithAuthority(srv.URL()+"/"+entratest.DefaultTenantID),
+		public.WithHTTPClient(srv.Client()), public.WithInstanceDiscovery(false))
+	require.NoError(t, err)
+	scopes := []string{"https://management.azure.com/.default"}
+	ar, err := client.AcquireTokenByUsernamePassword(t.Context(), scopes, entratest.DefaultUsername, entratest.DefaultPassword)
+	require.NoError(t, err)
+
+	c, err := cache.New(nil)
+	require.NoError(t, err)
+	rec := azinteractive.AuthenticationRecord{
+		Authority: "https://" + ar.Account.Environment + "/", ClientID: entratest.DefaultClientID,
+		HomeAccountID: ar.Account.HomeAccountID, TenantID: ar.Account.Realm, Username: ar.Account.PreferredUsername, Version: "1.0",
+	}
+	cred, err := azinteractive.NewInteractiveBrowserCredential(&azinteractive.InteractiveBrowserCredentialOptions{
+		ClientOptions: fastClientOptions(srv), AuthenticationRecord: rec, TenantID: rec.TenantID, Cache: c,
+		DisableAutomaticAuthentication: true,
+	})
+	require.NoError(t, err)
+	before := countRequests(srv, entratest.EndpointToken)
+	tk, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: scopes})
+	require.NoError(t, err)
+	assert.Equal(t, ar.AccessToken, tk.Token, "azidentity/cache's token")
+	assert.Equal(t, before, countRequests(srv, entratest.EndpointToken), "no token request")
+}

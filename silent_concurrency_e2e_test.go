@@ -1,3 +1,5 @@
+//go:build unix
+
 package azinteractive_test
 
 import (
