@@ -70,10 +70,13 @@ func kernelKeyringDir() (string, error) {
 	return filepath.Join(base, ".IdentityService"), nil
 }
 
+// keyringProbe is kernelkeyring.Probe, or a refusal in tests.
+var keyringProbe = kernelkeyring.Probe
+
 // probeKernelKeyring reports whether this process can keep a key in the
 // kernel keyring. Its error is an *UnavailableError.
 func probeKernelKeyring() error {
-	if err := kernelkeyring.Probe(); err != nil {
+	if err := keyringProbe(); err != nil {
 		var r *kernelkeyring.RefusedError
 		remedy := ""
 		if errors.As(err, &r) {

@@ -10,15 +10,18 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,38 +84,103 @@ type Harness struct {
 	bin string
 }
 
-// Azidentity builds a test binary of azidentity/cache v0.4.0 from the module
-// cache, with harness.go.txt added to its package, resolved against this
-// module's requirements and without network. It skips t when the module
-// isn't in the module cache (go mod download fetches it) and fails it under
-// CI.
+// Azidentity returns a test binary of azidentity/cache v0.4.0, built from
+// the module cache with harness.go.txt added to its package, against this
+// module's requirements and without network. The binary is kept in the
+// user's cache directory (azinteractive-tests/), one per combination of
+// inputs, since building it takes a minute on a busy machine; processes
+// that race to build it each rename a finished build into place. It skips t
+// when the module isn't in the module cache (go mod download fetches it)
+// and fails it instead with CI set.
 func Azidentity(t testing.TB) *Harness {
 	t.Helper()
+	buildOnce.Do(func() { built, buildSkip, buildErr = build() })
+	if buildSkip != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal(buildSkip)
+		}
+		t.Skip(buildSkip)
+	}
+	require.NoError(t, buildErr, "building azidentity/cache's harness")
+	return &Harness{bin: built}
+}
+
+// cacheBase is the user's cache directory as the process started: tests
+// point XDG_CACHE_HOME at temporary directories.
+var cacheBase = func() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return d
+	}
+	return os.TempDir()
+}()
+
+var (
+	buildOnce sync.Once
+	built     string
+	buildSkip string
+	buildErr  error
+)
+
+func build() (bin, skip string, err error) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skipf("no go command to build azidentity/cache with: %v", err)
+		return "", "no go command to build azidentity/cache with: " + err.Error(), nil
 	}
-	env := func(name string) string {
+	env := func(name string) (string, error) {
 		out, err := exec.Command(goTool, "env", name).Output()
-		require.NoError(t, err, "go env %s", name)
-		return strings.TrimSpace(string(out))
+		return strings.TrimSpace(string(out)), err
 	}
-	src := filepath.Join(env("GOMODCACHE"), "github.com/!azure/azure-sdk-for-go/sdk/azidentity/cache@v0.4.0")
+	modcache, err := env("GOMODCACHE")
+	if err != nil {
+		return "", "", fmt.Errorf("go env GOMODCACHE: %w", err)
+	}
+	src := filepath.Join(modcache, "github.com/!azure/azure-sdk-for-go/sdk/azidentity/cache@v0.4.0")
 	if _, err := os.Stat(src); err != nil {
-		msg := "azidentity/cache isn't in the module cache (go mod download " + azidentityCache + "): " + err.Error()
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		return "", "azidentity/cache isn't in the module cache (go mod download " + azidentityCache + "): " + err.Error(), nil
 	}
-	gomod := env("GOMOD")
+	gomod, err := env("GOMOD")
+	if err != nil {
+		return "", "", fmt.Errorf("go env GOMOD: %w", err)
+	}
 	mod, err := os.ReadFile(gomod)
-	require.NoError(t, err)
+	if err != nil {
+		return "", "", err
+	}
 	sum, err := os.ReadFile(filepath.Join(filepath.Dir(gomod), "go.sum"))
-	require.NoError(t, err)
+	if err != nil {
+		return "", "", err
+	}
+	version, err := exec.Command(goTool, "version").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("go version: %w", err)
+	}
+	i := bytes.Index(mod, []byte("\ngo "))
+	if i < 0 {
+		return "", "", fmt.Errorf("no go line in %s", gomod)
+	}
+	// Its own requirements are older than this module's, and not all of
+	// them are in the module cache: take this module's, which build it.
+	newMod := append([]byte("module github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache\n"), mod[i:]...)
 
-	dir := t.TempDir()
-	work := filepath.Join(dir, "cache")
+	h := sha256.New()
+	for _, b := range [][]byte{[]byte(src), newMod, sum, harness, version} {
+		fmt.Fprintf(h, "%d:%s", len(b), b)
+	}
+	parent := filepath.Join(cacheBase, "azinteractive-tests")
+	final := filepath.Join(parent, "azidentity-cache-v0.4.0-"+hex.EncodeToString(h.Sum(nil))[:16])
+	bin = filepath.Join(final, "azidentity-cache.test")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, "", nil
+	}
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", "", err
+	}
+	tmp, err := os.MkdirTemp(parent, "build-")
+	if err != nil {
+		return "", "", err
+	}
+	defer os.RemoveAll(tmp) // gone after a rename; a failed build's leftovers otherwise
+	work := filepath.Join(tmp, "cache")
 	// Its sources without its tests, whose dependencies this module lacks.
 	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -131,23 +199,27 @@ func Azidentity(t testing.TB) *Harness {
 		}
 		return os.WriteFile(filepath.Join(work, rel), b, 0o600)
 	})
-	require.NoError(t, err)
-	// Its own requirements are older than this module's, and not all of
-	// them are in the module cache: take this module's, which build it.
-	i := bytes.Index(mod, []byte("\ngo "))
-	require.GreaterOrEqual(t, i, 0, "no go line in %s", gomod)
-	newMod := append([]byte("module github.com/Azure/azure-sdk-for-go/sdk/azidentity/cache\n"), mod[i:]...)
-	require.NoError(t, os.WriteFile(filepath.Join(work, "go.mod"), newMod, 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(work, "go.sum"), sum, 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(work, "azinteractive_harness_test.go"), harness, 0o600))
-
-	bin := filepath.Join(dir, "azidentity-cache.test")
-	build := exec.Command(goTool, "test", "-c", "-o", bin, ".")
-	build.Dir = work
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local", "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "building azidentity/cache's harness:\n%s", out)
-	return &Harness{bin: bin}
+	if err != nil {
+		return "", "", err
+	}
+	for name, b := range map[string][]byte{"go.mod": newMod, "go.sum": sum, "azinteractive_harness_test.go": harness} {
+		if err := os.WriteFile(filepath.Join(work, name), b, 0o600); err != nil {
+			return "", "", err
+		}
+	}
+	cmd := exec.Command(goTool, "test", "-c", "-o", filepath.Join(tmp, "azidentity-cache.test"), ".")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("go test -c in a copy of %s: %w\n%s", azidentityCache, err, out)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		if _, statErr := os.Stat(bin); statErr != nil {
+			return "", "", err
+		}
+		// Another process renamed its build into place first.
+	}
+	return bin, "", nil
 }
 
 // run runs one operation (see harness.go.txt) and returns its output file.
@@ -235,8 +307,13 @@ func (h *Harness) Hold(t testing.TB, name string, data []byte) (release func()) 
 	})
 	rd := bufio.NewReader(stdout)
 	line, err := rd.ReadString('\n')
-	require.NoError(t, err, "azidentity/cache's hold:\n%s", stderr.Bytes())
-	require.Equal(t, "locked\n", line)
+	if err != nil || line != "locked\n" {
+		_ = cmd.Process.Kill()
+		_, _ = io.ReadAll(rd)
+		_ = cmd.Wait()
+		done = true
+		t.Fatalf("azidentity/cache's hold didn't take the lock (%q, %v):\n%s", line, err, stderr.Bytes())
+	}
 	return func() {
 		t.Helper()
 		require.NoError(t, stdin.Close())
