@@ -32,9 +32,10 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string {
+	// What to do about it is the caller's to say: it knows the way out
+	// (another store, or unencrypted storage).
 	return fmt.Sprintf("this process may not use the Linux kernel keyring (can't %s: %v); "+
-		"containers often forbid the keyctl system call (Docker's default seccomp profile does), "+
-		"so run it with a seccomp profile that allows keyctl and add_key, or on the host", e.Op, e.Err)
+		"containers often forbid its system calls, keyctl and add_key (Docker's default seccomp profile does)", e.Op, e.Err)
 }
 
 func (e *RefusedError) Unwrap() error { return e.Err }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -315,4 +316,39 @@ func TestKernelKeyringProbe(t *testing.T) {
 	keyringProbe = func() error { return errors.New("something else") }
 	require.ErrorAs(t, probeKernelKeyring(), &ue)
 	assert.Empty(t, ue.Remedy)
+}
+
+// An application of azidentity's signs in through azidentity/cache.New, in
+// either CAE mode; ours finds the sign-in in the same mode, and what ours
+// adds is what azidentity then reads. (Users differ by mode because the
+// Store shares refresh tokens between its modes.)
+func TestKernelKeyringStorageSharedThroughAzidentityNew(t *testing.T) {
+	_, name, dir := kernelKeyringTest(t)
+	h := kernelkeyringtest.Azidentity(t)
+	user := func(who string, cae bool) string { return who + "-" + strconv.FormatBool(cae) }
+	for _, cae := range []bool{false, true} {
+		theirs := &fakeMSAL{}
+		theirs.signIn(user("alice", cae), "rt-"+user("alice", cae), "at-alice")
+		b, err := theirs.Marshal()
+		require.NoError(t, err)
+		h.NewExport(t, name, cae, b)
+	}
+	assert.FileExists(t, filepath.Join(dir, name))
+	assert.FileExists(t, filepath.Join(dir, name+".cae"))
+	assert.NoFileExists(t, filepath.Join(dir, name+".nocae"))
+
+	s := openStore(t, kernelPersistence(name), &warnings{})
+	for _, cae := range []bool{false, true} {
+		m := &fakeMSAL{}
+		require.NoError(t, s.Mode(cae).Replace(t.Context(), m, cache.ReplaceHints{}))
+		assert.Equal(t, "rt-"+user("alice", cae), m.secret(sectionRefreshToken, user("alice", cae)), "cae=%v", cae)
+		m.signIn(user("bob", cae), "rt-"+user("bob", cae), "at-bob")
+		require.NoError(t, s.Mode(cae).Export(t.Context(), m, cache.ExportHints{}))
+	}
+	for _, cae := range []bool{false, true} {
+		back := &fakeMSAL{}
+		require.NoError(t, back.Unmarshal(h.NewReplace(t, name, cae)))
+		assert.Equal(t, "rt-"+user("alice", cae), back.secret(sectionRefreshToken, user("alice", cae)), "cae=%v", cae)
+		assert.Equal(t, "rt-"+user("bob", cae), back.secret(sectionRefreshToken, user("bob", cae)), "cae=%v", cae)
+	}
 }

@@ -273,6 +273,28 @@ func (h *Harness) Seal(t testing.TB, key []byte, kid string, plaintext []byte) [
 	return h.run(t, "seal", "", in)
 }
 
+// NewExport writes data as an application's azidentity credential does
+// after a sign-in: through the cache that azidentity/cache.New returns, in
+// its CAE or non-CAE mode.
+func (h *Harness) NewExport(t testing.TB, name string, cae bool, data []byte) {
+	t.Helper()
+	h.run(t, "new-export", name, data, "AZH_CAE="+caeFlag(cae))
+}
+
+// NewReplace returns what an azidentity credential reads through the cache
+// that azidentity/cache.New returns.
+func (h *Harness) NewReplace(t testing.TB, name string, cae bool) []byte {
+	t.Helper()
+	return h.run(t, "new-replace", name, nil, "AZH_CAE="+caeFlag(cae))
+}
+
+func caeFlag(cae bool) string {
+	if cae {
+		return "1"
+	}
+	return "0"
+}
+
 // Export writes data through MSAL extensions' Cache, as azidentity/cache
 // does, which holds "<file>.lockfile" while it writes; it gives up after
 // timeout and returns the error it reported, or nil.
