@@ -31,6 +31,7 @@ type RefusedError struct {
 	Err error
 }
 
+// Error says the keyring is refused here, and why that is common.
 func (e *RefusedError) Error() string {
 	// What to do about it is the caller's to say: it knows the way out
 	// (another store, or unencrypted storage).
@@ -38,6 +39,7 @@ func (e *RefusedError) Error() string {
 		"containers often forbid its system calls, keyctl and add_key (Docker's default seccomp profile does)", e.Op, e.Err)
 }
 
+// Unwrap returns Err.
 func (e *RefusedError) Unwrap() error { return e.Err }
 
 // refused wraps err as a *RefusedError when it says the keyring is forbidden
