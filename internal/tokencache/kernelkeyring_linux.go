@@ -1,0 +1,165 @@
+//go:build linux
+
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/azinteractive/azinteractive/internal/kernelkeyring"
+)
+
+// kernelKeyringStore names the kernel keyring storage in messages.
+const kernelKeyringStore = "Linux kernel keyring"
+
+// kernelKeyringRemedy says how to let a container use the kernel keyring.
+const kernelKeyringRemedy = "run the process where it may call keyctl and add_key " +
+	"(in Docker, with a seccomp profile that allows them: docker run --security-opt seccomp=<profile>)"
+
+// kernelKeyringStorage keeps one CAE mode's cache as Go's azidentity/cache
+// v0.4.0 does on Linux, so that the two share it: a random key in the kernel
+// keyring, under the cache's name, and the cache encrypted with it in
+// $XDG_CACHE_HOME/.IdentityService/<name> (~/.cache when XDG_CACHE_HOME is
+// unset), with azidentity/cache's lock file, "<file>.lockfile", beside it.
+//
+// The file is handled as fileStorage handles a plaintext cache (checked
+// before use, opened without following links, replaced whole, stamped), and
+// only Read and Write differ. The key is looked up on every read and write
+// rather than kept: another process may replace it (after a reboot, the
+// first writer creates it), and a read happens only when the file's stamp
+// moves.
+type kernelKeyringStorage struct {
+	*fileStorage
+	ring        kernelkeyring.Keyring
+	description string // the key's name: the cache file's name
+	warn        func(string)
+	warnedNoKey bool
+}
+
+var (
+	_ Storage = (*kernelKeyringStorage)(nil)
+	_ Locker  = (*kernelKeyringStorage)(nil)
+	_ Stamper = (*kernelKeyringStorage)(nil)
+	_ checker = (*kernelKeyringStorage)(nil)
+)
+
+// kernelKeyringName is azidentity/cache's name for a cache's CAE mode: the
+// non-CAE cache takes the name as it is, the CAE cache adds ".cae". It names
+// both the file and the key. (Unlike Python's azure-identity, azidentity/cache
+// gives the non-CAE cache no ".nocae".)
+func kernelKeyringName(name string, cae bool) string {
+	if cae {
+		return name + suffixCAE
+	}
+	return name
+}
+
+// kernelKeyringDir is azidentity/cache's directory on Linux.
+func kernelKeyringDir() (string, error) {
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no directory for the token cache (set HOME or XDG_CACHE_HOME): %w", err)
+		}
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, ".IdentityService"), nil
+}
+
+// keyringProbe is kernelkeyring.Probe, or a refusal in tests.
+var keyringProbe = kernelkeyring.Probe
+
+// probeKernelKeyring reports whether this process can keep a key in the
+// kernel keyring. Its error is an *UnavailableError.
+func probeKernelKeyring() error {
+	if err := keyringProbe(); err != nil {
+		var r *kernelkeyring.RefusedError
+		remedy := ""
+		if errors.As(err, &r) {
+			remedy = kernelKeyringRemedy
+		}
+		return &UnavailableError{Store: kernelKeyringStore, Remedy: remedy, Err: err}
+	}
+	return nil
+}
+
+// openKernelKeyring returns the storage of the named cache's CAE mode, where
+// azidentity/cache keeps it. Like the other storages' constructors, it
+// leaves checking the files to the check method (see checked). warn, which
+// may be nil, is told once when the file outlived its key.
+func openKernelKeyring(name string, cae bool, warn func(string)) (Storage, error) {
+	if err := ValidName(name); err != nil {
+		return nil, err
+	}
+	dir, err := kernelKeyringDir()
+	if err != nil {
+		return nil, err
+	}
+	ring, err := kernelkeyring.OpenKeyring()
+	if err != nil {
+		return nil, &UnavailableError{Store: kernelKeyringStore, Remedy: kernelKeyringRemedy, Err: err}
+	}
+	if warn == nil {
+		warn = func(string) {}
+	}
+	desc := kernelKeyringName(name, cae)
+	// The directory belongs to caches alone, as ~/.IdentityService does.
+	return &kernelKeyringStorage{
+		fileStorage: newFileStorage(filepath.Join(dir, desc), nil, true, warn),
+		ring:        ring,
+		description: desc,
+		warn:        warn,
+	}, nil
+}
+
+// Read implements Storage. A file whose key the keyring no longer holds (it
+// keeps keys in memory only, so a reboot loses them) reads as an empty
+// cache, as in azidentity/cache: the next write makes a new key. A file the
+// key doesn't open is reported as corrupt, which the cache treats as empty.
+// Only a keyring that can't be searched or read is an error.
+func (s *kernelKeyringStorage) Read(context.Context) ([]byte, error) {
+	b, err := readPrivate(s.path)
+	if err != nil || len(b) == 0 {
+		return nil, err
+	}
+	k, err := s.ring.Find(s.description)
+	if errors.Is(err, kernelkeyring.ErrNoKey) {
+		if !s.warnedNoKey {
+			s.warnedNoKey = true
+			s.warn(fmt.Sprintf("the token cache %s can't be decrypted because the %s no longer holds its key "+
+				"(the kernel keeps keys in memory only, so a reboot loses them); it is treated as empty and the next sign-in replaces it",
+				s.path, kernelKeyringStore))
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("can't read the key of the token cache %s: %w", s.path, err)
+	}
+	out, err := k.Open(b)
+	if err != nil {
+		return nil, corrupt(fmt.Errorf("%s (key %s): %w", s.path, k.KID(), err))
+	}
+	return out, nil
+}
+
+// Write implements Storage. A missing key is created here, under the
+// cache's lock (the cache holds it across every write), so that two
+// cooperating writers never replace each other's key.
+func (s *kernelKeyringStorage) Write(_ context.Context, data []byte) error {
+	k, err := s.ring.Find(s.description)
+	if errors.Is(err, kernelkeyring.ErrNoKey) {
+		k, err = s.ring.Create(s.description)
+	}
+	if err != nil {
+		return fmt.Errorf("can't get the key of the token cache %s: %w", s.path, err)
+	}
+	sealed, err := k.Seal(data)
+	if err != nil {
+		return err
+	}
+	return replaceFile(s.path, sealed)
+}
