@@ -24,6 +24,8 @@ import (
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/cache"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/internal/kernelkeyring/kernelkeyringtest"
+	"github.com/azinteractive/azinteractive/internal/tokencache"
 	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,7 +110,10 @@ func childCredential(certFile, authority, dir string, plaintext, silentOnly bool
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	c, err := cache.New(&cache.Options{Directory: dir, AllowUnencryptedStorage: plaintext, RememberAccount: true})
+	if os.Getenv(kernelKeyringEnv) == "1" {
+		restoreKernelKeyring() // a child of a kernel keyring test
+	}
+	c, err := cache.New(&cache.Options{Name: os.Getenv("AZI_CACHE_NAME"), Directory: dir, AllowUnencryptedStorage: plaintext, RememberAccount: true})
 	if err != nil {
 		return nil, err
 	}
@@ -127,14 +132,43 @@ func childCredential(certFile, authority, dir string, plaintext, silentOnly bool
 // childCacheEnv prepares the persistent cache's storage for child processes
 // and returns the environment they need: plaintext files (no session bus),
 // or a private Secret Service.
-func childCacheEnv(t *testing.T, plaintext bool) []string {
-	if plaintext {
+func childCacheEnv(t *testing.T, store string) []string {
+	switch store {
+	case "plaintext":
 		t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 		t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 		return nil
+	case "kernel keyring":
+		return useKernelKeyring(t)
 	}
 	return keyringtest.Start(t).Env
 }
+
+// useKernelKeyring makes the test, and the children that inherit its
+// environment, use the kernel keyring, with no Secret Service, a cache
+// name of its own (the key's name) and an XDG_CACHE_HOME of its own (where
+// the cache file goes).
+func useKernelKeyring(t *testing.T) []string {
+	kernelkeyringtest.Require(t)
+	name := kernelkeyringtest.Name(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("AZI_CACHE_NAME", name)
+	t.Setenv(kernelKeyringEnv, "1")
+	restoreKernelKeyring()
+	t.Cleanup(func() { tokencache.RefuseKernelKeyring() })
+	return nil
+}
+
+// kernelKeyringEnv, set to 1, lets a test process use the kernel keyring:
+// other tests mustn't leave keys in the user's keyring, nor use keys of
+// the user's own caches.
+const kernelKeyringEnv = "AZI_KERNEL_KEYRING"
+
+// restoreKernelKeyring lets the process use the kernel keyring again: the
+// test binary, and every child of it, starts with the keyring refused.
+var restoreKernelKeyring = tokencache.RefuseKernelKeyring()
 
 func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
 	procs, calls := 8, 50
@@ -150,9 +184,10 @@ func TestProcessesRefreshingAtOnceNeverReprompt(t *testing.T) {
 	}{
 		{"plaintext", true},
 		{"secret service", false},
+		{"kernel keyring", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := childCacheEnv(t, tc.plaintext)
+			env := childCacheEnv(t, tc.name)
 			srv := entratest.NewServer(&entratest.Options{
 				// MSAL doesn't cache a token that expires within five
 				// minutes: every GetToken redeems the refresh token.

@@ -3,6 +3,7 @@ package azinteractive_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -101,9 +102,10 @@ func TestSecondProcessIsSilent(t *testing.T) {
 	}{
 		{"plaintext", true},
 		{"secret service", false},
+		{"kernel keyring", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			extra := childCacheEnv(t, tc.plaintext)
+			extra := childCacheEnv(t, tc.name)
 			srv := entratest.NewServer(nil)
 			defer srv.Close()
 			certFile := filepath.Join(t.TempDir(), "entratest.pem")
@@ -131,6 +133,14 @@ func TestSecondProcessIsSilent(t *testing.T) {
 			assert.Equal(t, 3, code, out)
 			assert.Contains(t, out, "PROMPT-NEEDED", "signed out for every process")
 
+			if tc.name == "kernel keyring" {
+				// In the application's directory (Directory is set), under
+				// azidentity/cache's name, sealed.
+				raw, err := os.ReadFile(filepath.Join(dir, os.Getenv("AZI_CACHE_NAME")))
+				require.NoError(t, err)
+				assert.False(t, json.Valid(raw), "the cache file is plaintext")
+				assert.Equal(t, 5, strings.Count(string(raw), ".")+1, "a JWE in compact form")
+			}
 			if tc.plaintext {
 				entries, err := os.ReadDir(dir)
 				require.NoError(t, err)

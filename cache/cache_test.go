@@ -27,6 +27,7 @@ func noSecretService(t *testing.T) (home string) {
 		t.Skip("only Linux lacks encrypted storage on demand")
 	}
 	home = t.TempDir()
+	t.Cleanup(tokencache.RefuseKernelKeyring())
 	t.Setenv("HOME", home)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
@@ -40,6 +41,7 @@ func TestNewFailsClearlyWithoutEncryptedStorage(t *testing.T) {
 	msg := err.Error()
 	for _, want := range []string{
 		"Secret Service",                    // what is missing
+		"Linux kernel keyring",              // and the fallback
 		"DBUS_SESSION_BUS_ADDRESS is unset", // and why
 		"gnome-keyring",                     // way out 1
 		"AllowUnencryptedStorage",           // way out 2

@@ -29,7 +29,11 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // storage works here. Its error is an *UnavailableError.
 func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
 	if err := probeEncrypted(ctx, loc); err != nil {
-		return Persistence{}, &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
+		ue := &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
+		if ctx.Err() != nil {
+			return Persistence{}, ue
+		}
+		return fallbackEncrypted(loc, ue)
 	}
 	return Persistence{
 		desc: encryptedStore,

@@ -66,3 +66,8 @@ func openAzidentity(loc Location, cae bool, _ func(string)) Storage {
 	}
 	return secretReader{keychainItem{kc: macKeychain{}, service: loc.Name, account: keychainAccount}}
 }
+
+// fallbackEncrypted: there is no other encrypted storage here.
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
+	return Persistence{}, unavailable
+}

@@ -23,3 +23,8 @@ func openEncrypted(Location, bool, func(string)) (Storage, error) {
 
 // openAzidentity: there is no azidentity/cache store here to read.
 func openAzidentity(Location, bool, func(string)) Storage { return nil }
+
+// fallbackEncrypted: there is no other encrypted storage here.
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
+	return Persistence{}, unavailable
+}

@@ -2,7 +2,13 @@
 
 package tokencache
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
 
 const (
 	encryptedStore  = "Secret Service"
@@ -20,5 +26,45 @@ func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
 	return newSecretStorage(newSecretService(loc.schema(cae)), loc.Path(cae), loc.OwnDir, warn), nil
 }
 
-// openAzidentity: there is no azidentity/cache store here to read.
-func openAzidentity(Location, bool, func(string)) Storage { return nil }
+// openAzidentity is azidentity/cache's store on Linux, the kernel keyring's
+// (see kernelKeyringStorage), read while the Secret Service holds nothing.
+func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
+	if probeKernelKeyring() != nil {
+		return nil
+	}
+	st, err := openKernelKeyring(loc.Name, cae, warn)
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+// fallbackEncrypted is the kernel keyring's storage, where no Secret Service
+// can be used (no session bus, no service, or a locked keyring nobody can
+// unlock: SSH sessions, WSL, containers, CI), as azidentity/cache keeps it,
+// so a user switching from it keeps their sign-in. A reboot loses the key,
+// and with it the cache. unavailable says why the Secret Service can't be
+// used.
+func fallbackEncrypted(loc Location, unavailable *UnavailableError) (Persistence, error) {
+	if err := probeKernelKeyring(); err != nil {
+		var ue *UnavailableError
+		_ = errors.As(err, &ue)
+		return Persistence{}, &UnavailableError{
+			Store:  encryptedStore + " or " + kernelKeyringStore,
+			Remedy: strings.Join(slices.DeleteFunc([]string{unavailable.Remedy, ue.Remedy}, func(s string) bool { return s == "" }), "; or "),
+			Err:    fmt.Errorf("%w; and the %s: %w", unavailable.Err, kernelKeyringStore, ue.Err),
+		}
+	}
+	open := func(cae bool, warn func(string)) (Storage, error) {
+		if loc.OwnDir {
+			return openKernelKeyring(loc.Name, cae, warn)
+		}
+		return openKernelKeyringIn(loc.Dir, false, loc.Name, cae, warn)
+	}
+	return WithWarning(Persistence{
+		desc:       kernelKeyringStore,
+		open:       checked(open),
+		redeemLock: loc.redeemLock(),
+	}, fmt.Sprintf("tokens are encrypted with a key kept in the %s, which a reboot loses, because the Secret Service can't be used: %v",
+		kernelKeyringStore, unavailable.Err)), nil
+}

@@ -50,3 +50,8 @@ func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
 	}
 	return newFileStorage(filepath.Join(loc.Dir, loc.Name), dpapi{}, loc.OwnDir, warn)
 }
+
+// fallbackEncrypted: there is no other encrypted storage here.
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
+	return Persistence{}, unavailable
+}

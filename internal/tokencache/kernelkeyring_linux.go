@@ -92,11 +92,18 @@ func probeKernelKeyring() error {
 // leaves checking the files to the check method (see checked). warn, which
 // may be nil, is told once when the file outlived its key.
 func openKernelKeyring(name string, cae bool, warn func(string)) (Storage, error) {
-	if err := ValidName(name); err != nil {
-		return nil, err
-	}
 	dir, err := kernelKeyringDir()
 	if err != nil {
+		return nil, err
+	}
+	// The directory belongs to caches alone, as ~/.IdentityService does.
+	return openKernelKeyringIn(dir, true, name, cae, warn)
+}
+
+// openKernelKeyringIn is openKernelKeyring with the file in dir, which
+// belongs to caches alone when ownDir is set (see Location.OwnDir).
+func openKernelKeyringIn(dir string, ownDir bool, name string, cae bool, warn func(string)) (Storage, error) {
+	if err := ValidName(name); err != nil {
 		return nil, err
 	}
 	ring, err := kernelkeyring.OpenKeyring()
@@ -107,9 +114,8 @@ func openKernelKeyring(name string, cae bool, warn func(string)) (Storage, error
 		warn = func(string) {}
 	}
 	desc := kernelKeyringName(name, cae)
-	// The directory belongs to caches alone, as ~/.IdentityService does.
 	return &kernelKeyringStorage{
-		fileStorage: newFileStorage(filepath.Join(dir, desc), nil, true, warn),
+		fileStorage: newFileStorage(filepath.Join(dir, desc), nil, ownDir, warn),
 		ring:        ring,
 		description: desc,
 		warn:        warn,

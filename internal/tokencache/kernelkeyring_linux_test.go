@@ -301,10 +301,10 @@ func TestKernelKeyringStorageConcurrentWriters(t *testing.T) {
 
 func TestKernelKeyringProbe(t *testing.T) {
 	kernelkeyringtest.Require(t)
+	useKernelKeyring(t)
 	require.NoError(t, probeKernelKeyring())
 
-	keyringProbe = func() error { return &kernelkeyring.RefusedError{Op: "get the user keyring", Err: unix.EPERM} }
-	t.Cleanup(func() { keyringProbe = kernelkeyring.Probe })
+	keyringProbe = refusedKeyring
 	err := probeKernelKeyring()
 	var ue *UnavailableError
 	require.ErrorAs(t, err, &ue)
@@ -351,4 +351,58 @@ func TestKernelKeyringStorageSharedThroughAzidentityNew(t *testing.T) {
 		assert.Equal(t, "rt-"+user("alice", cae), back.secret(sectionRefreshToken, user("alice", cae)), "cae=%v", cae)
 		assert.Equal(t, "rt-"+user("bob", cae), back.secret(sectionRefreshToken, user("bob", cae)), "cae=%v", cae)
 	}
+}
+
+// refusedKeyring is the probe of a process that may not use the kernel
+// keyring, as in a container whose seccomp profile forbids keyctl.
+func refusedKeyring() error {
+	return &kernelkeyring.RefusedError{Op: "get the user keyring", Err: unix.EPERM}
+}
+
+// The package's tests of the Secret Service expect its errors, not the
+// kernel keyring's fallback: they get it only by asking (useKernelKeyring).
+func init() { keyringProbe = refusedKeyring }
+
+// useKernelKeyring lets a test fall back to the kernel keyring.
+func useKernelKeyring(t *testing.T) {
+	keyringProbe = kernelkeyring.Probe
+	t.Cleanup(func() { keyringProbe = refusedKeyring })
+}
+
+func TestNoSecretServiceFallsBackToTheKernelKeyring(t *testing.T) {
+	kernelkeyringtest.Require(t)
+	useKernelKeyring(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	_, name, _ := kernelKeyringTest(t)
+	p, err := Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: name, OwnDir: true})
+	require.NoError(t, err, "no session bus: the kernel keyring instead")
+	assert.Equal(t, "persistent token cache (Linux kernel keyring)", p.String())
+	assert.Contains(t, p.warning, "a reboot loses")
+	assert.Contains(t, p.warning, "no D-Bus session bus")
+
+	w := &warnings{}
+	m := &fakeMSAL{}
+	roundTrip(t, openStore(t, p, w).Mode(false), m, func() { m.signIn("alice", "rt-alice-1", "at-alice-1") })
+	path := filepath.Join(os.Getenv("XDG_CACHE_HOME"), ".IdentityService", name)
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err, "azidentity/cache's file")
+	assert.NotContains(t, string(raw), "rt-alice-1", "encrypted")
+	got := &fakeMSAL{}
+	require.NoError(t, openStore(t, p, w).Mode(false).Replace(t.Context(), got, cache.ReplaceHints{}))
+	assert.Equal(t, "rt-alice-1", got.secret(sectionRefreshToken, "alice"), "a second process reads it")
+}
+
+func TestNoEncryptedStorageAtAllSaysWhyForBoth(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	_, err := Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: "x"})
+	var ue *UnavailableError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, "Secret Service or Linux kernel keyring", ue.Store)
+	assert.Contains(t, err.Error(), "no D-Bus session bus")
+	assert.Contains(t, err.Error(), "Docker's default seccomp profile")
+	assert.Contains(t, ue.Remedy, "gnome-keyring")
+	assert.Contains(t, ue.Remedy, "seccomp")
 }

@@ -197,7 +197,7 @@ func TestSecretServiceUnavailableSaysWhatIsMissing(t *testing.T) {
 	_, err := Encrypted(t.Context(), Location{Dir: t.TempDir(), Name: "x"})
 	var ue *UnavailableError
 	require.ErrorAs(t, err, &ue)
-	assert.Equal(t, "Secret Service", ue.Store)
+	assert.Equal(t, "Secret Service or Linux kernel keyring", ue.Store)
 	assert.Contains(t, err.Error(), "no D-Bus session bus")
 	assert.Contains(t, err.Error(), "DBUS_SESSION_BUS_ADDRESS is unset")
 	assert.Contains(t, ue.Remedy, "gnome-keyring")
