@@ -144,28 +144,20 @@ func (p *part) fetch(ctx context.Context, stamp string) (contract, error) {
 			data = b
 		}
 	}
-	var c contract
-	switch {
-	case isCorrupt(err):
-		err = p.undecodable(stamp, err)
-	case err == nil:
-		if c, err = parse(data); err != nil {
-			err = p.undecodable(stamp, err)
+	if err != nil && !isCorrupt(err) {
+		return nil, err
+	}
+	if err == nil {
+		var c contract
+		if c, err = parse(data); err == nil {
+			return c, nil
 		}
 	}
-	if c == nil {
-		c = contract{}
-	}
-	return c, err
-}
-
-// undecodable warns (once per version) about stored bytes that don't
-// decode, which then read as empty.
-func (p *part) undecodable(stamp string, err error) error {
-	p.s.mu.Lock()
-	defer p.s.mu.Unlock()
+	// Bytes that don't decode read as empty, warned about once per version.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	p.warnOnce(stamp, err.Error()+"; it is treated as empty and the next sign-in overwrites it")
-	return nil
+	return contract{}, nil
 }
 
 // adopt makes m storage's contents c, whose stamp is stamp, plus pending.
