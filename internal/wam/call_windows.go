@@ -86,9 +86,14 @@ func (d *dll) str(proc int, h uintptr) (string, error) {
 	if e == 0 {
 		return "", nil // nothing to read
 	}
-	if err := d.check(procNames[proc], e); !isStatus(err, statusInsufficientBuffer) {
-		return "", err
+	// The status alone, not check: check reads the error's context with
+	// str, which would recurse for as long as contexts come.
+	var status int32
+	ok := d.getter(procGetStatus, e, unsafe.Pointer(&status))
+	if !ok || broker.Status(status) != statusInsufficientBuffer {
+		return "", d.check(procNames[proc], e)
 	}
+	d.releaseError(e)
 	if size <= 0 || size > maxString {
 		return "", fmt.Errorf("%w: %s asked for a buffer of %d characters", broker.ErrBadResponse, procNames[proc], size)
 	}
