@@ -93,7 +93,7 @@ func TestWAMAbsentUnderWine(t *testing.T) {
 	mu.Lock()
 	all := strings.Join(lines, "\n")
 	mu.Unlock()
-	assert.Contains(t, all, "signing in through the browser: MSALRuntime isn't installed")
+	assert.Contains(t, all, "signing in through the browser: the Windows identity broker (WAM) can't be used: MSALRuntime isn't installed")
 
 	c = wamCred(t, srv, &azinteractive.BrokerOptions{MSALRuntimePath: empty, RequireBroker: true}, "", nil)
 	_, err = c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})

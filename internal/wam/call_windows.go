@@ -107,16 +107,9 @@ func (d *dll) str(proc int, h uintptr) (string, error) {
 // statusInsufficientBuffer is Msalruntime_Response_Status_InsufficientBuffer.
 const statusInsufficientBuffer broker.Status = 10
 
-// Statuses the Linux broker's client doesn't name (MSALRuntimeTypes.h).
-const (
-	statusAccountNotFound broker.Status = 16
-	statusTransientError  broker.Status = 17
-)
-
-func isStatus(err error, s broker.Status) bool {
-	var be *broker.Error
-	return errors.As(err, &be) && be.Status == s
-}
+// statusAccountNotFound is Msalruntime_Response_Status_AccountNotFound,
+// which the Linux broker's client doesn't name.
+const statusAccountNotFound broker.Status = 16
 
 // utf16 is s as a NUL-terminated UTF-16 string for MSALRuntime. Strings
 // that reach here come from the application or the service, and a NUL in

@@ -15,7 +15,7 @@ import (
 
 // ErrNotInstalled: no MSALRuntime DLL is beside the executable or at the
 // path the application named.
-var ErrNotInstalled = errors.New("MSALRuntime isn't installed")
+var ErrNotInstalled = errors.New("the Windows identity broker (WAM) can't be used: MSALRuntime isn't installed")
 
 // DLLName is the name of MSALRuntime's DLL for this architecture, as the
 // npm package @azure/msal-node-runtime ships it.
