@@ -3,7 +3,6 @@ package wam
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -45,13 +44,9 @@ func callback() uintptr {
 			// registered before it starts and called back once.
 			return 0
 		}
-		// MSALRUNTIME_API is empty: the completion routine is cdecl,
-		// which on 386 differs from stdcall (the caller pops).
-		if runtime.GOARCH == "386" {
-			completion = windows.NewCallbackCDecl(f)
-		} else {
-			completion = windows.NewCallback(f)
-		}
+		// On 386 the completion routine is stdcall, as MSALRUNTIME_API
+		// is there (see doc.go), which is what NewCallback makes.
+		completion = windows.NewCallback(f)
 	})
 	return completion
 }
