@@ -21,10 +21,13 @@ import (
 // compliant device and for device-bound tokens. It's the counterpart of
 // azure-identity-broker's InteractiveBrowserBrokerCredential in Python.
 //
-// The Windows broker (WAM) and the macOS broker are not supported: there, and
-// on Linux when no broker runs on the D-Bus session bus, the credential signs
-// in through the browser as it would without a broker (it logs why), or, with
-// RequireBroker, returns a [CredentialUnavailableError].
+// On Windows it is the Web Account Manager (WAM), reached through Microsoft's
+// MSALRuntime library, which the application ships beside its executable
+// (see MSALRuntimePath). The macOS broker is not supported: there, on Windows
+// without MSALRuntime, and on Linux when no broker runs on the D-Bus session
+// bus, the credential signs in through the browser as it would without a
+// broker (it logs why), or, with RequireBroker, returns a
+// [CredentialUnavailableError].
 type BrokerOptions struct {
 	// ParentWindowHandle is the window the broker's sign-in dialog belongs
 	// to (azure-identity's parent_window_handle). Zero means none.
@@ -44,7 +47,28 @@ type BrokerOptions struct {
 	// RequireBroker makes the credential return a [CredentialUnavailableError]
 	// when no broker can be used, instead of signing in through the browser.
 	RequireBroker bool
+
+	// MSALRuntimePath, on Windows only, is where MSALRuntime
+	// (msalruntime.dll; msalruntime_arm64.dll on arm64, msalruntime_x86.dll
+	// on 386) is when it isn't beside the executable: the DLL or its
+	// directory, as an absolute path. The working directory and PATH are
+	// never searched. Empty means beside the executable only.
+	MSALRuntimePath string
 }
+
+// brokerClient is what the broker backend asks of a broker: the Linux
+// broker's D-Bus client, or the Windows broker's MSALRuntime binding.
+type brokerClient interface {
+	Available(ctx context.Context) (bool, error)
+	Accounts(ctx context.Context, clientID string) ([]broker.Account, error)
+	AcquireTokenSilently(ctx context.Context, p broker.TokenParams) (*broker.TokenResult, error)
+	AcquireTokenInteractively(ctx context.Context, p broker.TokenParams) (*broker.TokenResult, error)
+	RemoveAccount(ctx context.Context, clientID string, a broker.Account) error
+}
+
+// windowsBroker is the Windows broker's client, set by broker_windows.go in
+// Windows builds only.
+var windowsBroker func(BrokerOptions) brokerClient
 
 // brokerChoice is what a broker backend has settled on.
 type brokerChoice int
@@ -66,7 +90,7 @@ type brokerBackend struct {
 	cfg      backendConfig
 	opts     BrokerOptions
 	browser  InteractiveBrowserCredentialOptions // LoginHint, Prompt, DomainHint, Timeout
-	client   broker.Client
+	client   brokerClient                        // nil where no broker is supported
 	fallback backend
 	goos     string
 
@@ -89,7 +113,14 @@ func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fa
 		if err != nil {
 			return nil, err
 		}
-		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, fallback: fb, goos: goos, accounts: map[string]broker.Account{}}, nil
+		var client brokerClient
+		switch {
+		case goos == "linux":
+			client = &broker.Client{}
+		case goos == "windows" && windowsBroker != nil:
+			client = windowsBroker(*o.Broker)
+		}
+		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, client: client, fallback: fb, goos: goos, accounts: map[string]broker.Account{}}, nil
 	}
 }
 
@@ -103,7 +134,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 		return choice == useBroker, nil
 	}
 	why, definite := "", true
-	if b.goos != "linux" {
+	if b.client == nil {
 		why = "the identity broker is supported on Linux only; the Windows (WAM) and macOS brokers are not implemented"
 	} else {
 		ok, err := b.client.Available(ctx)
@@ -115,8 +146,9 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 			return false, withContextCause(ctx, err)
 		case err != nil:
 			// Only a missing session bus is an answer; a bus that failed
-			// may work next time.
-			why, definite = err.Error(), errors.Is(err, broker.ErrNoSessionBus)
+			// may work next time. MSALRuntime is loaded once per
+			// process: its failure is an answer.
+			why, definite = err.Error(), b.goos == "windows" || errors.Is(err, broker.ErrNoSessionBus)
 		case !ok:
 			why = broker.ErrUnavailable.Error()
 		}

@@ -1,0 +1,230 @@
+/*
+ * An emulated MSALRuntime for the Windows broker's tests under Wine: the
+ * procedures internal/wam resolves, answering as WAM would, with no network.
+ * The user at the "dialog" is the account hint: cancel@… cancels, hold@…
+ * waits until CancelAsyncOperation, any other name signs in. A device
+ * account, os@contoso.com, is known from the start. Every handle is counted;
+ * FakeMSALRuntime_LiveHandles and FakeMSALRuntime_Calls let tests check that
+ * none leaks and how many dialogs and cancellations there were.
+ * Built by .ci/wine/run with x86_64-w64-mingw32-gcc.
+ */
+#include <windows.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+#include <wchar.h>
+
+typedef void *H;
+typedef void (*completion)(H result, void *data);
+
+static volatile LONG live, calls[4]; /* 0 interactive, 1 cancel, 2 silent, 3 sign-out */
+static CRITICAL_SECTION mu;
+static int started;
+
+typedef struct { int kind; int status; int64_t code; int32_t tag; wchar_t ctx[128]; } err_t;
+typedef struct { int kind; wchar_t oid[64], home[128], user[128]; } acct_t;
+typedef struct { int kind; err_t *err; acct_t *acct; wchar_t token[512], scopes[256]; int64_t exp; } result_t;
+typedef struct { int kind; wchar_t client[64], scopes[256], claims[512]; } params_t;
+typedef struct { int kind; HANDLE cancel; } async_t;
+
+static void *alloc(size_t n) { InterlockedIncrement(&live); return calloc(1, n); }
+static H release(void *h) { if (h) { InterlockedDecrement(&live); free(h); } return NULL; }
+__declspec(dllexport) LONG FakeMSALRuntime_LiveHandles(void) { return live; }
+__declspec(dllexport) LONG FakeMSALRuntime_Calls(int what) { return calls[what]; }
+
+static err_t *mkerr(int status, const wchar_t *ctx) {
+	err_t *e = alloc(sizeof *e);
+	e->kind = 'E'; e->status = status; e->code = 1000 + status; e->tag = 42;
+	wcsncpy(e->ctx, ctx, 127);
+	return e;
+}
+
+/* The accounts signed in, by user name; 0 means signed out. */
+#define MAXACCT 64
+static wchar_t users[MAXACCT][128]; static int signedIn[MAXACCT], nusers;
+static int findUser(const wchar_t *u, int add) {
+	int i;
+	for (i = 0; i < nusers; i++) if (!_wcsicmp(users[i], u)) break;
+	if (i == nusers) { if (!add || nusers == MAXACCT) return -1; wcsncpy(users[nusers++], u, 127); }
+	if (add) signedIn[i] = 1;
+	return signedIn[i] ? i : -1;
+}
+static acct_t *mkacct(int i) {
+	acct_t *a = alloc(sizeof *a);
+	a->kind = 'A';
+	swprintf(a->oid, 64, L"00000000-0000-0000-0000-%012d", i);
+	swprintf(a->home, 128, L"%ls.72f988bf-86f1-41af-91ab-2d7cd011db47", a->oid);
+	wcsncpy(a->user, users[i], 127);
+	return a;
+}
+static int userOfOid(const wchar_t *oid) {
+	int i = -1;
+	swscanf(oid, L"00000000-0000-0000-0000-%d", &i);
+	EnterCriticalSection(&mu);
+	if (i < 0 || i >= nusers || !signedIn[i]) i = -1;
+	LeaveCriticalSection(&mu);
+	return i;
+}
+
+__declspec(dllexport) H MSALRUNTIME_Startup(void) {
+	InitializeCriticalSection(&mu);
+	findUser(L"os@contoso.com", 1);
+	started++;
+	return NULL;
+}
+__declspec(dllexport) int MSALRUNTIME_ReleaseError(H e) { release(e); return 1; }
+__declspec(dllexport) H MSALRUNTIME_GetStatus(err_t *e, int *s) { *s = e->status; return NULL; }
+__declspec(dllexport) H MSALRUNTIME_GetErrorCode(err_t *e, int64_t *c) { *c = e->code; return NULL; }
+__declspec(dllexport) H MSALRUNTIME_GetTag(err_t *e, int32_t *t) { *t = e->tag; return NULL; }
+
+/* The two-call protocol: too small a buffer sets *size and fails. */
+static H str(const wchar_t *s, wchar_t *buf, int32_t *size) {
+	int32_t n = (int32_t)wcslen(s) + 1;
+	if (!buf || *size < n) { *size = n; return mkerr(10, L"InsufficientBuffer"); }
+	wcscpy(buf, s); *size = n;
+	return NULL;
+}
+__declspec(dllexport) H MSALRUNTIME_GetContext(err_t *e, wchar_t *b, int32_t *n) { return str(e->ctx, b, n); }
+
+__declspec(dllexport) H MSALRUNTIME_CreateAuthParameters(const wchar_t *client, const wchar_t *authority, params_t **p) {
+	*p = alloc(sizeof **p); (*p)->kind = 'P'; wcsncpy((*p)->client, client, 63);
+	return NULL;
+}
+__declspec(dllexport) H MSALRUNTIME_ReleaseAuthParameters(H p) { release(p); return NULL; }
+__declspec(dllexport) H MSALRUNTIME_SetRequestedScopes(params_t *p, const wchar_t *s) { wcsncpy(p->scopes, s, 255); return NULL; }
+__declspec(dllexport) H MSALRUNTIME_SetRedirectUri(params_t *p, const wchar_t *u) {
+	wchar_t want[128];
+	swprintf(want, 128, L"ms-appx-web://Microsoft.AAD.BrokerPlugin/%ls", p->client);
+	return wcscmp(u, want) ? mkerr(9, L"wrong redirect URI") : NULL;
+}
+__declspec(dllexport) H MSALRUNTIME_SetDecodedClaims(params_t *p, const wchar_t *c) { wcsncpy(p->claims, c, 511); return NULL; }
+__declspec(dllexport) H MSALRUNTIME_SetAdditionalParameter(params_t *p, const wchar_t *k, const wchar_t *v) { return NULL; }
+
+/* An operation runs on a thread of its own, as MSALRuntime's do. */
+typedef struct { completion cb; void *data; async_t *async; H result; int hold; } op_t;
+static DWORD WINAPI run(void *arg) {
+	op_t *op = arg;
+	if (op->hold) {
+		WaitForSingleObject(op->async->cancel, INFINITE);
+		((result_t *)op->result)->err = mkerr(8, L"the application cancelled the operation");
+	}
+	op->cb(op->result, op->data);
+	free(op);
+	return 0;
+}
+static H start(completion cb, void *data, async_t **ah, H result, int hold) {
+	op_t *op = calloc(1, sizeof *op);
+	async_t *a = alloc(sizeof *a);
+	a->kind = 'H'; a->cancel = CreateEventW(NULL, TRUE, FALSE, NULL);
+	*ah = a;
+	op->cb = cb; op->data = data; op->async = a; op->result = result; op->hold = hold;
+	CloseHandle(CreateThread(NULL, 0, run, op, 0, NULL));
+	return NULL;
+}
+__declspec(dllexport) H MSALRUNTIME_CancelAsyncOperation(async_t *a) { InterlockedIncrement(&calls[1]); SetEvent(a->cancel); return NULL; }
+__declspec(dllexport) H MSALRUNTIME_ReleaseAsyncHandle(async_t *a) { if (a) CloseHandle(a->cancel); release(a); return NULL; }
+
+static result_t *token(params_t *p, int user) {
+	result_t *r = alloc(sizeof *r);
+	r->kind = 'R';
+	EnterCriticalSection(&mu);
+	r->acct = mkacct(user);
+	LeaveCriticalSection(&mu);
+	swprintf(r->token, 512, L"fake-token:%ls:%ls", r->acct->user, p->scopes);
+	wcsncpy(r->scopes, p->scopes, 255);
+	r->exp = (int64_t)time(NULL) + 3600;
+	return r;
+}
+__declspec(dllexport) H MSALRUNTIME_SignInInteractivelyAsync(H hwnd, params_t *p, const wchar_t *corr, const wchar_t *hint, completion cb, void *data, async_t **ah) {
+	result_t *r;
+	int u;
+	InterlockedIncrement(&calls[0]);
+	if (!_wcsnicmp(hint, L"cancel@", 7) || !_wcsnicmp(hint, L"hold@", 5)) {
+		r = alloc(sizeof *r); r->kind = 'R';
+		if (hint[0] == L'c' || hint[0] == L'C') r->err = mkerr(7, L"the user cancelled the sign-in");
+		return start(cb, data, ah, r, hint[0] == L'h' || hint[0] == L'H');
+	}
+	EnterCriticalSection(&mu);
+	u = findUser(*hint ? hint : L"user@contoso.com", 1);
+	LeaveCriticalSection(&mu);
+	return start(cb, data, ah, token(p, u), 0);
+}
+__declspec(dllexport) H MSALRUNTIME_AcquireTokenSilentlyAsync(params_t *p, const wchar_t *corr, acct_t *a, completion cb, void *data, async_t **ah) {
+	int u = userOfOid(a->oid);
+	result_t *r;
+	InterlockedIncrement(&calls[2]);
+	if (u >= 0) return start(cb, data, ah, token(p, u), 0);
+	r = alloc(sizeof *r); r->kind = 'R'; r->err = mkerr(2, L"interaction required");
+	return start(cb, data, ah, r, 0);
+}
+__declspec(dllexport) H MSALRUNTIME_ReleaseAuthResult(result_t *r) {
+	if (r) { release(r->err); release(r->acct); }
+	release(r);
+	return NULL;
+}
+__declspec(dllexport) H MSALRUNTIME_GetError(result_t *r, err_t **e) {
+	/* A copy: the caller releases it, and the result still owns its own. */
+	*e = r->err ? mkerr(r->err->status, r->err->ctx) : NULL;
+	return NULL;
+}
+__declspec(dllexport) H MSALRUNTIME_GetAccessToken(result_t *r, wchar_t *b, int32_t *n) { return str(r->token, b, n); }
+__declspec(dllexport) H MSALRUNTIME_GetGrantedScopes(result_t *r, wchar_t *b, int32_t *n) { return str(r->scopes, b, n); }
+__declspec(dllexport) H MSALRUNTIME_GetExpiresOn(result_t *r, int64_t *t) { *t = r->exp; return NULL; }
+__declspec(dllexport) H MSALRUNTIME_IsPopAuthorization(result_t *r, int *pop) { *pop = 0; return NULL; }
+static acct_t *copyacct(acct_t *a) { acct_t *c = alloc(sizeof *c); *c = *a; return c; }
+__declspec(dllexport) H MSALRUNTIME_GetAccount(result_t *r, acct_t **a) { *a = r->acct ? copyacct(r->acct) : NULL; return NULL; }
+__declspec(dllexport) H MSALRUNTIME_ReleaseAccount(H a) { release(a); return NULL; }
+__declspec(dllexport) H MSALRUNTIME_GetHomeAccountId(acct_t *a, wchar_t *b, int32_t *n) { return str(a->home, b, n); }
+__declspec(dllexport) H MSALRUNTIME_GetEnvironment(acct_t *a, wchar_t *b, int32_t *n) { return str(L"login.microsoftonline.com", b, n); }
+__declspec(dllexport) H MSALRUNTIME_GetRealm(acct_t *a, wchar_t *b, int32_t *n) { return str(L"72f988bf-86f1-41af-91ab-2d7cd011db47", b, n); }
+__declspec(dllexport) H MSALRUNTIME_GetLocalAccountId(acct_t *a, wchar_t *b, int32_t *n) { return str(a->oid, b, n); }
+__declspec(dllexport) H MSALRUNTIME_GetUserName(acct_t *a, wchar_t *b, int32_t *n) { return str(a->user, b, n); }
+__declspec(dllexport) H MSALRUNTIME_GetClientInfo(acct_t *a, wchar_t *b, int32_t *n) { return str(L"", b, n); }
+
+/* ReadAccountById, SignOut and DiscoverAccounts results. */
+typedef struct { int kind; err_t *err; acct_t *acct[MAXACCT]; int n; } other_t;
+static other_t *other(void) { other_t *o = alloc(sizeof *o); o->kind = 'O'; return o; }
+__declspec(dllexport) H MSALRUNTIME_ReadAccountByIdAsync(const wchar_t *id, const wchar_t *corr, completion cb, void *data, async_t **ah) {
+	other_t *o = other();
+	int u = userOfOid(id);
+	if (u < 0) o->err = mkerr(16, L"account not found");
+	else { EnterCriticalSection(&mu); o->acct[0] = mkacct(u); LeaveCriticalSection(&mu); o->n = 1; }
+	return start(cb, data, ah, o, 0);
+}
+__declspec(dllexport) H MSALRUNTIME_SignOutSilentlyAsync(const wchar_t *client, const wchar_t *corr, acct_t *a, completion cb, void *data, async_t **ah) {
+	int u = userOfOid(a->oid);
+	InterlockedIncrement(&calls[3]);
+	EnterCriticalSection(&mu);
+	if (u >= 0) signedIn[u] = 0;
+	LeaveCriticalSection(&mu);
+	return start(cb, data, ah, other(), 0);
+}
+__declspec(dllexport) H MSALRUNTIME_DiscoverAccountsAsync(const wchar_t *client, const wchar_t *corr, completion cb, void *data, async_t **ah) {
+	other_t *o = other();
+	int i;
+	EnterCriticalSection(&mu);
+	for (i = 0; i < nusers; i++) if (signedIn[i]) o->acct[o->n++] = mkacct(i);
+	LeaveCriticalSection(&mu);
+	return start(cb, data, ah, o, 0);
+}
+static H releaseOther(other_t *o) {
+	int i;
+	if (!o) return NULL;
+	release(o->err);
+	for (i = 0; i < o->n; i++) release(o->acct[i]);
+	release(o);
+	return NULL;
+}
+static H otherErr(other_t *o, err_t **e) { *e = o->err ? mkerr(o->err->status, o->err->ctx) : NULL; return NULL; }
+__declspec(dllexport) H MSALRUNTIME_ReleaseReadAccountResult(other_t *o) { return releaseOther(o); }
+__declspec(dllexport) H MSALRUNTIME_ReleaseSignOutResult(other_t *o) { return releaseOther(o); }
+__declspec(dllexport) H MSALRUNTIME_ReleaseDiscoverAccountsResult(other_t *o) { return releaseOther(o); }
+__declspec(dllexport) H MSALRUNTIME_GetReadAccountError(other_t *o, err_t **e) { return otherErr(o, e); }
+__declspec(dllexport) H MSALRUNTIME_GetSignOutError(other_t *o, err_t **e) { return otherErr(o, e); }
+__declspec(dllexport) H MSALRUNTIME_GetDiscoverAccountsError(other_t *o, err_t **e) { return otherErr(o, e); }
+__declspec(dllexport) H MSALRUNTIME_GetReadAccount(other_t *o, acct_t **a) { *a = o->n ? copyacct(o->acct[0]) : NULL; return NULL; }
+__declspec(dllexport) H MSALRUNTIME_GetDiscoverAccountsAt(other_t *o, int32_t i, acct_t **a) {
+	if (i < 0 || i >= o->n) { *a = NULL; return mkerr(6, L"index out of range"); }
+	*a = copyacct(o->acct[i]);
+	return NULL;
+}
