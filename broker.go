@@ -135,7 +135,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 	}
 	why, definite := "", true
 	if b.client == nil {
-		why = "the identity broker is supported on Linux only; the Windows (WAM) and macOS brokers are not implemented"
+		why = "the identity broker is supported on Linux and Windows; the macOS broker is not implemented"
 	} else {
 		ok, err := b.client.Available(ctx)
 		switch {
@@ -419,6 +419,10 @@ func (b *brokerBackend) brokerError(err error) error {
 		case be.InteractionRequired():
 			e.ErrorCode = "interaction_required"
 			e.message = "the identity broker needs the user to sign in interactively"
+		case be.Status == broker.StatusAccountNotFound:
+			e.message, e.hint = "the identity broker doesn't know the account", "Sign in again to continue."
+		case be.Status == broker.StatusNoNetwork, be.Status == broker.StatusNetworkTemporarilyUnavailable:
+			e.message, e.hint = "the identity broker can't reach the network", "Check the device's network connection, then try again."
 		}
 		return e
 	case errors.Is(err, broker.ErrTooOld):

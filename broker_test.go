@@ -18,10 +18,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestBrokerNotOnLinux: on Windows and macOS the broker options are accepted and the
+// TestBrokerNotOnLinux: on macOS (and any OS but Linux and Windows) the broker options are accepted and the
 // credential signs in through the browser, or is unavailable with RequireBroker.
 func TestBrokerNotOnLinux(t *testing.T) {
-	for _, goos := range []string{"windows", "darwin"} {
+	for _, goos := range []string{"darwin", "plan9"} {
 		t.Run(goos, func(t *testing.T) {
 			srv := entratest.NewServer(nil)
 			defer srv.Close()
@@ -55,7 +55,7 @@ func TestBrokerNotOnLinux(t *testing.T) {
 			mu.Lock()
 			all := strings.Join(lines, "\n")
 			mu.Unlock()
-			assert.Contains(t, all, "signing in through the browser: the identity broker is supported on Linux only; the Windows (WAM) and macOS brokers are not implemented")
+			assert.Contains(t, all, "signing in through the browser: the identity broker is supported on Linux and Windows; the macOS broker is not implemented")
 
 			c = newCred(&BrokerOptions{RequireBroker: true}, func(context.Context, string) error {
 				return errors.New("RequireBroker opened the browser")
@@ -63,7 +63,7 @@ func TestBrokerNotOnLinux(t *testing.T) {
 			_, err = c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
 			var unavailable *CredentialUnavailableError
 			require.ErrorAs(t, err, &unavailable)
-			assert.Contains(t, err.Error(), "Linux only")
+			assert.Contains(t, err.Error(), "supported on Linux and Windows")
 		})
 	}
 }

@@ -60,3 +60,25 @@ func TestBrokerErrorCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestBrokerStatusHints: broker statuses a user can act on say what to do.
+func TestBrokerStatusHints(t *testing.T) {
+	b := &brokerBackend{cfg: backendConfig{name: credNameBrowser}}
+	for _, tt := range []struct {
+		status broker.Status
+		want   string
+	}{
+		{broker.StatusUserCanceled, "Sign in again to continue."},
+		{broker.StatusAccountNotFound, "doesn't know the account"},
+		{broker.StatusNoNetwork, "Check the device's network connection"},
+		{broker.StatusNetworkTemporarilyUnavailable, "Check the device's network connection"},
+	} {
+		t.Run(tt.status.String(), func(t *testing.T) {
+			err := b.brokerError(&broker.Error{Status: tt.status, Context: "x"})
+			var failed *AuthenticationFailedError
+			require.ErrorAs(t, err, &failed)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	assert.Equal(t, "FallbackToNativeMsal", broker.Status(21).String())
+}

@@ -22,6 +22,7 @@ const (
 	StatusApplicationCanceled           Status = 8
 	StatusIncorrectConfiguration        Status = 9
 	StatusAccountUnusable               Status = 13
+	StatusAccountNotFound               Status = 16
 )
 
 var statusNames = map[Status]string{
@@ -30,6 +31,8 @@ var statusNames = map[Status]string{
 	6: "ApiContractViolation", 7: "UserCanceled", 8: "ApplicationCanceled",
 	9: "IncorrectConfiguration", 10: "InsufficientBuffer", 11: "AuthorityUntrusted",
 	12: "UserSwitch", 13: "AccountUnusable", 14: "UserDataRemovalRequired",
+	15: "KeyNotFound", 16: "AccountNotFound", 17: "TransientError", 18: "AccountSwitch",
+	19: "RequiredBrokerMissing", 20: "DeviceNotRegistered", 21: "FallbackToNativeMsal",
 }
 
 // String is the status's MSALRuntime name.
