@@ -1,3 +1,6 @@
+// kubelogin still offers the password grant, exercised here on purpose.
+//lint:file-ignore SA1019 the shape of a consumer that uses UsernamePasswordCredential
+
 // Package consumertest holds code shaped like a real consumer of
 // azidentity's user credentials, Azure/kubelogin (pkg/internal/token), with
 // this module's credentials put in azidentity's place by changing imports

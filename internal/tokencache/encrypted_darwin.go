@@ -4,6 +4,7 @@ package tokencache
 
 import (
 	"context"
+	"errors"
 
 	"github.com/AzureAD/microsoft-authentication-extensions-for-go/cache/accessor"
 )
@@ -70,4 +71,14 @@ func openAzidentity(loc Location, cae bool, _ func(string)) Storage {
 // fallbackEncrypted: there is no other encrypted storage here.
 func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
 	return Persistence{}, unavailable
+}
+
+// secretReader reads a secret store that belongs to another library: it is
+// never written.
+type secretReader struct{ store secretStore }
+
+func (r secretReader) Read(ctx context.Context) ([]byte, error) { return r.store.read(ctx) }
+
+func (secretReader) Write(context.Context, []byte) error {
+	return errors.New("another library's store is read, never written")
 }

@@ -2,7 +2,6 @@ package tokencache
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 )
 
@@ -67,13 +66,3 @@ func (s *secretStorage) Lock(ctx context.Context) (func(), error) { return s.loc
 
 // Stamp implements Stamper.
 func (s *secretStorage) Stamp(context.Context) (string, error) { return stampOf(s.signal) }
-
-// secretReader reads a secret store that belongs to another library: it is
-// never written.
-type secretReader struct{ store secretStore }
-
-func (r secretReader) Read(ctx context.Context) ([]byte, error) { return r.store.read(ctx) }
-
-func (secretReader) Write(context.Context, []byte) error {
-	return errors.New("another library's store is read, never written")
-}
