@@ -4,7 +4,6 @@ package tokencache
 
 import (
 	"context"
-	"errors"
 
 	"github.com/AzureAD/microsoft-authentication-extensions-for-go/cache/accessor"
 )
@@ -65,20 +64,10 @@ func openAzidentity(loc Location, cae bool, _ func(string)) Storage {
 	if cae {
 		return nil
 	}
-	return secretReader{keychainItem{kc: macKeychain{}, service: loc.Name, account: keychainAccount}}
+	return azidentityKeychain(macKeychain{}, loc)
 }
 
 // fallbackEncrypted: there is no other encrypted storage here.
 func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
 	return Persistence{}, unavailable
-}
-
-// secretReader reads a secret store that belongs to another library: it is
-// never written.
-type secretReader struct{ store secretStore }
-
-func (r secretReader) Read(ctx context.Context) ([]byte, error) { return r.store.read(ctx) }
-
-func (secretReader) Write(context.Context, []byte) error {
-	return errors.New("another library's store is read, never written")
 }

@@ -77,3 +77,19 @@ func probeKeychain(ctx context.Context, kc keychain) error {
 	}
 	return err
 }
+
+// azidentityKeychain is azidentity/cache's non-CAE Keychain item for loc's
+// cache name: service <name>, account MSALCache.
+func azidentityKeychain(kc keychain, loc Location) Storage {
+	return secretReader{keychainItem{kc: kc, service: loc.Name, account: keychainAccount}}
+}
+
+// secretReader reads a secret store that belongs to another library: it is
+// never written.
+type secretReader struct{ store secretStore }
+
+func (r secretReader) Read(ctx context.Context) ([]byte, error) { return r.store.read(ctx) }
+
+func (secretReader) Write(context.Context, []byte) error {
+	return errors.New("another library's store is read, never written")
+}

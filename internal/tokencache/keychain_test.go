@@ -190,3 +190,37 @@ func TestKeychainProbe(t *testing.T) {
 		})
 	}
 }
+
+// TestAzidentitysKeychainItemIsRead: while this module's item is empty, the
+// item azidentity/cache keeps for the cache's name (service <name>, account
+// MSALCache) serves, and is never written.
+func TestAzidentitysKeychainItemIsRead(t *testing.T) {
+	kc := &fakeKeychain{items: map[[2]string][]byte{}}
+	m := &fakeMSAL{}
+	m.signIn("alice", "rt-alice-1", "at-alice-1")
+	b, err := m.Marshal()
+	require.NoError(t, err)
+	kc.items[[2]string{"app", keychainAccount}] = b
+
+	loc := Location{Dir: t.TempDir(), Name: "app"}
+	p := Persistence{desc: "test keychain", open: func(cae bool, warn func(string)) (Storage, error) {
+		return openKeychain(kc, loc, cae, warn), nil
+	}, azidentity: func(cae bool, _ func(string)) Storage {
+		if cae {
+			return nil
+		}
+		return azidentityKeychain(kc, loc)
+	}}
+	got := &fakeMSAL{}
+	c := openStore(t, p, nil).Mode(false)
+	require.NoError(t, c.Replace(t.Context(), got, cache.ReplaceHints{}))
+	assert.Equal(t, "rt-alice-1", got.secret(sectionRefreshToken, "alice"))
+	got.signIn("alice", "rt-alice-2", "at-alice-2")
+	require.NoError(t, c.Export(t.Context(), got, cache.ExportHints{}))
+	items, calls := kc.snapshot()
+	assert.Equal(t, b, items[[2]string{"app", keychainAccount}], "azidentity's item is never written")
+	assert.NotEmpty(t, items[[2]string{"app.nocae", keychainAccount}], "this module's own item")
+	for _, c := range calls {
+		assert.NotEqual(t, "write app "+keychainAccount, c)
+	}
+}
