@@ -90,12 +90,7 @@ func TestDPAPICacheIsWhatMicrosoftsLibrariesRead(t *testing.T) {
 
 		// MSAL for Go over the extensions' cache, as azidentity/cache builds
 		// it, finds the account and the token without asking the server.
-		xc, err := extcache.New(a, path)
-		require.NoError(t, err)
-		client, err := public.New(entratest.DefaultClientID, public.WithCache(xc),
-			public.WithAuthority(srv.URL()+"/"+entratest.DefaultTenantID),
-			public.WithHTTPClient(srv.Client()), public.WithInstanceDiscovery(false))
-		require.NoError(t, err)
+		client := extensionsClient(t, srv, a, path)
 		accounts, err := client.Accounts(t.Context())
 		require.NoError(t, err)
 		require.Len(t, accounts, 1)
@@ -139,12 +134,7 @@ func TestAzidentityCachesDPAPIFileUsedSilently(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o700))
 	a, err := accessor.New(path)
 	require.NoError(t, err)
-	xc, err := extcache.New(a, path)
-	require.NoError(t, err)
-	client, err := public.New(entratest.DefaultClientID, public.WithCache(xc),
-		public.WithAuthority(srv.URL()+"/"+entratest.DefaultTenantID),
-		public.WithHTTPClient(srv.Client()), public.WithInstanceDiscovery(false))
-	require.NoError(t, err)
+	client := extensionsClient(t, srv, a, path)
 	scopes := []string{"https://management.azure.com/.default"}
 	ar, err := client.AcquireTokenByUsernamePassword(t.Context(), scopes, entratest.DefaultUsername, entratest.DefaultPassword)
 	require.NoError(t, err)
@@ -165,4 +155,17 @@ func TestAzidentityCachesDPAPIFileUsedSilently(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ar.AccessToken, tk.Token, "azidentity/cache's token")
 	assert.Equal(t, before, countRequests(srv, entratest.EndpointToken), "no token request")
+}
+
+// extensionsClient is MSAL for Go over the extensions' cache of the DPAPI
+// file at path, as azidentity/cache builds it, talking to srv.
+func extensionsClient(t *testing.T, srv *entratest.Server, a *accessor.Storage, path string) public.Client {
+	t.Helper()
+	xc, err := extcache.New(a, path)
+	require.NoError(t, err)
+	client, err := public.New(entratest.DefaultClientID, public.WithCache(xc),
+		public.WithAuthority(srv.URL()+"/"+entratest.DefaultTenantID),
+		public.WithHTTPClient(srv.Client()), public.WithInstanceDiscovery(false))
+	require.NoError(t, err)
+	return client
 }
