@@ -21,6 +21,7 @@ import (
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/cache"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
 
 // authenticator is the part of CredentialProvider that names azidentity's
@@ -77,10 +78,13 @@ func options(srv *entratest.Server, method string) *Options {
 // directory of the test's, where kubelogin passes nil (~/.IdentityService).
 func usePersistentCache(t *testing.T) {
 	dir := t.TempDir()
+	// No keyring of the user's: plaintext files in the test's directory.
+	t.Cleanup(tokencache.RefuseKernelKeyring())
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	orig := cacheNewFunc
 	t.Cleanup(func() { cacheNewFunc = orig })
 	cacheNewFunc = func(*cache.Options) (azinteractive.Cache, error) {
-		// Unencrypted only where the CI machine has no keyring.
 		return cache.New(&cache.Options{Name: "kubeloginshape", Directory: dir, AllowUnencryptedStorage: true})
 	}
 }
