@@ -16,9 +16,10 @@ type part struct {
 	// storage keeps the cache across processes; nil keeps it in memory, where
 	// m is all there is and is never marshalled whole.
 	storage Storage
-	// azidentity is azidentity/cache's store of the same cache, read while
-	// storage is empty; nil when there is none.
-	azidentity Storage
+	// openAzidentity returns azidentity/cache's store of the same cache, read
+	// while storage is empty (nil when there is none), opening it at the
+	// first call: most caches never need it.
+	openAzidentity func() Storage
 	// m is the cache: storage as last read or written, with pending on top.
 	m *model
 	// gen counts the versions of m, from 1 (a served view of gen 0 is

@@ -137,11 +137,13 @@ func (p *part) fetch(ctx context.Context, stamp string) (contract, error) {
 		return contract{}, nil
 	}
 	data, err := p.storage.Read(ctx)
-	if err == nil && len(data) == 0 && p.azidentity != nil {
+	if err == nil && len(data) == 0 && p.openAzidentity != nil {
 		// Never signed in here: a sign-in through azidentity/cache serves.
 		// Its store failing is no reason to fail this one's read.
-		if b, err := p.azidentity.Read(ctx); err == nil {
-			data = b
+		if theirs := p.openAzidentity(); theirs != nil {
+			if b, err := theirs.Read(ctx); err == nil {
+				data = b
+			}
 		}
 	}
 	if err != nil && !isCorrupt(err) {

@@ -81,7 +81,7 @@ func Open(p Persistence, warn func(msg string)) (*Store, error) {
 		}
 		s.parts[i] = &part{s: s, cae: cae, storage: st, m: newModel(), gen: 1, io: make(chan struct{}, 1)}
 		if st != nil && p.azidentity != nil {
-			s.parts[i].azidentity = p.azidentity(cae, warn)
+			s.parts[i].openAzidentity = sync.OnceValue(func() Storage { return p.azidentity(cae, warn) })
 		}
 	}
 	if p.redeemLock != "" {
