@@ -227,12 +227,15 @@ func (s *Store) Redeem(ctx context.Context, fn func(context.Context) error) erro
 const maxRedeemRetries = 4
 
 // redeemLockStale bounds the wait for a process holding the redemption lock.
-// A redemption takes one request (and a write); a process holding the lock
-// this long is stuck (stopped, or its keyring hung), and waiting longer
-// would make its problem every process's. Waiting for a lock that changes
-// hands goes on (within ctx, or lockTimeout). A process that dies holding
-// it releases it at once: the lock is an flock.
-const redeemLockStale = 5 * time.Second
+// A redemption takes one request and a write, and the holder keeps the
+// lock until its write is done: a busy keyring can take seconds, and a
+// waiter that went ahead then would redeem a refresh token the holder has
+// already redeemed (with 5 s, 8 processes refreshing through a loaded
+// gnome-keyring re-prompted). A holder past this bound is stuck (stopped,
+// or its keyring hung), and waiting longer would make its problem every
+// process's. A process that dies holding it releases it at once: the lock
+// is an flock.
+const redeemLockStale = 30 * time.Second
 
 // redeemOnce runs fn under the redemption lock, which is let go once what
 // fn stored is written (or its write failed), in the background.
