@@ -24,6 +24,7 @@ import (
 	"github.com/azinteractive/azinteractive/bench/internal/loopclient"
 	"github.com/azinteractive/azinteractive/cache"
 	"github.com/azinteractive/azinteractive/entratest"
+	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
 
 // The caches of the scale benchmarks.
@@ -450,6 +451,9 @@ func withoutSecretService(b *testing.B, f func()) {
 	defer os.RemoveAll(empty)
 	restore := keyring.Setenv(map[string]string{"DBUS_SESSION_BUS_ADDRESS": "", "XDG_RUNTIME_DIR": empty})
 	defer restore()
+	// Nor the kernel keyring, which cache.New would use instead of the
+	// plaintext file these benchmarks measure.
+	defer tokencache.RefuseKernelKeyring()()
 	f()
 }
 

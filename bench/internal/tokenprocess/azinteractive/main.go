@@ -14,6 +14,7 @@ import (
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/bench/internal/tokenprocess/flags"
 	"github.com/azinteractive/azinteractive/cache"
+	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
 
 func main() {
@@ -29,6 +30,10 @@ func main() {
 	}
 	if err != nil {
 		flags.Fail(err)
+	}
+	if f.Plaintext {
+		// The plaintext file, not the kernel keyring cache.New prefers.
+		tokencache.RefuseKernelKeyring()
 	}
 	c, err := cache.New(&cache.Options{Name: f.CacheName, Directory: f.CacheDir, AllowUnencryptedStorage: f.Plaintext})
 	if err != nil {
