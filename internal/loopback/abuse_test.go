@@ -44,11 +44,7 @@ func trickle(t *testing.T, addr, head, more string, interval time.Duration, stop
 // handling, each request whose headers it has read, as the handler starts.
 func listenWatched(t *testing.T) (s *Server, accepted, handling <-chan struct{}) {
 	t.Helper()
-	cfg, err := Config{State: testState, limits: &testLimits, Logf: t.Logf}.withDefaults()
-	require.NoError(t, err)
-	ep, err := ParseRedirectURL(cfg.RedirectURL)
-	require.NoError(t, err)
-	s, err = newServer(cfg, ep)
+	s, err := newServer(Config{State: testState, limits: &testLimits, Logf: t.Logf})
 	require.NoError(t, err)
 	acc, hand := make(chan struct{}, 100), make(chan struct{}, 100)
 	trackConn, handler := s.srv.ConnState, s.srv.Handler
@@ -62,7 +58,7 @@ func listenWatched(t *testing.T) (s *Server, accepted, handling <-chan struct{})
 		hand <- struct{}{}
 		handler.ServeHTTP(w, r)
 	})
-	ls, err := bind(ep.Host, ep.Port, cfg.Logf)
+	ls, err := bind(s.ep.Host, s.ep.Port, s.cfg.Logf)
 	require.NoError(t, err)
 	s.start(ls)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })

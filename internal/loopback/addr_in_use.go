@@ -7,7 +7,6 @@ import (
 	"syscall"
 )
 
-// reservedHint has nothing to add outside Windows.
 const reservedHint = ""
 
-func isAddrInUseErrno(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
+func isAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }

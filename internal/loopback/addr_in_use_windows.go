@@ -9,12 +9,10 @@ import (
 // Docker reserve blocks of ports), the usual cause of WSAEACCES.
 const reservedHint = " (see `netsh interface ipv4 show excludedportrange protocol=tcp`)"
 
-// Windows error numbers, which package syscall doesn't name.
-const (
-	wsaEACCES     = syscall.Errno(10013) // port excluded or held exclusively
-	wsaEADDRINUSE = syscall.Errno(10048)
-)
+// wsaEADDRINUSE isn't named by package syscall.
+const wsaEADDRINUSE = syscall.Errno(10048)
 
-func isAddrInUseErrno(err error) bool {
-	return errors.Is(err, wsaEADDRINUSE) || errors.Is(err, wsaEACCES)
+// isAddrInUse includes WSAEACCES: the port is excluded or held exclusively.
+func isAddrInUse(err error) bool {
+	return errors.Is(err, wsaEADDRINUSE) || errors.Is(err, syscall.WSAEACCES)
 }

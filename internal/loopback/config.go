@@ -5,52 +5,30 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"time"
 )
 
-// Response modes: how the authorization server delivers its response.
-const (
-	// ResponseModeFormPost expects an HTML form POST to the redirect path, as
-	// requested with response_mode=form_post. It keeps the code out of URLs,
-	// browser history and Referer headers, and is what every MSAL uses.
-	ResponseModeFormPost = "form_post"
-	// ResponseModeQuery expects a GET to the redirect path with the response
-	// in the query string (RFC 6749 §4.1.2).
-	ResponseModeQuery = "query"
-)
-
-// DefaultMaxBodyBytes bounds a request body when [Config.MaxBodyBytes] is
-// zero. Entra ID's form_post body (code, state, session_state, client_info) is
-// a few KiB.
-const DefaultMaxBodyBytes = 64 << 10
-
-// Config describes the redirect server. The zero value is not usable: State
-// is required. Listen copies the Config and never modifies the caller's.
+// Config describes the redirect server. State is required. Listen copies the
+// Config and never modifies the caller's.
 type Config struct {
-	// RedirectURL is the redirect URI registered for the application. "" means
-	// [DefaultRedirectURL] ("http://localhost" on a random port). See
-	// [ParseRedirectURL] for what is accepted.
+	// RedirectURL is the redirect URI registered for the application; see
+	// [ParseRedirectURL]. "" means [DefaultRedirectURL].
 	RedirectURL string
 
 	// State is the OAuth state sent in the authorization request. Only a
-	// response carrying it ends the flow. Required.
+	// response carrying it ends the flow.
 	State string
 
-	// ResponseMode is [ResponseModeFormPost] (the default) or
-	// [ResponseModeQuery], and must match the response_mode of the
-	// authorization request.
-	ResponseMode string
-
 	// SuccessHTML, when set, replaces the built-in success page. It is
-	// executed with a [PageData]. The page is served with a
-	// Content-Security-Policy that allows images and fonts from https: and
-	// data: URLs, stylesheets from https: URLs and inline styles, and inline
-	// scripts only with nonce="{{.Nonce}}".
+	// executed with a [PageData] and served with a Content-Security-Policy
+	// that allows images and fonts from https: and data: URLs, stylesheets
+	// from https: URLs and inline styles, and inline scripts only with
+	// nonce="{{.Nonce}}".
 	SuccessHTML *template.Template
 
 	// ErrorHTML, when set, replaces the built-in page shown when the
-	// authorization server returns an error. It is executed with an
-	// [ErrorPageData]; html/template escapes its fields. The
-	// Content-Security-Policy is that of SuccessHTML.
+	// authorization server returns an error. It is executed with a
+	// [PageData], under SuccessHTML's Content-Security-Policy.
 	ErrorHTML *template.Template
 
 	// SuccessRedirectURL, when set, sends the browser there (303 See Other)
@@ -69,24 +47,42 @@ type Config struct {
 	// Nil means no logging.
 	Logf func(format string, args ...any)
 
-	// MaxBodyBytes bounds a request body. Zero means [DefaultMaxBodyBytes].
-	MaxBodyBytes int64
-
-	// limits overrides the server's timeouts; tests shorten them.
+	// limits overrides defaultLimits; tests shorten them.
 	limits *limits
+}
+
+// limits are far above what a browser delivering a form needs, and far below
+// what would let a stuck or hostile client hold the sign-in (or Close)
+// hostage.
+type limits struct {
+	readHeader    time.Duration // slowloris on headers
+	read          time.Duration // whole request, including a trickled body
+	write         time.Duration
+	idle          time.Duration // keep-alive connections between requests
+	shutdownGrace time.Duration // Close waits this long for in-flight responses
+	maxHeader     int
+	maxBody       int64
+}
+
+var defaultLimits = limits{
+	readHeader:    5 * time.Second,
+	read:          20 * time.Second,
+	write:         20 * time.Second,
+	idle:          30 * time.Second,
+	shutdownGrace: time.Second,
+	// Browsers send every cookie set for "localhost" (by any port's
+	// application), so headers can be large; still 16 times below
+	// net/http's default.
+	maxHeader: 64 << 10,
+	// Entra ID's form_post body (code, state, session_state, client_info)
+	// is a few KiB.
+	maxBody: 64 << 10,
 }
 
 // withDefaults validates c and fills in the defaults, on the copy.
 func (c Config) withDefaults() (Config, error) {
 	if c.State == "" {
 		return c, errors.New("a state is required")
-	}
-	switch c.ResponseMode {
-	case "":
-		c.ResponseMode = ResponseModeFormPost
-	case ResponseModeFormPost, ResponseModeQuery:
-	default:
-		return c, fmt.Errorf("response mode %q isn't %q or %q", c.ResponseMode, ResponseModeFormPost, ResponseModeQuery)
 	}
 	for name, raw := range map[string]string{"SuccessRedirectURL": c.SuccessRedirectURL, "ErrorRedirectURL": c.ErrorRedirectURL} {
 		if raw == "" {
@@ -95,9 +91,6 @@ func (c Config) withDefaults() (Config, error) {
 		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, fmt.Errorf("%s %q isn't an absolute http or https URL", name, raw)
 		}
-	}
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}

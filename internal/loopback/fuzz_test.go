@@ -18,25 +18,19 @@ const fuzzState = "st"
 //	go test -fuzz FuzzCallback ./internal/loopback/
 func FuzzCallback(f *testing.F) {
 	good := "code=c&state=" + fuzzState
-	f.Add(false, "POST", "/", "localhost:8400", "application/x-www-form-urlencoded", good)
-	f.Add(true, "GET", "/?"+good, "127.0.0.1:8400", "", "")
-	f.Add(false, "POST", "/", "[::1]:8400", "application/x-www-form-urlencoded; charset=utf-8", "error=access_denied&error_description=%3Cscript%3E&state="+fuzzState)
-	f.Add(false, "POST", "/", "localhost:8400", "application/x-www-form-urlencoded", "state="+fuzzState+"&state="+fuzzState+"&code=c")
-	f.Add(false, "GET", "/favicon.ico", "localhost:8400", "", "")
-	f.Add(false, "POST", "/", "evil:8400", "application/x-www-form-urlencoded", good)
-	f.Add(false, "POST", "/", "localhost:8400", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"state\"\r\n\r\nst\r\n--x--")
-	f.Add(true, "GET", "/?code=c&state=st;x", "localhost:8400", "", "")
+	f.Add("POST", "/", "localhost:8400", "application/x-www-form-urlencoded", good)
+	f.Add("GET", "/?"+good, "127.0.0.1:8400", "", "")
+	f.Add("POST", "/", "[::1]:8400", "application/x-www-form-urlencoded; charset=utf-8", "error=access_denied&error_description=%3Cscript%3E&state="+fuzzState)
+	f.Add("POST", "/", "localhost:8400", "application/x-www-form-urlencoded", "state="+fuzzState+"&state="+fuzzState+"&code=c")
+	f.Add("GET", "/favicon.ico", "localhost:8400", "", "")
+	f.Add("POST", "/", "evil:8400", "application/x-www-form-urlencoded", good)
+	f.Add("POST", "/", "localhost:8400", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"state\"\r\n\r\nst\r\n--x--")
+	f.Add("GET", "/?code=c&state=st;x", "localhost:8400", "", "")
 
-	f.Fuzz(func(t *testing.T, query bool, method, target, host, ctype, body string) {
-		mode := ResponseModeFormPost
-		if query {
-			mode = ResponseModeQuery
-		}
-		cfg, err := Config{State: fuzzState, ResponseMode: mode, MaxBodyBytes: 512}.withDefaults()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := newServer(cfg, Endpoint{Host: "localhost", Port: 8400})
+	lim := defaultLimits
+	lim.maxBody = 512
+	f.Fuzz(func(t *testing.T, method, target, host, ctype, body string) {
+		s, err := newServer(Config{State: fuzzState, RedirectURL: "http://localhost:8400", limits: &lim})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,12 +60,7 @@ func FuzzCallback(f *testing.F) {
 			return // still waiting: always acceptable
 		}
 		// The flow ended: the request must have been a valid response.
-		var params url.Values
-		if query {
-			params, err = url.ParseQuery(u.RawQuery)
-		} else {
-			params, err = url.ParseQuery(body)
-		}
+		params, err := url.ParseQuery(body)
 		switch {
 		case err != nil:
 			t.Fatalf("ended on unparsable params %q", body)
@@ -79,7 +68,7 @@ func FuzzCallback(f *testing.F) {
 			t.Fatalf("ended with Host %q", host)
 		case u.Path != "/":
 			t.Fatalf("ended on path %q", u.Path)
-		case (query && method != "GET") || (!query && method != "POST"):
+		case method != "POST":
 			t.Fatalf("ended on method %q", method)
 		case len(params["state"]) != 1 || params.Get("state") != fuzzState:
 			t.Fatalf("ended with state %q", params["state"])

@@ -24,6 +24,7 @@ var testLimits = limits{
 	idle:          5 * time.Second,
 	shutdownGrace: 300 * time.Millisecond,
 	maxHeader:     defaultLimits.maxHeader,
+	maxBody:       defaultLimits.maxBody,
 }
 
 // listen starts a server with cfg (State and test limits filled in when

@@ -20,19 +20,11 @@ const randomPortTries = 5
 // unavailable on this machine the other suffices. For "127.0.0.1" or "[::1]"
 // it binds that address only.
 func Listen(cfg Config) (*Server, error) {
-	cfg, err := cfg.withDefaults()
+	s, err := newServer(cfg)
 	if err != nil {
 		return nil, err
 	}
-	ep, err := ParseRedirectURL(cfg.RedirectURL)
-	if err != nil {
-		return nil, err
-	}
-	s, err := newServer(cfg, ep)
-	if err != nil {
-		return nil, err
-	}
-	ls, err := bind(ep.Host, ep.Port, cfg.Logf)
+	ls, err := bind(s.ep.Host, s.ep.Port, s.cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
@@ -42,55 +34,43 @@ func Listen(cfg Config) (*Server, error) {
 
 // bind listens on the loopback addresses for host and port.
 func bind(host string, port int, logf func(string, ...any)) ([]net.Listener, error) {
-	switch host {
-	case "127.0.0.1":
-		l, err := listenOne("tcp4", "127.0.0.1", port)
-		if err != nil {
-			return nil, err
-		}
-		return []net.Listener{l}, nil
-	case "::1":
-		l, err := listenOne("tcp6", "::1", port)
-		if err != nil {
-			return nil, err
-		}
-		return []net.Listener{l}, nil
+	if host == "localhost" {
+		return bindLocalhost(port, logf, listenOne)
 	}
-	return bindLocalhost(port, logf, listenOne)
+	l, err := listenOne(host, port)
+	if err != nil {
+		return nil, err
+	}
+	return []net.Listener{l}, nil
 }
 
-// listenFunc binds one address; tests replace listenOne to force failures.
-type listenFunc func(network, ip string, port int) (net.Listener, error)
-
-// bindLocalhost binds 127.0.0.1 and [::1] on one port. If only one family
-// can be bound, a browser resolving localhost to the other gets "connection
-// refused" and retries with the bound one, so that is fine. What isn't fine is
-// the other family's port belonging to another program, which would receive
-// the sign-in response: that is an error for a fixed port and a retry for a
-// random one.
-func bindLocalhost(port int, logf func(string, ...any), listen listenFunc) ([]net.Listener, error) {
-	var lastErr error
-	for try := 0; try < randomPortTries; try++ {
-		v4, err4 := listen("tcp4", "127.0.0.1", port)
-		if err4 != nil && isAddrInUse(err4) {
+// bindLocalhost binds 127.0.0.1 and [::1] on one port, with listen (tests
+// replace listenOne). If only one family can be bound, a browser resolving
+// localhost to the other gets "connection refused" and retries with the bound
+// one, so that is fine. What isn't fine is the other family's port belonging
+// to another program, which would receive the sign-in response: that is an
+// error for a fixed port and a retry for a random one.
+func bindLocalhost(port int, logf func(string, ...any), listen func(ip string, port int) (net.Listener, error)) ([]net.Listener, error) {
+	var inUse *PortInUseError // also the last conflict on [::1]
+	for range randomPortTries {
+		v4, err4 := listen("127.0.0.1", port)
+		if errors.As(err4, &inUse) {
 			return nil, err4 // a fixed port: a random one is never in use
 		}
 		p := port
 		if err4 == nil {
 			p = v4.Addr().(*net.TCPAddr).Port
 		}
-		v6, err6 := listen("tcp6", "::1", p)
+		v6, err6 := listen("::1", p)
 		switch {
 		case err4 == nil && err6 == nil:
 			return []net.Listener{v4, v6}, nil
-		case err4 == nil && isAddrInUse(err6):
+		case err4 == nil && errors.As(err6, &inUse):
 			v4.Close()
 			if port != 0 {
 				return nil, err6
 			}
 			logf("port %d is free on 127.0.0.1 but taken on [::1]; trying another", p)
-			lastErr = err6
-			continue
 		case err4 == nil:
 			logf("listening on 127.0.0.1 only ([::1]: %v)", err6)
 			return []net.Listener{v4}, nil
@@ -101,13 +81,13 @@ func bindLocalhost(port int, logf func(string, ...any), listen listenFunc) ([]ne
 			return nil, fmt.Errorf("can't listen on localhost: %w", errors.Join(err4, err6))
 		}
 	}
-	return nil, fmt.Errorf("no random port was free on both 127.0.0.1 and [::1] after %d tries: %w", randomPortTries, lastErr)
+	return nil, fmt.Errorf("no random port was free on both 127.0.0.1 and [::1] after %d tries: %w", randomPortTries, inUse)
 }
 
 // listenOne binds one address and explains a port conflict.
-func listenOne(network, ip string, port int) (net.Listener, error) {
+func listenOne(ip string, port int) (net.Listener, error) {
 	addr := net.JoinHostPort(ip, strconv.Itoa(port))
-	l, err := net.Listen(network, addr)
+	l, err := net.Listen("tcp", addr) // an IP literal binds its own family only
 	if err == nil {
 		return l, nil
 	}
@@ -137,10 +117,3 @@ func (e *PortInUseError) Remedy() string {
 
 // Unwrap returns the listen error.
 func (e *PortInUseError) Unwrap() error { return e.err }
-
-// isAddrInUse reports whether err is a port conflict, including a
-// *PortInUseError made by listenOne.
-func isAddrInUse(err error) bool {
-	var pe *PortInUseError
-	return errors.As(err, &pe) || isAddrInUseErrno(err)
-}

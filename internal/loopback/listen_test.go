@@ -87,7 +87,6 @@ func TestListenRejects(t *testing.T) {
 	t.Parallel()
 	for _, cfg := range []Config{
 		{},
-		{State: "s", ResponseMode: "fragment"},
 		{State: "s", RedirectURL: "https://localhost"},
 		{State: "s", RedirectURL: "http://example.com"},
 		{State: "s", RedirectURL: "http://me@localhost"},
@@ -136,21 +135,20 @@ type fakeListen struct {
 	v6Attempts int
 }
 
-func (f *fakeListen) listen(network, ip string, port int) (net.Listener, error) {
+func (f *fakeListen) listen(ip string, port int) (net.Listener, error) {
 	switch {
-	case network == "tcp4" && f.v4Missing:
+	case ip == "127.0.0.1" && f.v4Missing:
 		return nil, errors.New("address family not supported")
-	case network == "tcp6" && f.v6Missing:
+	case ip == "::1" && f.v6Missing:
 		return nil, errors.New("cannot assign requested address")
-	case network == "tcp6":
+	case ip == "::1":
 		f.v6Attempts++
 		if f.v6Attempts <= f.v6InUse {
 			return nil, &PortInUseError{Addr: fmt.Sprintf("[::1]:%d", port), Port: port, err: errors.New("in use")}
 		}
-		network, ip = "tcp4", "127.0.0.1" // stand in for IPv6 on machines without it
-		port = 0
+		ip, port = "127.0.0.1", 0 // stand in for IPv6 on machines without it
 	}
-	return listenOne(network, ip, port)
+	return listenOne(ip, port)
 }
 
 func TestBindLocalhost(t *testing.T) {

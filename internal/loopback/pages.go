@@ -18,26 +18,23 @@ import (
 //go:embed pages/*.html
 var pageFS embed.FS
 
-// builtinPages parses the pages when the first is served, not at every
-// process's start: most programs that import this never sign in through
-// the browser.
+// builtinPages parses the pages when the first is served: most programs that
+// import this never sign in through the browser.
 var builtinPages = sync.OnceValue(func() *template.Template {
 	return template.Must(template.ParseFS(pageFS, "pages/*.html"))
 })
 
-// PageData is what [Config.SuccessHTML] is executed with.
+// PageData is what [Config.SuccessHTML] and [Config.ErrorHTML] are executed
+// with; html/template escapes its fields.
 type PageData struct {
 	// Nonce is this response's Content-Security-Policy nonce: inline
 	// <script> elements run only with nonce="{{.Nonce}}".
 	Nonce string
-}
 
-// ErrorPageData is what [Config.ErrorHTML] is executed with.
-type ErrorPageData struct {
+	// The error response, for ErrorHTML.
 	Error       string // the OAuth error code, like "access_denied"
 	Description string // the error_description; may be empty
 	Canceled    bool   // the user canceled or declined (Error is "access_denied")
-	Nonce       string // see [PageData.Nonce]
 }
 
 // notice is a page for a request that doesn't end the flow, or comes after.
@@ -78,6 +75,8 @@ func (s *Server) successPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, s.cfg.SuccessHTML, "success.html", PageData{Nonce: nonce}, nonce)
 }
 
+// errorPage reports an error response with 200, so that the browser shows
+// it, and without auto-close, so that the user can read it.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, re *ResponseError) {
 	if s.cfg.ErrorRedirectURL != "" {
 		u, _ := url.Parse(s.cfg.ErrorRedirectURL) // validated by withDefaults
@@ -89,16 +88,13 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, re *ResponseE
 		return
 	}
 	nonce := rand.Text()
-	// The page is a report, not a success: 200 so that the browser shows it
-	// (and a test browser doesn't count a failed delivery); no auto-close,
-	// so that the user can read it.
-	s.render(w, http.StatusOK, s.cfg.ErrorHTML, "error.html", ErrorPageData{Error: re.Code, Description: re.Description, Canceled: re.Cancelled(), Nonce: nonce}, nonce)
+	data := PageData{Nonce: nonce, Error: re.Code, Description: re.Description, Canceled: re.Cancelled()}
+	s.render(w, http.StatusOK, s.cfg.ErrorHTML, "error.html", data, nonce)
 }
 
 func (s *Server) notice(w http.ResponseWriter, status int, n notice) {
 	nonce := rand.Text()
-	data := struct{ Title, Message, Nonce string }{n.Title, n.Message, nonce}
-	s.render(w, status, nil, "notice.html", data, nonce)
+	s.render(w, status, nil, "notice.html", struct{ Title, Message, Nonce string }{n.Title, n.Message, nonce}, nonce)
 }
 
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
@@ -111,18 +107,18 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
 // page.
 func (s *Server) render(w http.ResponseWriter, status int, custom *template.Template, name string, data any, nonce string) {
 	var buf bytes.Buffer
-	csp := cspCustom
-	if custom == nil {
-		csp = cspBuiltin
-	} else if err := custom.Execute(&buf, data); err != nil {
-		s.cfg.Logf("the custom %s failed, using the built-in page: %v", name, err)
-		custom, csp = nil, cspBuiltin
-		buf.Reset()
+	csp := cspBuiltin
+	if custom != nil {
+		if err := custom.Execute(&buf, data); err == nil {
+			csp = cspCustom
+		} else {
+			s.cfg.Logf("the custom %s failed, using the built-in page: %v", name, err)
+			buf.Reset()
+		}
 	}
-	if custom == nil {
+	if csp == cspBuiltin {
 		if err := builtinPages().ExecuteTemplate(&buf, name, data); err != nil {
-			// The built-in pages are tested; this is a bug.
-			s.cfg.Logf("the built-in %s failed: %v", name, err)
+			s.cfg.Logf("the built-in %s failed: %v", name, err) // a bug: they are tested
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		}

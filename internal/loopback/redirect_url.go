@@ -26,11 +26,6 @@ type Endpoint struct {
 	Path string
 }
 
-// loopbackHosts are the only hosts accepted in a redirect URL. Microsoft Entra
-// ID ignores the port of loopback redirect URIs but matches the host, so the
-// server must serve the very host the application registered.
-var loopbackHosts = []string{"localhost", "127.0.0.1", "::1"}
-
 // ParseRedirectURL checks that raw is a redirect URL this package can serve
 // and splits it into what to bind. An empty raw means [DefaultRedirectURL].
 //
@@ -38,7 +33,8 @@ var loopbackHosts = []string{"localhost", "127.0.0.1", "::1"}
 // (absent or 0 means random); an optional path. Rejected, with an error that
 // says why: other schemes (https needs a certificate the browser would not
 // trust), other hosts (the server would be reachable from the network, or the
-// browser would go elsewhere), user info, a query and a fragment (the
+// browser would go elsewhere; Entra ID matches the host of loopback redirect
+// URIs, though not the port), user info, a query and a fragment (the
 // authorization server appends its own query, and Entra ID rejects
 // registrations with a fragment).
 func ParseRedirectURL(raw string) (Endpoint, error) {
@@ -56,6 +52,7 @@ func ParseRedirectURL(raw string) (Endpoint, error) {
 	bad := func(why string) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("redirect URL %q: %s", raw, why)
 	}
+	host := strings.ToLower(u.Hostname())
 	switch {
 	case u.Scheme == "https":
 		return bad(`https isn't supported: the local server speaks plain http, which Microsoft Entra ID allows for loopback redirect URIs; use "http://"`)
@@ -69,46 +66,22 @@ func ParseRedirectURL(raw string) (Endpoint, error) {
 		return bad("a query isn't allowed: the sign-in response arrives in the query or body")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return bad("a fragment (#...) isn't allowed")
-	}
-	host := strings.ToLower(u.Hostname())
-	if !isLoopbackHost(host) {
+	case !isLoopbackHost(host):
 		return bad(`the host must be "localhost", "127.0.0.1" or "[::1]", so that only this machine can deliver the sign-in response`)
 	}
 	port := 0
-	if p := u.Port(); p != "" {
+	if p := u.Port(); p != "" { // "http://localhost:" has an empty port: random
 		n, err := strconv.ParseUint(p, 10, 16)
 		if err != nil {
 			return bad(fmt.Sprintf("port %q isn't a number from 0 to 65535", p))
 		}
 		port = int(n)
-	} else if strings.HasSuffix(u.Host, ":") {
-		// "http://localhost:" has an empty port; treat it as random, like
-		// a missing one.
-		port = 0
 	}
 	return Endpoint{Host: host, Port: port, Path: u.EscapedPath()}, nil
 }
 
 func isLoopbackHost(host string) bool {
-	for _, h := range loopbackHosts {
-		if host == h {
-			return true
-		}
-	}
-	return false
-}
-
-// servedPath is the request path that carries the response: the URL's path,
-// or "/" when it had none (a browser always requests at least "/").
-func (e Endpoint) servedPath() (string, error) {
-	if e.Path == "" {
-		return "/", nil
-	}
-	p, err := url.PathUnescape(e.Path)
-	if err != nil {
-		return "", err
-	}
-	return p, nil
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
 // redirectURI is the redirect_uri to send for port: the URL as the caller

@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 )
 
@@ -17,13 +18,12 @@ var ErrClosed = errors.New("the redirect server was closed")
 
 // Server receives one authorization response. Create it with [Listen].
 type Server struct {
-	cfg         Config
-	ep          Endpoint
-	path        string // the request path that carries the response
-	redirectURI string
-	port        int // the bound port; the Host header must name it
-	listeners   []net.Listener
-	srv         *http.Server // serves every listener
+	cfg       Config
+	ep        Endpoint
+	path      string // the request path that carries the response
+	port      int    // the bound port; the Host header must name it
+	listeners []net.Listener
+	srv       *http.Server // serves every listener
 
 	// once makes the first valid response the only one. result and resErr
 	// are written inside it, before done is closed, and read only after.
@@ -32,24 +32,36 @@ type Server struct {
 	result Result
 	resErr error
 
-	serving sync.WaitGroup // one per Serve goroutine
-	conns   sync.WaitGroup // one per open connection, so Close can wait them out
+	// wg counts Serve loops and open connections, so that Close can wait
+	// for every goroutine of the server.
+	wg sync.WaitGroup
 
-	mu        sync.Mutex    // guards failed and serveErr, and closing allFailed
-	failed    int           // Serve goroutines that stopped on their own
+	mu        sync.Mutex    // guards failed and serveErr
+	failed    int           // Serve loops that stopped on their own
 	serveErr  error         // why the last one stopped
-	allFailed chan struct{} // closed when every listener has failed
+	allFailed chan struct{} // closed when every Serve loop has failed
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed when Close starts
 }
 
-// newServer prepares a server for ep without binding, so that tests and the
-// fuzz target can drive its handler directly.
-func newServer(cfg Config, ep Endpoint) (*Server, error) {
-	path, err := ep.servedPath()
+// newServer validates cfg and prepares a server without binding, so that
+// tests and the fuzz target can drive its handler directly.
+func newServer(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
 	if err != nil {
-		return nil, fmt.Errorf("redirect URL path %q: %w", ep.Path, err)
+		return nil, err
+	}
+	ep, err := ParseRedirectURL(cfg.RedirectURL)
+	if err != nil {
+		return nil, err
+	}
+	// A browser always requests at least "/".
+	path := "/"
+	if ep.Path != "" {
+		if path, err = url.PathUnescape(ep.Path); err != nil {
+			return nil, fmt.Errorf("redirect URL path %q: %w", ep.Path, err)
+		}
 	}
 	s := &Server{
 		cfg:       cfg,
@@ -60,7 +72,6 @@ func newServer(cfg Config, ep Endpoint) (*Server, error) {
 		allFailed: make(chan struct{}),
 		closed:    make(chan struct{}),
 	}
-	s.redirectURI = ep.redirectURI(ep.Port)
 	lim := cfg.limits
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
@@ -70,7 +81,9 @@ func newServer(cfg Config, ep Endpoint) (*Server, error) {
 		IdleTimeout:       lim.idle,
 		MaxHeaderBytes:    lim.maxHeader,
 		ConnState:         s.trackConn,
-		ErrorLog:          discardLogger,
+		// net/http's own lines (TLS handshakes on the plain port, header
+		// timeouts) are not the user's business; Logf reports what matters.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	return s, nil
 }
@@ -79,16 +92,15 @@ func newServer(cfg Config, ep Endpoint) (*Server, error) {
 func (s *Server) start(ls []net.Listener) {
 	s.listeners = ls
 	s.port = ls[0].Addr().(*net.TCPAddr).Port
-	s.redirectURI = s.ep.redirectURI(s.port)
 	for _, l := range ls {
-		s.cfg.Logf("listening on %s for %s", l.Addr(), s.redirectURI)
-		s.serving.Add(1)
+		s.cfg.Logf("listening on %s for %s", l.Addr(), s.RedirectURI())
+		s.wg.Add(1)
 		go s.serve(l)
 	}
 }
 
 func (s *Server) serve(l net.Listener) {
-	defer s.serving.Done()
+	defer s.wg.Done()
 	err := s.srv.Serve(l)
 	if errors.Is(err, http.ErrServerClosed) {
 		return
@@ -103,22 +115,22 @@ func (s *Server) serve(l net.Listener) {
 	}
 }
 
-// trackConn counts open connections. StateNew is reported by Serve before it
-// returns and StateClosed by the connection's goroutine as it ends, so once
-// Serve has returned, conns.Wait covers every connection goroutine.
+// trackConn counts open connections in wg. Serve reports StateNew before it
+// returns, while its own count is held, and StateClosed as the connection's
+// goroutine ends.
 func (s *Server) trackConn(_ net.Conn, st http.ConnState) {
 	switch st {
 	case http.StateNew:
-		s.conns.Add(1)
+		s.wg.Add(1)
 	case http.StateClosed, http.StateHijacked:
-		s.conns.Done()
+		s.wg.Done()
 	}
 }
 
 // RedirectURI is the redirect_uri to send in the authorization and token
 // requests: the configured redirect URL with the bound port, such as
 // "http://localhost:53127" (no path, when the redirect URL had none).
-func (s *Server) RedirectURI() string { return s.redirectURI }
+func (s *Server) RedirectURI() string { return s.ep.redirectURI(s.port) }
 
 // Addrs are the addresses the server listens on: one or two (127.0.0.1 and
 // [::1] for localhost).
@@ -132,10 +144,9 @@ func (s *Server) Addrs() []net.Addr {
 
 // Wait blocks until the authorization response arrives, ctx is done, or the
 // server is closed. It returns the code, or a *[ResponseError] when the
-// authorization server returned an error, or an error wrapping ctx.Err() (so
-// errors.Is(err, context.Canceled) and context.DeadlineExceeded work), or
-// [ErrClosed]. Stray and invalid requests don't end the wait. Wait may be
-// called again; it returns the same response.
+// authorization server returned an error, or an error wrapping ctx.Err() (and
+// its cause), or [ErrClosed]. Stray and invalid requests don't end the wait.
+// Wait may be called again; it returns the same response.
 func (s *Server) Wait(ctx context.Context) (Result, error) {
 	// A response that has arrived wins over a ctx that ended at the same time.
 	select {
@@ -148,7 +159,7 @@ func (s *Server) Wait(ctx context.Context) (Result, error) {
 		return s.result, s.resErr
 	case <-ctx.Done():
 		err := ctx.Err()
-		if cause := context.Cause(ctx); cause != nil && cause != err {
+		if cause := context.Cause(ctx); cause != err {
 			return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w (%w)", err, cause)
 		}
 		return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w", err)
@@ -174,13 +185,7 @@ func (s *Server) Close() error {
 			s.cfg.Logf("closing connections still open after %v", s.cfg.limits.shutdownGrace)
 			s.srv.Close()
 		}
-		s.serving.Wait()
-		s.conns.Wait()
+		s.wg.Wait()
 	})
 	return nil
 }
-
-// discardLogger silences net/http's own log lines (TLS handshakes on the
-// plain port, header timeouts): they are not the user's business, and the
-// handler reports what matters through Logf.
-var discardLogger = log.New(io.Discard, "", 0)

@@ -179,7 +179,9 @@ func TestErrorPageEscapes(t *testing.T) {
 
 func TestOversizedBody(t *testing.T) {
 	t.Parallel()
-	s := listen(t, Config{MaxBodyBytes: 1024})
+	lim := testLimits
+	lim.maxBody = 1024
+	s := listen(t, Config{limits: &lim})
 	big := codeForm("big")
 	big.Set("padding", strings.Repeat("a", 4096))
 	r := post(t, s, big)
@@ -230,24 +232,6 @@ func TestConcurrentSubmitsHaveOneWinner(t *testing.T) {
 	res, err := wait(t, s)
 	require.NoError(t, err)
 	assert.Equal(t, winners[0], res.Code)
-}
-
-func TestQueryMode(t *testing.T) {
-	t.Parallel()
-	s := listen(t, Config{ResponseMode: ResponseModeQuery})
-	r := post(t, s, codeForm("posted"))
-	assert.Equal(t, http.StatusMethodNotAllowed, r.status)
-	assert.Equal(t, "GET", r.header.Get("Allow"))
-	assert.Equal(t, http.StatusBadRequest, do(t, s, "GET", "/?code=c&state=wrong", "", "", "").status)
-	assert.Equal(t, http.StatusBadRequest, do(t, s, "GET", "/?code=c&state=%zz", "", "", "").status)
-	assert.Equal(t, http.StatusNotFound, do(t, s, "GET", "/favicon.ico", "", "", "").status)
-	requireWaiting(t, s)
-
-	r = do(t, s, "GET", "/?"+codeForm("queried").Encode(), "", "", "")
-	assert.Equal(t, http.StatusOK, r.status)
-	res, err := wait(t, s)
-	require.NoError(t, err)
-	assert.Equal(t, "queried", res.Code)
 }
 
 func TestWaitContext(t *testing.T) {
