@@ -1,9 +1,10 @@
 package browser
 
+import "slices"
+
 // Headless reports whether no browser is expected to be visible to the user,
 // and why, from the environment (env is os.Getenv in production) and the
-// operating system (runtime.GOOS). It is a pure function of its inputs, so
-// tests need no real environment.
+// operating system (runtime.GOOS).
 //
 // A machine is headless when:
 //   - the session is over SSH (SSH_CONNECTION or SSH_TTY) without X11 or
@@ -16,27 +17,16 @@ package browser
 // $BROWSER overrides all of these: it is the user's (or VS Code's, in dev
 // containers and Codespaces) statement of how to open one.
 func Headless(env func(string) string, goos string) (bool, string) {
-	if env("BROWSER") != "" {
-		return false, ""
-	}
 	display := env("DISPLAY") != "" || env("WAYLAND_DISPLAY") != ""
-	if (env("SSH_CONNECTION") != "" || env("SSH_TTY") != "") && !display {
+	wsl := goos == "linux" && (env("WSL_DISTRO_NAME") != "" || env("WSL_INTEROP") != "")
+	switch {
+	case env("BROWSER") != "":
+		return false, ""
+	case (env("SSH_CONNECTION") != "" || env("SSH_TTY") != "") && !display:
 		return true, "this is an SSH session without a forwarded display"
-	}
-	switch goos {
-	case "windows", "darwin":
-		return false, ""
-	case "linux":
-		if env("WSL_DISTRO_NAME") != "" || env("WSL_INTEROP") != "" {
-			return false, ""
-		}
-		fallthrough
-	case "freebsd", "openbsd", "netbsd", "dragonfly", "solaris", "illumos", "aix":
-		if !display {
-			return true, "neither DISPLAY nor WAYLAND_DISPLAY is set"
-		}
-		return false, ""
-	case "js", "wasip1", "ios", "android":
+	case !display && !wsl && slices.Contains([]string{"linux", "freebsd", "openbsd", "netbsd", "dragonfly", "solaris", "illumos", "aix"}, goos):
+		return true, "neither DISPLAY nor WAYLAND_DISPLAY is set"
+	case slices.Contains([]string{"js", "wasip1", "ios", "android"}, goos):
 		return true, "there is no browser to open on " + goos
 	}
 	return false, ""

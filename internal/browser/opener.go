@@ -1,3 +1,12 @@
+// Package browser opens the sign-in URL in the user's browser, and tells
+// whether a browser can be expected at all.
+//
+// It wraps github.com/pkg/browser (what MSAL Go uses) and fixes what users
+// trip over with it: the launcher's and the browser's chatter landing on the
+// program's stdout (okta-aws-cli#91) or over its prompts on stderr, no way out
+// under WSL when xdg-open has no browser (msal-python#625, azure-cli#33092),
+// $BROWSER ignored when xdg-open isn't installed (dev containers,
+// Codespaces), and a launcher that never returns blocking the sign-in.
 package browser
 
 import (
@@ -9,19 +18,11 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"time"
 )
 
 // Opener shows url to the user, normally by opening it in a browser. It
 // returns once the browser was launched, not when the user is done.
 type Opener func(ctx context.Context, url string) error
-
-// launchWait is how long a launcher may run before it is taken to be the
-// browser itself. Launchers (xdg-open, open, wslview, powershell's
-// Start-Process) return within a second, but some setups start the browser in
-// the foreground ($BROWSER=firefox, xdg-open's generic mode), and the sign-in
-// must not wait for the browser to be closed.
-const launchWait = 3 * time.Second
 
 // Default returns the system's way to open a URL, trying in order:
 //
@@ -35,10 +36,20 @@ const launchWait = 3 * time.Second
 //
 // Only http and https URLs are opened, so that a URL can't become a command
 // line option or a local file. The launchers' and the browsers' output goes
-// to /dev/null: never to standard output,
-// which may be the program's data, nor to standard error, where the user
-// reads the credential's prompts.
-func Default() Opener { return newSystem().open }
+// to /dev/null: never to standard output, which may be the program's data,
+// nor to standard error, where the user reads the credential's prompts.
+func Default() Opener {
+	return system{
+		goos:     runtime.GOOS,
+		getenv:   os.Getenv,
+		readFile: os.ReadFile,
+		lookPath: exec.LookPath,
+		start: func(ctx context.Context, name string, args ...string) error {
+			return launch(ctx, launchWait, name, args...)
+		},
+		pkgBrowser: openWithPkgBrowser,
+	}.open
+}
 
 // system is what Default needs from the machine; tests replace the parts.
 type system struct {
@@ -50,19 +61,6 @@ type system struct {
 	pkgBrowser func(ctx context.Context, url string) error
 }
 
-func newSystem() system {
-	return system{
-		goos:     runtime.GOOS,
-		getenv:   os.Getenv,
-		readFile: os.ReadFile,
-		lookPath: exec.LookPath,
-		start: func(ctx context.Context, name string, args ...string) error {
-			return launch(ctx, launchWait, name, args...)
-		},
-		pkgBrowser: openWithPkgBrowser,
-	}
-}
-
 // open tries each way to open rawURL until one works.
 func (s system) open(ctx context.Context, rawURL string) error {
 	if err := checkURL(rawURL); err != nil {
@@ -71,45 +69,33 @@ func (s system) open(ctx context.Context, rawURL string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var errs []error
-	try := func(name string, args ...string) bool {
-		err := s.start(ctx, name, args...)
-		if err == nil {
-			return true
-		}
-		errs = append(errs, err)
-		return false
-	}
+	var cmds [][]string
 	if s.goos != "windows" {
-		for _, argv := range browserEnvCommands(s.getenv("BROWSER"), rawURL) {
-			if try(argv[0], argv[1:]...) {
-				return nil
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-		}
+		cmds = browserEnvCommands(s.getenv("BROWSER"), rawURL)
 	}
 	if s.goos == "linux" && isWSL(s.getenv, s.readFile) {
 		for _, argv := range wslCommands(rawURL) {
-			path, ok := s.findWindowsCommand(argv[0])
-			if !ok {
-				continue // wslu isn't installed everywhere; Windows' PATH may be hidden
-			}
-			if try(path, argv[1:]...) {
-				return nil
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
+			// wslu isn't installed everywhere; Windows' PATH may be hidden.
+			if path, ok := s.findWindowsCommand(argv[0]); ok {
+				cmds = append(cmds, append([]string{path}, argv[1:]...))
 			}
 		}
 	}
-	err := s.pkgBrowser(ctx, rawURL)
-	if err == nil {
-		return nil
+	var errs openError
+	for _, argv := range cmds {
+		err := s.start(ctx, argv[0], argv[1:]...)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		errs = append(errs, err)
 	}
-	errs = append(errs, err)
-	return joinErrors(errs)
+	if err := s.pkgBrowser(ctx, rawURL); err != nil {
+		return append(errs, err)
+	}
+	return nil
 }
 
 // checkURL accepts absolute http and https URLs without whitespace or control
@@ -121,7 +107,10 @@ func checkURL(raw string) error {
 		return fmt.Errorf("invalid URL: %w", err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("only http and https URLs are opened, not %q", clip(raw))
+		if len(raw) > 40 {
+			raw = raw[:40] + "..."
+		}
+		return fmt.Errorf("only http and https URLs are opened, not %q", raw)
 	}
 	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return errors.New("the URL contains whitespace or control characters")
@@ -129,48 +118,39 @@ func checkURL(raw string) error {
 	return nil
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
-}
-
-// windowsCommandPaths are where WSL mounts Windows' own commands, for when
-// Windows' PATH isn't appended to ours (appendWindowsPath=false in wsl.conf).
-var windowsCommandPaths = map[string]string{
-	"powershell.exe": "/mnt/c/Windows/System32/WindowsPowerShell/v1.0/powershell.exe",
-	"cmd.exe":        "/mnt/c/Windows/System32/cmd.exe",
-}
-
-// findWindowsCommand finds name on PATH, or at its usual place under /mnt/c.
-func (s system) findWindowsCommand(name string) (string, bool) {
-	if p, err := s.lookPath(name); err == nil {
-		return p, true
-	}
-	if p, ok := windowsCommandPaths[name]; ok {
-		if _, err := s.lookPath(p); err == nil {
-			return p, true
+// browserEnvCommands parses $BROWSER: a colon-separated list of commands,
+// tried in order, where "%s" stands for the URL (appended when absent) and
+// "%%" for a percent sign, as in Python's webbrowser and xdg-open. Commands
+// are split on spaces, with no shell.
+func browserEnvCommands(env, url string) [][]string {
+	var cmds [][]string
+	subst := strings.NewReplacer("%%", "%", "%s", url)
+	for _, entry := range strings.Split(env, ":") {
+		fields := strings.Fields(entry)
+		if len(fields) == 0 {
+			continue
 		}
+		if !strings.Contains(entry, "%s") {
+			fields = append(fields, "%s")
+		}
+		for i, f := range fields {
+			fields[i] = subst.Replace(f)
+		}
+		cmds = append(cmds, fields)
 	}
-	return "", false
+	return cmds
 }
 
-// joinErrors is every way's failure on one line: "my-browser: exit status
-// 1; xdg-open: exit status 3 (...)".
-func joinErrors(errs []error) error {
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Error()
+// openError is the failure of every way to open a browser, on one line:
+// "my-browser: exit status 1; xdg-open: exit status 3 (...)".
+type openError []error
+
+func (e openError) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
 	}
-	return &openError{msg: strings.Join(msgs, "; "), errs: errs}
+	return strings.Join(msgs, "; ")
 }
 
-// openError is the failure of every way to open a browser.
-type openError struct {
-	msg  string
-	errs []error
-}
-
-func (e *openError) Error() string   { return e.msg }
-func (e *openError) Unwrap() []error { return e.errs }
+func (e openError) Unwrap() []error { return e }

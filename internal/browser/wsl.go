@@ -2,6 +2,7 @@ package browser
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 )
 
@@ -15,11 +16,8 @@ func isWSL(getenv func(string) string, readFile func(string) ([]byte, error)) bo
 	}
 	for _, f := range []string{"/proc/sys/kernel/osrelease", "/proc/version"} {
 		b, err := readFile(f)
-		if err != nil {
-			continue
-		}
 		b = bytes.ToLower(b)
-		if bytes.Contains(b, []byte("microsoft")) || bytes.Contains(b, []byte("wsl")) {
+		if err == nil && (bytes.Contains(b, []byte("microsoft")) || bytes.Contains(b, []byte("wsl"))) {
 			return true
 		}
 	}
@@ -39,23 +37,39 @@ func wslCommands(url string) [][]string {
 	}
 }
 
+// windowsCommandPaths are where WSL mounts Windows' own commands, for when
+// Windows' PATH isn't appended to ours (appendWindowsPath=false in wsl.conf).
+var windowsCommandPaths = map[string]string{
+	"powershell.exe": "/mnt/c/Windows/System32/WindowsPowerShell/v1.0/powershell.exe",
+	"cmd.exe":        "/mnt/c/Windows/System32/cmd.exe",
+}
+
+// findWindowsCommand finds name on PATH, or at its usual place under /mnt/c.
+func (s system) findWindowsCommand(name string) (string, bool) {
+	for _, p := range []string{name, windowsCommandPaths[name]} {
+		if p == "" {
+			continue
+		}
+		if path, err := s.lookPath(p); err == nil {
+			return path, true
+		}
+	}
+	return "", false
+}
+
 // escapeForWindows percent-encodes what no URL needs literally (RFC 3986)
 // and that Windows command lines or PowerShell treat specially: double
 // quotes and backslashes (the C runtime's argument quoting), backticks,
 // braces, angle brackets and carets, and non-ASCII, which includes
 // PowerShell's typographic single quotes (U+2018 to U+201B).
 func escapeForWindows(url string) string {
-	const hex = "0123456789ABCDEF"
 	var b strings.Builder
-	for i := 0; i < len(url); i++ {
-		c := url[i]
+	for _, c := range []byte(url) {
 		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"\\`{}<>^|", c) >= 0 {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-			continue
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
 		}
-		b.WriteByte(c)
 	}
 	return b.String()
 }
@@ -73,11 +87,11 @@ func powershellQuote(s string) string {
 // "%" is escaped too, so that "%2F...%" can't expand a variable.
 func cmdEscape(s string) string {
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte("&|<>^()%!\"", s[i]) >= 0 {
+	for _, c := range []byte(s) {
+		if strings.IndexByte("&|<>^()%!\"", c) >= 0 {
 			b.WriteByte('^')
 		}
-		b.WriteByte(s[i])
+		b.WriteByte(c)
 	}
 	return b.String()
 }
