@@ -3,19 +3,11 @@ package browser
 import "slices"
 
 // Headless reports whether no browser is expected to be visible to the user,
-// and why, from the environment (env is os.Getenv in production) and the
-// operating system (runtime.GOOS).
-//
-// A machine is headless when:
-//   - the session is over SSH (SSH_CONNECTION or SSH_TTY) without X11 or
-//     Wayland forwarding: a browser would open, if anywhere, on the remote
-//     machine's screen, not the user's;
-//   - on Linux and the BSDs, there is no DISPLAY or WAYLAND_DISPLAY, except
-//     under WSL, where the Windows browser opens;
-//   - the platform has no browser at all (js, wasip1, ios, android).
-//
-// $BROWSER overrides all of these: it is the user's (or VS Code's, in dev
-// containers and Codespaces) statement of how to open one.
+// and why, from env (os.Getenv) and goos (runtime.GOOS): over SSH without a
+// forwarded display (a browser would open on the remote screen), on Linux
+// (but not WSL) and the BSDs without DISPLAY or WAYLAND_DISPLAY, and on
+// platforms without browsers. $BROWSER, the user's (or VS Code's) statement
+// of how to open one, overrides all of these.
 func Headless(env func(string) string, goos string) (bool, string) {
 	display := env("DISPLAY") != "" || env("WAYLAND_DISPLAY") != ""
 	wsl := goos == "linux" && (env("WSL_DISTRO_NAME") != "" || env("WSL_INTEROP") != "")

@@ -13,24 +13,19 @@ import (
 )
 
 // launchWait is how long a launcher may run before it is taken to be the
-// browser itself: launchers return within a second, but some setups start the
-// browser in the foreground ($BROWSER=firefox, xdg-open's generic mode), and
-// the sign-in must not wait for the browser to be closed.
+// browser itself ($BROWSER=firefox, xdg-open's generic mode), which the
+// sign-in must not wait for.
 const launchWait = 3 * time.Second
 
-// launch starts a launcher and waits up to wait for it (see await).
+// launch starts a launcher and waits up to wait for it (see await). Not with
+// exec.CommandContext, which would kill a launcher that is the browser when
+// the sign-in's context ends; ctx only aborts the wait.
 //
-// It doesn't use exec.CommandContext: a launcher that turns out to be the
-// browser would then be killed when the sign-in's context ends, closing the
-// user's browser. ctx only aborts the wait, killing a launcher that hasn't
-// finished starting.
-//
-// The child's stdin, stdout and stderr are /dev/null. Never our stdout, which
-// may carry the program's output (okta-aws-cli#91); not our stderr either,
-// where a browser the launcher starts would write its own diagnostics over
-// the sign-in prompt for as long as it runs; and no pipe, which would tie a
-// goroutine to the browser's lifetime. Stdin is /dev/null so that a terminal
-// browser can't take over the terminal.
+// The child's stdin, stdout and stderr are /dev/null: our stdout may be the
+// program's data (okta-aws-cli#91), a browser the launcher starts would write
+// over the prompts on our stderr for as long as it runs, a pipe would tie a
+// goroutine to the browser's lifetime, and a terminal browser mustn't take
+// over the terminal.
 func launch(ctx context.Context, wait time.Duration, name string, args ...string) error {
 	cmd := exec.Command(name, args...) // Stdin, Stdout and Stderr nil: /dev/null
 	if err := cmd.Start(); err != nil {
@@ -44,12 +39,9 @@ func launch(ctx context.Context, wait time.Duration, name string, args ...string
 	})
 }
 
-// redirectOutput gives pkg/browser's launchers /dev/null, for launch's
-// reasons. A nil writer, not io.Discard, which would make os/exec copy
-// through a pipe that the browser holds open, so that pkg/browser's cmd.Run
-// would wait for the browser to close. These variables are shared with
-// anything else that uses pkg/browser (MSAL does), hence set only when our
-// default opener is used.
+// redirectOutput gives pkg/browser's launchers /dev/null too: a nil writer,
+// as io.Discard would make its cmd.Run wait for the browser holding the pipe.
+// These variables are shared with MSAL, hence set only when Default is used.
 var redirectOutput = sync.OnceFunc(func() {
 	pkgbrowser.Stdout = nil
 	pkgbrowser.Stderr = nil
@@ -64,10 +56,9 @@ func openWithPkgBrowser(ctx context.Context, url string) error {
 	return await(ctx, launchWait, "", done, nil)
 }
 
-// await waits up to wait for a launcher to exit. A failure within that time
-// is an error (the next way gets a try); still running after it counts as
-// success. When ctx ends first, await calls kill, if any, and returns
-// ctx.Err().
+// await waits up to wait for a launcher to exit: a failure is an error (the
+// next way gets a try); still running after it is success. When ctx ends
+// first, it calls kill, if any.
 func await(ctx context.Context, wait time.Duration, name string, exited <-chan error, kill func()) error {
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -84,7 +75,7 @@ func await(ctx context.Context, wait time.Duration, name string, exited <-chan e
 	}
 }
 
-// xdgOpenExits are xdg-open's documented exit statuses (xdg-utils' man page).
+// xdgOpenExits are xdg-open's documented exit statuses.
 var xdgOpenExits = map[int]string{
 	1: "error in command line syntax",
 	2: "one of the files passed on the command line did not exist",
@@ -92,9 +83,8 @@ var xdgOpenExits = map[int]string{
 	4: "the action failed",
 }
 
-// exitError names the launcher that failed ("" for pkg/browser's, where the
-// exit statuses are xdg-open's) and what xdg-open's exit status means: its own
-// message went to /dev/null.
+// exitError names the launcher that failed ("" for pkg/browser's) and what
+// xdg-open's exit status means, as its own message went to /dev/null.
 func exitError(name string, err error) error {
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && (name == "xdg-open" || name == "") {

@@ -24,20 +24,15 @@ import (
 // returns once the browser was launched, not when the user is done.
 type Opener func(ctx context.Context, url string) error
 
-// Default returns the system's way to open a URL, trying in order:
-//
-//  1. the commands in $BROWSER (outside Windows), the convention Python's
-//     webbrowser and xdg-open follow and what VS Code sets in dev containers,
-//     Codespaces and WSL remotes so that the browser opens on the user's side;
-//  2. under WSL, the Windows browser: wslview, then PowerShell's
-//     Start-Process, then cmd.exe's start;
-//  3. github.com/pkg/browser: xdg-open (or x-www-browser, www-browser) on
-//     Linux and the BSDs, open on macOS, ShellExecute on Windows.
+// Default returns the system's way to open a URL, trying in order the
+// commands in $BROWSER (outside Windows; VS Code sets it in dev containers,
+// Codespaces and WSL remotes), under WSL the Windows browser (wslview, then
+// PowerShell's Start-Process, then cmd.exe's start), and pkg/browser
+// (xdg-open or x-www-browser, open on macOS, ShellExecute on Windows).
 //
 // Only http and https URLs are opened, so that a URL can't become a command
-// line option or a local file. The launchers' and the browsers' output goes
-// to /dev/null: never to standard output, which may be the program's data,
-// nor to standard error, where the user reads the credential's prompts.
+// line option or a local file, and the launchers' and browsers' output goes
+// to /dev/null, away from the program's stdout and the prompts on stderr.
 func Default() Opener {
 	return system{
 		goos:     runtime.GOOS,
@@ -75,9 +70,12 @@ func (s system) open(ctx context.Context, rawURL string) error {
 	}
 	if s.goos == "linux" && isWSL(s.getenv, s.readFile) {
 		for _, argv := range wslCommands(rawURL) {
-			// wslu isn't installed everywhere; Windows' PATH may be hidden.
-			if path, ok := s.findWindowsCommand(argv[0]); ok {
-				cmds = append(cmds, append([]string{path}, argv[1:]...))
+			// wslu isn't installed everywhere; Windows' PATH may not be ours.
+			for _, name := range []string{argv[0], windowsCommandPaths[argv[0]]} {
+				if _, err := s.lookPath(name); name != "" && err == nil {
+					cmds = append(cmds, append([]string{name}, argv[1:]...))
+					break
+				}
 			}
 		}
 	}
@@ -99,8 +97,8 @@ func (s system) open(ctx context.Context, rawURL string) error {
 }
 
 // checkURL accepts absolute http and https URLs without whitespace or control
-// characters: what an authorize URL is, and nothing a launcher could read as
-// an option ("-..."), a file or a second argument.
+// characters: nothing a launcher could read as an option, a file or a second
+// argument.
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -118,10 +116,9 @@ func checkURL(raw string) error {
 	return nil
 }
 
-// browserEnvCommands parses $BROWSER: a colon-separated list of commands,
-// tried in order, where "%s" stands for the URL (appended when absent) and
-// "%%" for a percent sign, as in Python's webbrowser and xdg-open. Commands
-// are split on spaces, with no shell.
+// browserEnvCommands parses $BROWSER as Python's webbrowser and xdg-open do:
+// commands separated by colons, split on spaces (no shell), where "%s" is the
+// URL (appended when absent) and "%%" a percent sign.
 func browserEnvCommands(env, url string) [][]string {
 	var cmds [][]string
 	subst := strings.NewReplacer("%%", "%", "%s", url)

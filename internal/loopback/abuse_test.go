@@ -83,7 +83,7 @@ func receive(t *testing.T, ch <-chan struct{}, n int, what string) {
 func TestSlowClients(t *testing.T) {
 	t.Parallel()
 	s, accepted, handling := listenWatched(t)
-	addr := s.Addrs()[0].String()
+	addr := s.listeners[0].Addr().String()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	defer func() { close(stop); wg.Wait() }()
@@ -117,7 +117,7 @@ func TestSlowClients(t *testing.T) {
 func TestManyJunkConnections(t *testing.T) {
 	t.Parallel()
 	s := listen(t, Config{})
-	addr := s.Addrs()[0].String()
+	addr := s.listeners[0].Addr().String()
 	junk := []string{
 		"",                         // connect and say nothing
 		"\x16\x03\x01\x00\xa5\x01", // a TLS ClientHello on the plain port

@@ -8,8 +8,7 @@ import (
 	"time"
 )
 
-// Config describes the redirect server. State is required. Listen copies the
-// Config and never modifies the caller's.
+// Config describes the redirect server. State is required.
 type Config struct {
 	// RedirectURL is the redirect URI registered for the application; see
 	// [ParseRedirectURL]. "" means [DefaultRedirectURL].
@@ -19,64 +18,48 @@ type Config struct {
 	// response carrying it ends the flow.
 	State string
 
-	// SuccessHTML, when set, replaces the built-in success page. It is
-	// executed with a [PageData] and served with a Content-Security-Policy
-	// that allows images and fonts from https: and data: URLs, stylesheets
-	// from https: URLs and inline styles, and inline scripts only with
-	// nonce="{{.Nonce}}".
-	SuccessHTML *template.Template
+	// SuccessHTML and ErrorHTML, when set, replace the built-in pages shown
+	// after a successful sign-in and after an error response. They are
+	// executed with a [PageData], under a Content-Security-Policy that
+	// allows images, fonts and stylesheets from https: URLs (images and
+	// fonts from data: URLs too), inline styles, and inline scripts only
+	// with nonce="{{.Nonce}}".
+	SuccessHTML, ErrorHTML *template.Template
 
-	// ErrorHTML, when set, replaces the built-in page shown when the
-	// authorization server returns an error. It is executed with a
-	// [PageData], under SuccessHTML's Content-Security-Policy.
-	ErrorHTML *template.Template
+	// SuccessRedirectURL and ErrorRedirectURL, when set, are absolute http
+	// or https URLs to send the browser to (303 See Other) instead of
+	// showing a page; ErrorRedirectURL gets "error" and
+	// "error_description" added to its query.
+	SuccessRedirectURL, ErrorRedirectURL string
 
-	// SuccessRedirectURL, when set, sends the browser there (303 See Other)
-	// after a successful sign-in instead of showing a page. It must be an
-	// absolute http or https URL.
-	SuccessRedirectURL string
-
-	// ErrorRedirectURL, when set, sends the browser there (303 See Other)
-	// when the authorization server returned an error, with "error" and
-	// "error_description" added to its query. It must be an absolute http
-	// or https URL.
-	ErrorRedirectURL string
-
-	// Logf receives diagnostics: stray requests and why they were refused,
-	// which addresses were bound. It never receives the code or the state.
-	// Nil means no logging.
+	// Logf, when set, receives diagnostics: stray requests and why they
+	// were refused, which addresses were bound. Never the code or the
+	// state.
 	Logf func(format string, args ...any)
 
-	// limits overrides defaultLimits; tests shorten them.
-	limits *limits
+	limits *limits // nil means defaultLimits; tests shorten them
 }
 
 // limits are far above what a browser delivering a form needs, and far below
 // what would let a stuck or hostile client hold the sign-in (or Close)
 // hostage.
 type limits struct {
-	readHeader    time.Duration // slowloris on headers
-	read          time.Duration // whole request, including a trickled body
-	write         time.Duration
-	idle          time.Duration // keep-alive connections between requests
-	shutdownGrace time.Duration // Close waits this long for in-flight responses
-	maxHeader     int
-	maxBody       int64
+	readHeader, read, write, idle time.Duration // of http.Server
+	shutdownGrace                 time.Duration // Close waits this long for in-flight responses
+	maxHeader                     int
+	maxBody                       int64
 }
 
 var defaultLimits = limits{
-	readHeader:    5 * time.Second,
+	readHeader:    5 * time.Second, // slowloris
 	read:          20 * time.Second,
 	write:         20 * time.Second,
 	idle:          30 * time.Second,
 	shutdownGrace: time.Second,
 	// Browsers send every cookie set for "localhost" (by any port's
-	// application), so headers can be large; still 16 times below
-	// net/http's default.
+	// application); still 16 times below net/http's default.
 	maxHeader: 64 << 10,
-	// Entra ID's form_post body (code, state, session_state, client_info)
-	// is a few KiB.
-	maxBody: 64 << 10,
+	maxBody:   64 << 10, // Entra ID's form_post body is a few KiB
 }
 
 // withDefaults validates c and fills in the defaults, on the copy.

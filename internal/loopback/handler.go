@@ -71,26 +71,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		re := &ResponseError{Code: errCode, Description: f.Get("error_description")}
 		if s.deliver(Result{}, re) {
 			s.cfg.Logf("received an error response: %q", clip(errCode))
-			s.errorPage(w, r, re)
+			s.finish(w, r, re)
 			return
 		}
 	} else if s.deliver(Result{Code: code}, nil) {
 		s.cfg.Logf("received the authorization code")
-		s.successPage(w, r)
+		s.finish(w, r, nil)
 		return
 	}
 	s.cfg.Logf("ignored %s %q: the sign-in already completed", clip(r.Method), clip(r.URL.Path))
 	s.notice(w, http.StatusOK, noticeAlreadyDone)
-}
-
-// deliver records the flow's outcome; only the first call wins.
-func (s *Server) deliver(res Result, err error) (won bool) {
-	s.once.Do(func() {
-		s.result, s.resErr = res, err
-		won = true
-		close(s.done)
-	})
-	return won
 }
 
 // refuse answers a request that doesn't end the flow, and logs why.

@@ -18,8 +18,8 @@ import (
 //go:embed pages/*.html
 var pageFS embed.FS
 
-// builtinPages parses the pages when the first is served: most programs that
-// import this never sign in through the browser.
+// builtinPages parses the pages on first use: most programs that import this
+// never sign in through the browser.
 var builtinPages = sync.OnceValue(func() *template.Template {
 	return template.Must(template.ParseFS(pageFS, "pages/*.html"))
 })
@@ -66,30 +66,30 @@ func setHeaders(h http.Header, csp, nonce string) {
 	h.Set("Content-Security-Policy", fmt.Sprintf(csp, nonce))
 }
 
-func (s *Server) successPage(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.SuccessRedirectURL != "" {
-		s.redirect(w, r, s.cfg.SuccessRedirectURL)
+// finish shows the outcome: a redirect when configured, else a page. An
+// error page is sent with 200, so that the browser shows it, and doesn't
+// close itself, so that the user can read it.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, re *ResponseError) {
+	to, custom, name := s.cfg.SuccessRedirectURL, s.cfg.SuccessHTML, "success.html"
+	data := PageData{Nonce: rand.Text()}
+	if re != nil {
+		to, custom, name = s.cfg.ErrorRedirectURL, s.cfg.ErrorHTML, "error.html"
+		data.Error, data.Description, data.Canceled = re.Code, re.Description, re.Cancelled()
+		if to != "" {
+			u, _ := url.Parse(to) // validated by withDefaults
+			q := u.Query()
+			q.Set("error", re.Code)
+			q.Set("error_description", re.Description)
+			u.RawQuery = q.Encode()
+			to = u.String()
+		}
+	}
+	if to != "" {
+		setHeaders(w.Header(), cspBuiltin, data.Nonce)
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
-	nonce := rand.Text()
-	s.render(w, http.StatusOK, s.cfg.SuccessHTML, "success.html", PageData{Nonce: nonce}, nonce)
-}
-
-// errorPage reports an error response with 200, so that the browser shows
-// it, and without auto-close, so that the user can read it.
-func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, re *ResponseError) {
-	if s.cfg.ErrorRedirectURL != "" {
-		u, _ := url.Parse(s.cfg.ErrorRedirectURL) // validated by withDefaults
-		q := u.Query()
-		q.Set("error", re.Code)
-		q.Set("error_description", re.Description)
-		u.RawQuery = q.Encode()
-		s.redirect(w, r, u.String())
-		return
-	}
-	nonce := rand.Text()
-	data := PageData{Nonce: nonce, Error: re.Code, Description: re.Description, Canceled: re.Cancelled()}
-	s.render(w, http.StatusOK, s.cfg.ErrorHTML, "error.html", data, nonce)
+	s.render(w, http.StatusOK, custom, name, data, data.Nonce)
 }
 
 func (s *Server) notice(w http.ResponseWriter, status int, n notice) {
@@ -97,14 +97,8 @@ func (s *Server) notice(w http.ResponseWriter, status int, n notice) {
 	s.render(w, status, nil, "notice.html", struct{ Title, Message, Nonce string }{n.Title, n.Message, nonce}, nonce)
 }
 
-func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
-	setHeaders(w.Header(), cspBuiltin, rand.Text())
-	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
 // render executes custom, or the built-in page name when custom is nil or
-// fails, into a buffer first, so that a failing template can't send half a
-// page.
+// fails, into a buffer, so that a failing template can't send half a page.
 func (s *Server) render(w http.ResponseWriter, status int, custom *template.Template, name string, data any, nonce string) {
 	var buf bytes.Buffer
 	csp := cspBuiltin

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrClosed is returned by [Server.Wait] when the server was closed before a
@@ -24,9 +25,11 @@ type Server struct {
 	port      int    // the bound port; the Host header must name it
 	listeners []net.Listener
 	srv       *http.Server // serves every listener
+	failed    atomic.Int32 // listeners whose Serve loop failed
 
-	// once makes the first valid response the only one. result and resErr
-	// are written inside it, before done is closed, and read only after.
+	// once makes the first outcome (a response, Close, or every Serve loop
+	// failing) the only one. result and resErr are written inside it,
+	// before done is closed, and read only after.
 	once   sync.Once
 	done   chan struct{}
 	result Result
@@ -34,15 +37,8 @@ type Server struct {
 
 	// wg counts Serve loops and open connections, so that Close can wait
 	// for every goroutine of the server.
-	wg sync.WaitGroup
-
-	mu        sync.Mutex    // guards failed and serveErr
-	failed    int           // Serve loops that stopped on their own
-	serveErr  error         // why the last one stopped
-	allFailed chan struct{} // closed when every Serve loop has failed
-
+	wg        sync.WaitGroup
 	closeOnce sync.Once
-	closed    chan struct{} // closed when Close starts
 }
 
 // newServer validates cfg and prepares a server without binding, so that
@@ -56,22 +52,13 @@ func newServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A browser always requests at least "/".
-	path := "/"
+	path := "/" // what a browser requests for a URL without a path
 	if ep.Path != "" {
 		if path, err = url.PathUnescape(ep.Path); err != nil {
 			return nil, fmt.Errorf("redirect URL path %q: %w", ep.Path, err)
 		}
 	}
-	s := &Server{
-		cfg:       cfg,
-		ep:        ep,
-		path:      path,
-		port:      ep.Port,
-		done:      make(chan struct{}),
-		allFailed: make(chan struct{}),
-		closed:    make(chan struct{}),
-	}
+	s := &Server{cfg: cfg, ep: ep, path: path, port: ep.Port, done: make(chan struct{})}
 	lim := cfg.limits
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
@@ -106,12 +93,8 @@ func (s *Server) serve(l net.Listener) {
 		return
 	}
 	s.cfg.Logf("stopped listening on %s: %v", l.Addr(), err)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failed++
-	s.serveErr = err
-	if s.failed == len(s.listeners) {
-		close(s.allFailed)
+	if int(s.failed.Add(1)) == len(s.listeners) {
+		s.deliver(Result{}, fmt.Errorf("the redirect server stopped: %w", err))
 	}
 }
 
@@ -127,20 +110,20 @@ func (s *Server) trackConn(_ net.Conn, st http.ConnState) {
 	}
 }
 
+// deliver records the outcome; only the first call wins.
+func (s *Server) deliver(res Result, err error) (won bool) {
+	s.once.Do(func() {
+		s.result, s.resErr = res, err
+		won = true
+		close(s.done)
+	})
+	return won
+}
+
 // RedirectURI is the redirect_uri to send in the authorization and token
 // requests: the configured redirect URL with the bound port, such as
 // "http://localhost:53127" (no path, when the redirect URL had none).
 func (s *Server) RedirectURI() string { return s.ep.redirectURI(s.port) }
-
-// Addrs are the addresses the server listens on: one or two (127.0.0.1 and
-// [::1] for localhost).
-func (s *Server) Addrs() []net.Addr {
-	addrs := make([]net.Addr, len(s.listeners))
-	for i, l := range s.listeners {
-		addrs[i] = l.Addr()
-	}
-	return addrs
-}
 
 // Wait blocks until the authorization response arrives, ctx is done, or the
 // server is closed. It returns the code, or a *[ResponseError] when the
@@ -163,12 +146,6 @@ func (s *Server) Wait(ctx context.Context) (Result, error) {
 			return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w (%w)", err, cause)
 		}
 		return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w", err)
-	case <-s.closed:
-		return Result{}, ErrClosed
-	case <-s.allFailed:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return Result{}, fmt.Errorf("the redirect server stopped: %w", s.serveErr)
 	}
 }
 
@@ -178,7 +155,7 @@ func (s *Server) Wait(ctx context.Context) (Result, error) {
 // have ended. It is safe to call more than once and concurrently with Wait.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		close(s.closed)
+		s.deliver(Result{}, ErrClosed)
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.limits.shutdownGrace)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {

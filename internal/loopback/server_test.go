@@ -295,7 +295,7 @@ func TestClose(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 
 	c := client()
-	_, err = c.Post("http://"+s.Addrs()[0].String()+"/", form, strings.NewReader(codeForm("x").Encode()))
+	_, err = c.Post("http://"+s.listeners[0].Addr().String()+"/", form, strings.NewReader(codeForm("x").Encode()))
 	require.Error(t, err, "a closed server accepts no connections")
 	goleak.VerifyNone(t)
 }
