@@ -58,7 +58,7 @@ func listenWatched(t *testing.T) (s *Server, accepted, handling <-chan struct{})
 		hand <- struct{}{}
 		handler.ServeHTTP(w, r)
 	})
-	ls, err := bind(s.ep.Host, s.ep.Port, s.cfg.Logf)
+	ls, err := bind(s.ep.Host, s.ep.Port, s.cfg.Logf, listenOne)
 	require.NoError(t, err)
 	s.start(ls)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })

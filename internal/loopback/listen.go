@@ -11,20 +11,15 @@ import (
 // port free on 127.0.0.1 is taken on [::1].
 const randomPortTries = 5
 
-// Listen validates cfg, binds the redirect server and starts serving. It
-// returns once the server accepts connections, so the browser may be opened
-// right after it. The caller must call [Server.Close].
-//
-// For "localhost" it binds both 127.0.0.1 and [::1] on the same port, because
-// browsers may resolve localhost to either; when one address family is
-// unavailable on this machine the other suffices. For "127.0.0.1" or "[::1]"
-// it binds that address only.
+// Listen validates cfg, binds the redirect server and starts serving, so that
+// the browser may be opened right after it. The caller must call
+// [Server.Close].
 func Listen(cfg Config) (*Server, error) {
 	s, err := newServer(cfg)
 	if err != nil {
 		return nil, err
 	}
-	ls, err := bind(s.ep.Host, s.ep.Port, s.cfg.Logf)
+	ls, err := bind(s.ep.Host, s.ep.Port, s.cfg.Logf, listenOne)
 	if err != nil {
 		return nil, err
 	}
@@ -32,25 +27,20 @@ func Listen(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// bind listens on the loopback addresses for host and port.
-func bind(host string, port int, logf func(string, ...any)) ([]net.Listener, error) {
-	if host == "localhost" {
-		return bindLocalhost(port, logf, listenOne)
+// bind binds host's address, or for localhost both 127.0.0.1 and [::1] on
+// one port, as browsers may resolve it to either. If only one family can be
+// bound, a browser trying the other gets "connection refused" and retries
+// with the bound one. But the other family's port must not belong to another
+// program, which would receive the sign-in response: that is an error for a
+// fixed port and a retry for a random one. Tests replace listen.
+func bind(host string, port int, logf func(string, ...any), listen func(ip string, port int) (net.Listener, error)) ([]net.Listener, error) {
+	if host != "localhost" {
+		l, err := listen(host, port)
+		if err != nil {
+			return nil, err
+		}
+		return []net.Listener{l}, nil
 	}
-	l, err := listenOne(host, port)
-	if err != nil {
-		return nil, err
-	}
-	return []net.Listener{l}, nil
-}
-
-// bindLocalhost binds 127.0.0.1 and [::1] on one port, with listen (tests
-// replace listenOne). If only one family can be bound, a browser resolving
-// localhost to the other gets "connection refused" and retries with the bound
-// one, so that is fine. What isn't fine is the other family's port belonging
-// to another program, which would receive the sign-in response: that is an
-// error for a fixed port and a retry for a random one.
-func bindLocalhost(port int, logf func(string, ...any), listen func(ip string, port int) (net.Listener, error)) ([]net.Listener, error) {
 	var inUse *PortInUseError // also the last conflict on [::1]
 	for range randomPortTries {
 		v4, err4 := listen("127.0.0.1", port)
@@ -88,13 +78,13 @@ func bindLocalhost(port int, logf func(string, ...any), listen func(ip string, p
 func listenOne(ip string, port int) (net.Listener, error) {
 	addr := net.JoinHostPort(ip, strconv.Itoa(port))
 	l, err := net.Listen("tcp", addr) // an IP literal binds its own family only
-	if err == nil {
-		return l, nil
-	}
 	if isAddrInUse(err) {
 		return nil, &PortInUseError{Addr: addr, Port: port, err: err}
 	}
-	return nil, fmt.Errorf("can't listen on %s: %w", addr, err)
+	if err != nil {
+		return nil, fmt.Errorf("can't listen on %s: %w", addr, err)
+	}
+	return l, nil
 }
 
 // PortInUseError reports that the redirect URL's fixed port can't be bound.
@@ -104,7 +94,7 @@ type PortInUseError struct {
 	err  error  // from net.Listen
 }
 
-// Error says which port is taken; Remedy says what to do about it.
+// Error says which port is taken.
 func (e *PortInUseError) Error() string {
 	return fmt.Sprintf("port %d (%s) is already in use, or reserved by the system: %v", e.Port, e.Addr, e.err)
 }

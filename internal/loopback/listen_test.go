@@ -163,7 +163,7 @@ func TestBindLocalhost(t *testing.T) {
 	}
 	t.Run("random port taken on IPv6 is retried", func(t *testing.T) {
 		f := &fakeListen{v6InUse: 2}
-		ls, err := bindLocalhost(0, t.Logf, f.listen)
+		ls, err := bind("localhost", 0, t.Logf, f.listen)
 		require.NoError(t, err)
 		defer closeAll(ls)
 		assert.Len(t, ls, 2)
@@ -171,32 +171,32 @@ func TestBindLocalhost(t *testing.T) {
 	})
 	t.Run("retries run out", func(t *testing.T) {
 		f := &fakeListen{v6InUse: 100}
-		_, err := bindLocalhost(0, t.Logf, f.listen)
+		_, err := bind("localhost", 0, t.Logf, f.listen)
 		var pe *PortInUseError
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, randomPortTries, f.v6Attempts)
 	})
 	t.Run("fixed port taken on IPv6 is an error", func(t *testing.T) {
 		f := &fakeListen{v6InUse: 1}
-		_, err := bindLocalhost(freePort(t), t.Logf, f.listen)
+		_, err := bind("localhost", freePort(t), t.Logf, f.listen)
 		var pe *PortInUseError
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, 1, f.v6Attempts)
 	})
 	t.Run("no IPv6", func(t *testing.T) {
-		ls, err := bindLocalhost(0, t.Logf, (&fakeListen{v6Missing: true}).listen)
+		ls, err := bind("localhost", 0, t.Logf, (&fakeListen{v6Missing: true}).listen)
 		require.NoError(t, err)
 		defer closeAll(ls)
 		assert.Len(t, ls, 1)
 	})
 	t.Run("no IPv4", func(t *testing.T) {
-		ls, err := bindLocalhost(0, t.Logf, (&fakeListen{v4Missing: true}).listen)
+		ls, err := bind("localhost", 0, t.Logf, (&fakeListen{v4Missing: true}).listen)
 		require.NoError(t, err)
 		defer closeAll(ls)
 		assert.Len(t, ls, 1)
 	})
 	t.Run("neither", func(t *testing.T) {
-		_, err := bindLocalhost(0, t.Logf, (&fakeListen{v4Missing: true, v6Missing: true}).listen)
+		_, err := bind("localhost", 0, t.Logf, (&fakeListen{v4Missing: true, v6Missing: true}).listen)
 		require.ErrorContains(t, err, "can't listen on localhost")
 	})
 }

@@ -9,34 +9,21 @@ import (
 	"strings"
 )
 
-// DefaultRedirectURL is the redirect URL used when [Config.RedirectURL] is
-// empty: localhost on a random port, with no path, as MSAL and the Azure
+// DefaultRedirectURL is localhost on a random port, as MSAL and the Azure
 // SDKs use.
 const DefaultRedirectURL = "http://localhost"
 
-// Endpoint is a parsed loopback redirect URL: what to bind and which path to
-// serve.
+// Endpoint is a parsed loopback redirect URL.
 type Endpoint struct {
-	// Host is "localhost", "127.0.0.1" or "::1" (no brackets), lower case.
-	Host string
-	// Port is the fixed port, or 0 for a random free port.
-	Port int
-	// Path is the redirect URL's path exactly as given (escaped form); ""
-	// when the URL had none, in which case the server serves "/".
-	Path string
+	Host string // "localhost", "127.0.0.1" or "::1", lower case
+	Port int    // 0 for a random free port
+	Path string // escaped, as given; "" serves "/"
 }
 
-// ParseRedirectURL checks that raw is a redirect URL this package can serve
-// and splits it into what to bind. An empty raw means [DefaultRedirectURL].
-//
-// Accepted: scheme http; host localhost, 127.0.0.1 or [::1]; an optional port
-// (absent or 0 means random); an optional path. Rejected, with an error that
-// says why: other schemes (https needs a certificate the browser would not
-// trust), other hosts (the server would be reachable from the network, or the
-// browser would go elsewhere; Entra ID matches the host of loopback redirect
-// URIs, though not the port), user info, a query and a fragment (the
-// authorization server appends its own query, and Entra ID rejects
-// registrations with a fragment).
+// ParseRedirectURL checks that raw ("" means [DefaultRedirectURL]) is
+// http://, a loopback host (Entra ID matches it, though not the port), an
+// optional port (0 or absent: random) and an optional path, and splits it.
+// Its errors say why anything else isn't served.
 func ParseRedirectURL(raw string) (Endpoint, error) {
 	if raw == "" {
 		raw = DefaultRedirectURL
@@ -84,8 +71,7 @@ func isLoopbackHost(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
-// redirectURI is the redirect_uri to send for port: the URL as the caller
-// wrote it (host spelling aside), with the bound port filled in.
+// redirectURI is the redirect URL as written (host case aside), with port.
 func (e Endpoint) redirectURI(port int) string {
 	return "http://" + net.JoinHostPort(e.Host, strconv.Itoa(port)) + e.Path
 }

@@ -7,16 +7,10 @@ import (
 	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
-// Result is a successful authorization response.
-//
-// Its Code is a credential until redeemed (PKCE makes it useless without
-// the verifier, but logs are not the place to test that), so every
-// formatting path redacts it: %v, %+v, %#v, %s, %q, String, GoString and
-// slog.
+// Result is a successful authorization response. Its Code is a credential
+// until redeemed, so every formatting path (fmt's verbs, slog) redacts it.
 type Result struct {
-	// Code is the authorization code, to redeem at the token endpoint with
-	// the same redirect URI.
-	Code string
+	Code string // the authorization code, to redeem with the same redirect URI
 }
 
 const redactedResult = "loopback.Result{Code:[REDACTED]}"
@@ -36,11 +30,8 @@ func (r Result) LogValue() slog.Value { return slog.StringValue(redactedResult) 
 // ResponseError is an error response from the authorization server (RFC
 // 6749 §4.1.2.1) that carried this sign-in's state.
 type ResponseError struct {
-	// Code is the "error" parameter, like "access_denied".
-	Code string
-	// Description is the "error_description" parameter, verbatim (not
-	// HTML-escaped); Microsoft Entra ID starts it with "AADSTSnnnnn:".
-	Description string
+	Code        string // "error", like "access_denied"
+	Description string // "error_description", verbatim, like "AADSTS65004: ..."
 }
 
 // Error names the error code and its description, made fit for a terminal:

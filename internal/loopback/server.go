@@ -28,21 +28,18 @@ type Server struct {
 	failed    atomic.Int32 // listeners whose Serve loop failed
 
 	// once makes the first outcome (a response, Close, or every Serve loop
-	// failing) the only one. result and resErr are written inside it,
-	// before done is closed, and read only after.
+	// failing) the only one; result and resErr are read after done closes.
 	once   sync.Once
 	done   chan struct{}
 	result Result
 	resErr error
 
-	// wg counts Serve loops and open connections, so that Close can wait
-	// for every goroutine of the server.
-	wg        sync.WaitGroup
+	wg        sync.WaitGroup // Serve loops and open connections
 	closeOnce sync.Once
 }
 
-// newServer validates cfg and prepares a server without binding, so that
-// tests and the fuzz target can drive its handler directly.
+// newServer prepares a server without binding, for Listen and for tests that
+// drive its handler directly.
 func newServer(cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -68,9 +65,7 @@ func newServer(cfg Config) (*Server, error) {
 		IdleTimeout:       lim.idle,
 		MaxHeaderBytes:    lim.maxHeader,
 		ConnState:         s.trackConn,
-		// net/http's own lines (TLS handshakes on the plain port, header
-		// timeouts) are not the user's business; Logf reports what matters.
-		ErrorLog: log.New(io.Discard, "", 0),
+		ErrorLog:          log.New(io.Discard, "", 0), // TLS on the plain port, timeouts: not the user's business
 	}
 	return s, nil
 }
@@ -98,9 +93,8 @@ func (s *Server) serve(l net.Listener) {
 	}
 }
 
-// trackConn counts open connections in wg. Serve reports StateNew before it
-// returns, while its own count is held, and StateClosed as the connection's
-// goroutine ends.
+// trackConn counts open connections in wg: Serve reports StateNew while its
+// own count is held, and StateClosed as the connection's goroutine ends.
 func (s *Server) trackConn(_ net.Conn, st http.ConnState) {
 	switch st {
 	case http.StateNew:
@@ -126,10 +120,9 @@ func (s *Server) deliver(res Result, err error) (won bool) {
 func (s *Server) RedirectURI() string { return s.ep.redirectURI(s.port) }
 
 // Wait blocks until the authorization response arrives, ctx is done, or the
-// server is closed. It returns the code, or a *[ResponseError] when the
-// authorization server returned an error, or an error wrapping ctx.Err() (and
-// its cause), or [ErrClosed]. Stray and invalid requests don't end the wait.
-// Wait may be called again; it returns the same response.
+// server is closed, and returns the code, a *[ResponseError], an error
+// wrapping ctx.Err() and its cause, or [ErrClosed]. Called again, it returns
+// the same response.
 func (s *Server) Wait(ctx context.Context) (Result, error) {
 	// A response that has arrived wins over a ctx that ended at the same time.
 	select {
@@ -149,10 +142,9 @@ func (s *Server) Wait(ctx context.Context) (Result, error) {
 	}
 }
 
-// Close stops the server. It lets a response being written (the success
-// page) finish for up to a second, then closes every connection, including
-// ones a client holds open, and returns once all of the server's goroutines
-// have ended. It is safe to call more than once and concurrently with Wait.
+// Close stops the server: it lets a response being written finish for up to
+// a second, then closes every connection, and returns once all of the
+// server's goroutines have ended. It may be called more than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.deliver(Result{}, ErrClosed)
