@@ -60,12 +60,10 @@ func openWithPkgBrowser(ctx context.Context, url string) error {
 // next way gets a try); still running after it is success. When ctx ends
 // first, it calls kill, if any.
 func await(ctx context.Context, wait time.Duration, name string, exited <-chan error, kill func()) error {
-	t := time.NewTimer(wait)
-	defer t.Stop()
 	select {
 	case err := <-exited:
 		return exitError(name, err)
-	case <-t.C:
+	case <-time.After(wait): // collected when unreferenced, since Go 1.23
 		return nil
 	case <-ctx.Done():
 		if kill != nil {

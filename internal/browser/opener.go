@@ -1,12 +1,9 @@
 // Package browser opens the sign-in URL in the user's browser, and tells
-// whether a browser can be expected at all.
-//
-// It wraps github.com/pkg/browser (what MSAL Go uses) and fixes what users
-// trip over with it: the launcher's and the browser's chatter landing on the
-// program's stdout (okta-aws-cli#91) or over its prompts on stderr, no way out
-// under WSL when xdg-open has no browser (msal-python#625, azure-cli#33092),
-// $BROWSER ignored when xdg-open isn't installed (dev containers,
-// Codespaces), and a launcher that never returns blocking the sign-in.
+// whether one can be expected at all. It wraps github.com/pkg/browser, as
+// MSAL Go does, and fixes what users trip over with it: chatter on the
+// program's stdout (okta-aws-cli#91) or over its prompts, no way out under
+// WSL without a Linux browser (msal-python#625, azure-cli#33092), $BROWSER
+// ignored without xdg-open (dev containers), and launchers that never return.
 package browser
 
 import (
@@ -142,12 +139,6 @@ func browserEnvCommands(env, url string) [][]string {
 // "my-browser: exit status 1; xdg-open: exit status 3 (...)".
 type openError []error
 
-func (e openError) Error() string {
-	msgs := make([]string, len(e))
-	for i, err := range e {
-		msgs[i] = err.Error()
-	}
-	return strings.Join(msgs, "; ")
-}
+func (e openError) Error() string { return strings.ReplaceAll(errors.Join(e...).Error(), "\n", "; ") }
 
 func (e openError) Unwrap() []error { return e }

@@ -31,7 +31,7 @@ func wslCommands(url string) [][]string {
 	return [][]string{
 		{"wslview", u},
 		{"powershell.exe", "-NoProfile", "-NonInteractive", "-Command", "Start-Process " + powershellQuote(u)},
-		{"cmd.exe", "/c", "start", cmdEscape(u)},
+		{"cmd.exe", "/c", "start", cmdEscaper.Replace(u)},
 	}
 }
 
@@ -63,15 +63,7 @@ func powershellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// cmdEscape escapes cmd.exe's metacharacters, "%" included (variables), with
+// cmdEscaper escapes cmd.exe's metacharacters, "%" included (variables), with
 // carets; quoting would make start take the URL as a window title.
-func cmdEscape(s string) string {
-	var b strings.Builder
-	for _, c := range []byte(s) {
-		if strings.IndexByte("&|<>^()%!\"", c) >= 0 {
-			b.WriteByte('^')
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
+var cmdEscaper = strings.NewReplacer("&", "^&", "|", "^|", "<", "^<", ">", "^>", "^", "^^",
+	"(", "^(", ")", "^)", "%", "^%", "!", "^!", `"`, `^"`)

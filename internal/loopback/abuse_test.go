@@ -87,7 +87,7 @@ func TestSlowClients(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	defer func() { close(stop); wg.Wait() }()
-	host := fmt.Sprintf("localhost:%d", s.port)
+	host := fmt.Sprintf("localhost:%d", s.ep.Port)
 
 	// Headers that never end.
 	trickle(t, addr, "POST / HTTP/1.1\r\nHost: "+host+"\r\nX-Slow: ", "a", 20*time.Millisecond, stop, &wg)

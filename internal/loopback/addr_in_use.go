@@ -1,4 +1,4 @@
-//go:build !windows && !plan9
+//go:build !plan9
 
 package loopback
 
@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
-const reservedHint = ""
-
-func isAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
+// isAddrInUse reports a port conflict. Windows reports it as WSAEADDRINUSE
+// (10048), or as WSAEACCES (10013) for a port excluded or held exclusively:
+// numbers no Unix uses, and which package syscall names only on Windows.
+func isAddrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, syscall.Errno(10048)) || errors.Is(err, syscall.Errno(10013))
+}

@@ -9,11 +9,6 @@
 // program), serves the redirect URI's host, port and path exactly, answers
 // stray, forged and DNS-rebinding requests with an error status while it
 // keeps waiting, and bounds request sizes and every timeout, including
-// Close's.
-//
-//	srv, err := loopback.Listen(loopback.Config{State: state})
-//	if err != nil { ... }
-//	defer srv.Close()
-//	openBrowser(ctx, authorizeURL(srv.RedirectURI(), state))
-//	res, err := srv.Wait(ctx) // res.Code, or a *ResponseError
+// Close's. [Listen] starts it, [Server.RedirectURI] is the redirect_uri to
+// send, and [Server.Wait] returns the code.
 package loopback

@@ -88,7 +88,7 @@ func (s *Server) hostAllowed(h string) bool {
 		// No port: the browser omits the default one.
 		host, port = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"), "80"
 	}
-	return port == strconv.Itoa(s.port) && isLoopbackHost(strings.ToLower(host))
+	return port == strconv.Itoa(s.ep.Port) && isLoopbackHost(strings.ToLower(host))
 }
 
 // clip shortens request-controlled text for logs.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 )
 
@@ -101,8 +102,12 @@ func (e *PortInUseError) Error() string {
 
 // Remedy says what to do about the port, as a sentence of its own.
 func (e *PortInUseError) Remedy() string {
+	hint := ""
+	if runtime.GOOS == "windows" { // Hyper-V, WinNAT and Docker reserve blocks of ports
+		hint = " (see `netsh interface ipv4 show excludedportrange protocol=tcp`)"
+	}
 	return "Stop the program using port " + strconv.Itoa(e.Port) + ", or put another port in the redirect URL " +
-		"(loopback redirect URIs match on any port), or leave the port out to use a random free one" + reservedHint + "."
+		"(loopback redirect URIs match on any port), or leave the port out to use a random free one" + hint + "."
 }
 
 // Unwrap returns the listen error.

@@ -31,11 +31,11 @@ func TestListenDefaultIsDualStack(t *testing.T) {
 	assert.Equal(t, "127.0.0.1", addrs[0].(*net.TCPAddr).IP.String())
 	assert.Equal(t, "::1", addrs[1].(*net.TCPAddr).IP.String())
 	assert.Equal(t, addrs[0].(*net.TCPAddr).Port, addrs[1].(*net.TCPAddr).Port)
-	assert.True(t, strings.HasSuffix(uri, fmt.Sprint(":", s.port)))
+	assert.True(t, strings.HasSuffix(uri, fmt.Sprint(":", s.ep.Port)))
 
 	// Either family delivers; the browser says Host: localhost:PORT.
 	for _, a := range addrs {
-		r := postTo(t, "http://"+a.String()+"/", "localhost:"+fmt.Sprint(s.port), codeForm("x"))
+		r := postTo(t, "http://"+a.String()+"/", "localhost:"+fmt.Sprint(s.ep.Port), codeForm("x"))
 		assert.Equal(t, http.StatusOK, r.status, a)
 	}
 }
@@ -62,7 +62,7 @@ func TestListenVariants(t *testing.T) {
 				t.Skip("no IPv6 loopback")
 			}
 			s := listen(t, Config{RedirectURL: tc.redirect})
-			assert.Equal(t, fmt.Sprintf(tc.wantURI, s.port), s.RedirectURI())
+			assert.Equal(t, fmt.Sprintf(tc.wantURI, s.ep.Port), s.RedirectURI())
 			if tc.wantAddrs != nil {
 				var got []string
 				for _, l := range s.listeners {

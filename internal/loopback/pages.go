@@ -27,12 +27,8 @@ var builtinPages = sync.OnceValue(func() *template.Template {
 // PageData is what [Config.SuccessHTML] and [Config.ErrorHTML] are executed
 // with; html/template escapes its fields.
 type PageData struct {
-	// Nonce is this response's Content-Security-Policy nonce: inline
-	// <script> elements run only with nonce="{{.Nonce}}".
-	Nonce string
-
-	// The error response, for ErrorHTML.
-	Error       string // the OAuth error code, like "access_denied"
+	Nonce       string // the CSP nonce: inline scripts run only with nonce="{{.Nonce}}"
+	Error       string // for ErrorHTML: the OAuth error code, like "access_denied"
 	Description string // the error_description; may be empty
 	Canceled    bool   // the user canceled or declined (Error is "access_denied")
 }

@@ -3,7 +3,6 @@ package loopback
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -29,12 +28,8 @@ func ParseRedirectURL(raw string) (Endpoint, error) {
 		raw = DefaultRedirectURL
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the url.Error repeats raw
-		}
-		return Endpoint{}, fmt.Errorf("redirect URL %q: %w", raw, err)
+	if err != nil { // a *url.Error, which repeats raw
+		return Endpoint{}, fmt.Errorf("redirect URL %q: %w", raw, errors.Unwrap(err))
 	}
 	bad := func(why string) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("redirect URL %q: %s", raw, why)
@@ -69,9 +64,4 @@ func ParseRedirectURL(raw string) (Endpoint, error) {
 
 func isLoopbackHost(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
-}
-
-// redirectURI is the redirect URL as written (host case aside), with port.
-func (e Endpoint) redirectURI(port int) string {
-	return "http://" + net.JoinHostPort(e.Host, strconv.Itoa(port)) + e.Path
 }

@@ -60,17 +60,3 @@ func TestParseRedirectURLRejects(t *testing.T) {
 		assert.Contains(t, err.Error(), why, raw)
 	}
 }
-
-func TestRedirectURI(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		ep   Endpoint
-		want string
-	}{
-		{Endpoint{Host: "localhost"}, "http://localhost:1234"},
-		{Endpoint{Host: "localhost", Path: "/"}, "http://localhost:1234/"},
-		{Endpoint{Host: "::1", Path: "/cb"}, "http://[::1]:1234/cb"},
-	} {
-		assert.Equal(t, tc.want, tc.ep.redirectURI(1234))
-	}
-}

@@ -1,6 +1,7 @@
 package loopback
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -20,9 +22,8 @@ var ErrClosed = errors.New("the redirect server was closed")
 // Server receives one authorization response. Create it with [Listen].
 type Server struct {
 	cfg       Config
-	ep        Endpoint
-	path      string // the request path that carries the response
-	port      int    // the bound port; the Host header must name it
+	ep        Endpoint // with the bound port, which the Host header must name
+	path      string   // the request path that carries the response
 	listeners []net.Listener
 	srv       *http.Server // serves every listener
 	failed    atomic.Int32 // listeners whose Serve loop failed
@@ -49,13 +50,11 @@ func newServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := "/" // what a browser requests for a URL without a path
-	if ep.Path != "" {
-		if path, err = url.PathUnescape(ep.Path); err != nil {
-			return nil, fmt.Errorf("redirect URL path %q: %w", ep.Path, err)
-		}
+	path, err := url.PathUnescape(cmp.Or(ep.Path, "/")) // a browser requests at least "/"
+	if err != nil {
+		return nil, fmt.Errorf("redirect URL path %q: %w", ep.Path, err)
 	}
-	s := &Server{cfg: cfg, ep: ep, path: path, port: ep.Port, done: make(chan struct{})}
+	s := &Server{cfg: cfg, ep: ep, path: path, done: make(chan struct{})}
 	lim := cfg.limits
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
@@ -73,7 +72,7 @@ func newServer(cfg Config) (*Server, error) {
 // start serves on ls, which all share one port.
 func (s *Server) start(ls []net.Listener) {
 	s.listeners = ls
-	s.port = ls[0].Addr().(*net.TCPAddr).Port
+	s.ep.Port = ls[0].Addr().(*net.TCPAddr).Port
 	for _, l := range ls {
 		s.cfg.Logf("listening on %s for %s", l.Addr(), s.RedirectURI())
 		s.wg.Add(1)
@@ -117,7 +116,9 @@ func (s *Server) deliver(res Result, err error) (won bool) {
 // RedirectURI is the redirect_uri to send in the authorization and token
 // requests: the configured redirect URL with the bound port, such as
 // "http://localhost:53127" (no path, when the redirect URL had none).
-func (s *Server) RedirectURI() string { return s.ep.redirectURI(s.port) }
+func (s *Server) RedirectURI() string {
+	return "http://" + net.JoinHostPort(s.ep.Host, strconv.Itoa(s.ep.Port)) + s.ep.Path
+}
 
 // Wait blocks until the authorization response arrives, ctx is done, or the
 // server is closed, and returns the code, a *[ResponseError], an error

@@ -25,7 +25,7 @@ func strays(s *Server) []struct {
 	method, target, host, ctype, body string
 	status                            int
 } {
-	port := fmt.Sprint(s.port)
+	port := fmt.Sprint(s.ep.Port)
 	good := codeForm("stolen").Encode()
 	return []struct {
 		name                              string
@@ -106,7 +106,7 @@ func TestStraysDuringTheResponse(t *testing.T) {
 
 func TestHostHeader(t *testing.T) {
 	t.Parallel()
-	s := &Server{port: 8400}
+	s := &Server{ep: Endpoint{Port: 8400}}
 	for h, want := range map[string]bool{
 		"localhost:8400":        true,
 		"LocalHost:8400":        true,
@@ -122,7 +122,7 @@ func TestHostHeader(t *testing.T) {
 	} {
 		assert.Equal(t, want, s.hostAllowed(h), h)
 	}
-	s.port = 80
+	s.ep.Port = 80
 	assert.True(t, s.hostAllowed("localhost"), "port 80 may be left out")
 	assert.True(t, s.hostAllowed("[::1]"))
 }
