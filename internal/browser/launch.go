@@ -13,8 +13,7 @@ import (
 )
 
 // launchWait is how long a launcher may run before it is taken to be the
-// browser itself ($BROWSER=firefox, xdg-open's generic mode), which the
-// sign-in must not wait for.
+// browser itself ($BROWSER=firefox), which the sign-in mustn't wait for.
 const launchWait = 3 * time.Second
 
 // launch starts a launcher and waits up to wait for it (see await). Not with

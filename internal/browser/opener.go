@@ -17,12 +17,8 @@ import (
 	"strings"
 )
 
-// Opener shows url to the user, normally by opening it in a browser. It
-// returns once the browser was launched, not when the user is done.
-type Opener func(ctx context.Context, url string) error
-
-// Default returns the system's way to open a URL, trying in order the
-// commands in $BROWSER (outside Windows; VS Code sets it in dev containers,
+// Default returns the system's way to open a URL in a browser, which returns
+// once the browser was launched. It tries, in order, the commands in $BROWSER (outside Windows; VS Code sets it in dev containers,
 // Codespaces and WSL remotes), under WSL the Windows browser (wslview, then
 // PowerShell's Start-Process, then cmd.exe's start), and pkg/browser
 // (xdg-open or x-www-browser, open on macOS, ShellExecute on Windows).
@@ -30,7 +26,7 @@ type Opener func(ctx context.Context, url string) error
 // Only http and https URLs are opened, so that a URL can't become a command
 // line option or a local file, and the launchers' and browsers' output goes
 // to /dev/null, away from the program's stdout and the prompts on stderr.
-func Default() Opener {
+func Default() func(ctx context.Context, url string) error {
 	return system{
 		goos:     runtime.GOOS,
 		getenv:   os.Getenv,
@@ -93,9 +89,8 @@ func (s system) open(ctx context.Context, rawURL string) error {
 	return nil
 }
 
-// checkURL accepts absolute http and https URLs without whitespace or control
-// characters: nothing a launcher could read as an option, a file or a second
-// argument.
+// checkURL accepts absolute http(s) URLs without whitespace or control
+// characters: nothing a launcher could take for an option, file or argument.
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -24,8 +24,7 @@ func isWSL(getenv func(string) string, readFile func(string) ([]byte, error)) bo
 }
 
 // wslCommands open url in the Windows browser, best first: wslview knows the
-// default browser, Start-Process needs one character quoted, and start needs
-// carets.
+// default browser, Start-Process needs one quote escaped, start many.
 func wslCommands(url string) [][]string {
 	u := escapeForWindows(url)
 	return [][]string{

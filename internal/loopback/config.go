@@ -18,31 +18,26 @@ type Config struct {
 	// response carrying it ends the flow.
 	State string
 
-	// SuccessHTML and ErrorHTML, when set, replace the built-in pages shown
-	// after a successful sign-in and after an error response. They are
-	// executed with a [PageData], under a Content-Security-Policy that
-	// allows images, fonts and stylesheets from https: URLs (images and
-	// fonts from data: URLs too), inline styles, and inline scripts only
-	// with nonce="{{.Nonce}}".
+	// SuccessHTML and ErrorHTML, when set, replace the built-in pages. They
+	// are executed with a [PageData] and may load images, fonts and
+	// stylesheets over https, but run inline scripts only with
+	// nonce="{{.Nonce}}".
 	SuccessHTML, ErrorHTML *template.Template
 
 	// SuccessRedirectURL and ErrorRedirectURL, when set, are absolute http
-	// or https URLs to send the browser to (303 See Other) instead of
-	// showing a page; ErrorRedirectURL gets "error" and
-	// "error_description" added to its query.
+	// or https URLs to send the browser to instead of showing a page, the
+	// latter with "error" and "error_description" added to its query.
 	SuccessRedirectURL, ErrorRedirectURL string
 
-	// Logf, when set, receives diagnostics: stray requests and why they
-	// were refused, which addresses were bound. Never the code or the
-	// state.
+	// Logf, when set, receives diagnostics (never the code or the state):
+	// which addresses were bound, which requests were refused and why.
 	Logf func(format string, args ...any)
 
 	limits *limits // nil means defaultLimits; tests shorten them
 }
 
 // limits are far above what a browser delivering a form needs, and far below
-// what would let a stuck or hostile client hold the sign-in (or Close)
-// hostage.
+// what would let a stuck or hostile client hold the sign-in or Close hostage.
 type limits struct {
 	readHeader, read, write, idle time.Duration // of http.Server
 	shutdownGrace                 time.Duration // Close waits this long for in-flight responses

@@ -1,6 +1,7 @@
 package loopback
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -16,26 +17,26 @@ import (
 // because browsers, extensions and other local programs send all sorts of
 // requests (favicons, prefetches, retries) that must not fail or hijack it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if status, why, n := s.check(w, r); status != 0 {
-		s.cfg.Logf("ignored %s %q (%d): %s", clip(r.Method), clip(r.URL.Path), status, why)
-		s.notice(w, status, n)
-		return
-	}
-	f := r.PostForm
-	if errCode := f.Get("error"); errCode != "" {
-		re := &ResponseError{Code: errCode, Description: f.Get("error_description")}
-		if s.deliver(Result{}, re) {
-			s.cfg.Logf("received an error response: %q", clip(errCode))
-			s.finish(w, r, re)
+	status, why, n := s.check(w, r)
+	if status == 0 {
+		f := r.PostForm
+		if errCode := f.Get("error"); errCode != "" {
+			re := &ResponseError{Code: errCode, Description: f.Get("error_description")}
+			if s.deliver(Result{}, re) {
+				s.cfg.Logf("received an error response: %q", clip(errCode))
+				s.finish(w, r, re)
+				return
+			}
+		} else if s.deliver(Result{Code: f.Get("code")}, nil) {
+			s.cfg.Logf("received the authorization code")
+			s.finish(w, r, nil)
 			return
 		}
-	} else if s.deliver(Result{Code: f.Get("code")}, nil) {
-		s.cfg.Logf("received the authorization code")
-		s.finish(w, r, nil)
-		return
+		status, why, n = http.StatusOK, "the sign-in already completed", noticeAlreadyDone
 	}
-	s.cfg.Logf("ignored %s %q: the sign-in already completed", clip(r.Method), clip(r.URL.Path))
-	s.notice(w, http.StatusOK, noticeAlreadyDone)
+	s.cfg.Logf("ignored %s %q (%d): %s", clip(r.Method), clip(r.URL.Path), status, why)
+	nonce := rand.Text()
+	s.render(w, status, nil, "notice.html", struct{ Title, Message, Nonce string }{n.Title, n.Message, nonce}, nonce)
 }
 
 // check parses r's form and returns why r isn't this sign-in's response, or

@@ -8,13 +8,11 @@ import (
 	"strconv"
 )
 
-// randomPortTries bounds how often Listen picks a new random port when the
-// port free on 127.0.0.1 is taken on [::1].
+// randomPortTries bounds the random ports tried that are taken on [::1].
 const randomPortTries = 5
 
 // Listen validates cfg, binds the redirect server and starts serving, so that
-// the browser may be opened right after it. The caller must call
-// [Server.Close].
+// the browser may be opened right after it. The caller must [Server.Close] it.
 func Listen(cfg Config) (*Server, error) {
 	s, err := newServer(cfg)
 	if err != nil {

@@ -44,10 +44,9 @@ var (
 	noticeAlreadyDone = notice{"Sign-in already completed", "This sign-in has already finished. You can close this tab and return to the application."}
 )
 
-// Content-Security-Policies. The built-in pages need only their own nonced
-// <style> and <script>. Custom pages may carry branding (images, fonts and
-// stylesheets over https, inline styles), but still run only nonced scripts,
-// so an injected description can't execute.
+// Content-Security-Policies: custom pages may also load branding over https,
+// but neither runs a script without the nonce, so an injected description
+// can't execute.
 const (
 	cspBuiltin = "default-src 'none'; style-src 'nonce-%[1]s'; script-src 'nonce-%[1]s'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	cspCustom  = "default-src 'none'; img-src https: data:; font-src https: data:; style-src https: 'unsafe-inline'; script-src 'nonce-%[1]s'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -86,11 +85,6 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, re *ResponseErro
 		return
 	}
 	s.render(w, http.StatusOK, custom, name, data, data.Nonce)
-}
-
-func (s *Server) notice(w http.ResponseWriter, status int, n notice) {
-	nonce := rand.Text()
-	s.render(w, status, nil, "notice.html", struct{ Title, Message, Nonce string }{n.Title, n.Message, nonce}, nonce)
 }
 
 // render executes custom, or the built-in page name when custom is nil or

@@ -8,8 +8,7 @@ import (
 	"strings"
 )
 
-// DefaultRedirectURL is localhost on a random port, as MSAL and the Azure
-// SDKs use.
+// DefaultRedirectURL is localhost on a random port, as in MSAL and Azure SDKs.
 const DefaultRedirectURL = "http://localhost"
 
 // Endpoint is a parsed loopback redirect URL.

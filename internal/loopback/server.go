@@ -15,8 +15,7 @@ import (
 	"sync/atomic"
 )
 
-// ErrClosed is returned by [Server.Wait] when the server was closed before a
-// response arrived.
+// ErrClosed is returned by [Server.Wait] when Close came before a response.
 var ErrClosed = errors.New("the redirect server was closed")
 
 // Server receives one authorization response. Create it with [Listen].
@@ -64,7 +63,7 @@ func newServer(cfg Config) (*Server, error) {
 		IdleTimeout:       lim.idle,
 		MaxHeaderBytes:    lim.maxHeader,
 		ConnState:         s.trackConn,
-		ErrorLog:          log.New(io.Discard, "", 0), // TLS on the plain port, timeouts: not the user's business
+		ErrorLog:          log.New(io.Discard, "", 0), // net/http's complaints aren't the user's business
 	}
 	return s, nil
 }
@@ -92,8 +91,8 @@ func (s *Server) serve(l net.Listener) {
 	}
 }
 
-// trackConn counts open connections in wg: Serve reports StateNew while its
-// own count is held, and StateClosed as the connection's goroutine ends.
+// trackConn counts connections in wg: Serve reports StateNew while its own
+// count is held, and StateClosed as the connection's goroutine ends.
 func (s *Server) trackConn(_ net.Conn, st http.ConnState) {
 	switch st {
 	case http.StateNew:
@@ -113,9 +112,8 @@ func (s *Server) deliver(res Result, err error) (won bool) {
 	return won
 }
 
-// RedirectURI is the redirect_uri to send in the authorization and token
-// requests: the configured redirect URL with the bound port, such as
-// "http://localhost:53127" (no path, when the redirect URL had none).
+// RedirectURI is the redirect_uri to send: the configured redirect URL with
+// the bound port, like "http://localhost:53127".
 func (s *Server) RedirectURI() string {
 	return "http://" + net.JoinHostPort(s.ep.Host, strconv.Itoa(s.ep.Port)) + s.ep.Path
 }
