@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// randomPortTries bounds the random ports tried that are taken on [::1].
+// randomPortTries bounds how many random ports bind tries for localhost.
 const randomPortTries = 5
 
 // Listen validates cfg, binds the redirect server and starts serving, so that
