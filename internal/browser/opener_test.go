@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -188,11 +189,16 @@ func TestLaunch(t *testing.T) {
 		require.Error(t, launch(t.Context(), 5*time.Second, "no-such-launcher-azinteractive"))
 	})
 	t.Run("still running is the browser", func(t *testing.T) {
+		// The "browser" runs until the test opens the fifo, so launch
+		// returning first proves it doesn't wait for it, whatever the load.
 		dir := t.TempDir()
-		done := filepath.Join(dir, "done")
-		start := time.Now()
-		require.NoError(t, launch(t.Context(), 50*time.Millisecond, "sh", "-c", "sleep 0.3; touch "+done))
-		assert.Less(t, time.Since(start), 250*time.Millisecond, "doesn't wait for the browser")
+		done, fifo := filepath.Join(dir, "done"), filepath.Join(dir, "fifo")
+		require.NoError(t, exec.Command("mkfifo", fifo).Run())
+		require.NoError(t, launch(t.Context(), 50*time.Millisecond, "sh", "-c", "cat "+fifo+" >/dev/null; touch "+done))
+		assert.NoFileExists(t, done, "launch returned while the browser runs")
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
 		// It isn't killed when the caller's ctx ends, and is reaped.
 		require.Eventually(t, func() bool { _, err := os.Stat(done); return err == nil }, 5*time.Second, 20*time.Millisecond)
 	})
