@@ -239,6 +239,19 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 // defaultAccount gets a token silently for the device's account: the
 // account of LoginHint if the broker knows it, else its first.
 func (b *brokerBackend) defaultAccount(ctx context.Context, r tokenRequest) (tokenResult, error) {
+	// WAM signs in the OS account itself, as MSAL for Python asks it to.
+	if w, ok := b.client.(interface {
+		SignInSilently(context.Context, broker.TokenParams) (*broker.TokenResult, error)
+	}); ok {
+		res, err := w.SignInSilently(ctx, b.params(r, nil))
+		switch {
+		case err != nil:
+			return tokenResult{}, b.brokerError(err)
+		case b.browser.LoginHint != "" && !strings.EqualFold(res.Account.Username, b.browser.LoginHint):
+			return tokenResult{}, errors.New("the device's account isn't LoginHint's")
+		}
+		return b.result(res, nil, b.tenantOf(r))
+	}
 	accounts, err := b.client.Accounts(ctx, b.cfg.clientID)
 	if err != nil {
 		return tokenResult{}, b.brokerError(err)

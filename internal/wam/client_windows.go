@@ -18,7 +18,7 @@ var getConsoleWindow = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetCons
 
 // Client calls the Windows broker through MSALRuntime. Its methods are the
 // Linux broker client's, with its types, so that the credential treats both
-// alike. A Client is safe for concurrent use.
+// alike, and SignInSilently. A Client is safe for concurrent use.
 type Client struct {
 	// Path is where MSALRuntime is when it isn't beside the executable:
 	// the DLL, or its directory. Only absolute paths are used.
@@ -47,35 +47,32 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p broker.TokenPa
 		// belongs to its console, as for MSAL .NET's console apps.
 		hwnd, _, _ = getConsoleWindow.Call()
 	}
-	params, err := d.params(p)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = d.release(procReleaseAuthParameters, params) }()
-	if hwnd == 0 {
-		// Neither: MSALRuntime shows the dialog on a thread of its own,
-		// as MSAL for Python asks for programs without a window.
-		if err := d.setParam(params, "msal_gui_thread", "true"); err != nil {
-			return nil, err
-		}
-	}
 	hint := p.Username
 	if p.Prompt == "select_account" {
 		hint = "" // let the user pick
 	}
-	corr, hintp, err := d.corrAnd(hint)
+	hintp, err := utf16(hint)
 	if err != nil {
 		return nil, err
 	}
-	const method = "SignInInteractively"
-	r, err := d.async(ctx, method, procReleaseAuthResult, func(cb, data uintptr, async unsafe.Pointer) uintptr {
+	// Without a window MSALRuntime shows the dialog on a thread of its own,
+	// as MSAL for Python asks for.
+	return d.token(ctx, "SignInInteractively", p, hwnd == 0, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
 		return ret(syscall.SyscallN(d.procs[procSignInInteractivelyAsync], hwnd, params, uintptr(unsafe.Pointer(corr)), uintptr(unsafe.Pointer(hintp)), cb, data, uintptr(async)))
 	})
+}
+
+// SignInSilently signs in as the account the user signed in to Windows
+// with, showing nothing (SignInSilentlyAsync): what MSAL for Python does for
+// azure-identity's use_default_broker_account.
+func (c *Client) SignInSilently(ctx context.Context, p broker.TokenParams) (*broker.TokenResult, error) {
+	d, err := load(c.Path)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = d.release(procReleaseAuthResult, r) }()
-	return d.tokenResult(method, r)
+	return d.token(ctx, "SignInSilently", p, false, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
+		return ret(syscall.SyscallN(d.procs[procSignInSilentlyAsync], params, uintptr(unsafe.Pointer(corr)), cb, data, uintptr(async)))
+	})
 }
 
 // AcquireTokenSilently gets a token for p.Account without showing anything
@@ -94,18 +91,26 @@ func (c *Client) AcquireTokenSilently(ctx context.Context, p broker.TokenParams)
 		return nil, err
 	}
 	defer func() { _ = d.release(procReleaseAccount, acct) }()
-	params, err := d.params(p)
+	return d.token(ctx, "AcquireTokenSilently", p, false, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
+		return ret(syscall.SyscallN(d.procs[procAcquireTokenSilentlyAsync], params, uintptr(unsafe.Pointer(corr)), acct, cb, data, uintptr(async)))
+	})
+}
+
+// token runs an operation whose result is a token: start starts it with
+// p's auth parameters and a new correlation ID. guiThread asks for a dialog
+// on MSALRuntime's own thread.
+func (d *dll) token(ctx context.Context, method string, p broker.TokenParams, guiThread bool, start func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr) (*broker.TokenResult, error) {
+	params, err := d.params(p, guiThread)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = d.release(procReleaseAuthParameters, params) }()
-	corr, _, err := d.corrAnd("")
+	corr, err := correlationID()
 	if err != nil {
 		return nil, err
 	}
-	const method = "AcquireTokenSilently"
 	r, err := d.async(ctx, method, procReleaseAuthResult, func(cb, data uintptr, async unsafe.Pointer) uintptr {
-		return ret(syscall.SyscallN(d.procs[procAcquireTokenSilentlyAsync], params, uintptr(unsafe.Pointer(corr)), acct, cb, data, uintptr(async)))
+		return start(params, corr, cb, data, async)
 	})
 	if err != nil {
 		return nil, err
@@ -125,7 +130,7 @@ func (c *Client) Accounts(ctx context.Context, clientID string) ([]broker.Accoun
 	if err != nil {
 		return nil, err
 	}
-	corr, _, err := d.corrAnd("")
+	corr, err := correlationID()
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +187,7 @@ func (c *Client) RemoveAccount(ctx context.Context, clientID string, a broker.Ac
 	if err != nil {
 		return err
 	}
-	corr, _, err := d.corrAnd("")
+	corr, err := correlationID()
 	if err != nil {
 		return err
 	}
@@ -198,18 +203,24 @@ func (c *Client) RemoveAccount(ctx context.Context, clientID string, a broker.Ac
 }
 
 // readAccount returns the broker's handle of a, which the caller releases.
-// MSALRuntime knows an account by its object ID, the first part of the
-// home account ID ("<oid>.<tid>"), which is what MSAL .NET looks it up by.
+// MSALRuntime looks an account up by the ID its GetAccountId gave, as MSAL
+// for Python and MSAL Node do; for an account this process hasn't read,
+// by its object ID (the home account ID's first part), as MSAL .NET does.
 func (d *dll) readAccount(ctx context.Context, a broker.Account) (uintptr, error) {
-	oid, _, _ := strings.Cut(a.HomeAccountID, ".")
-	if oid == "" {
+	d.idsMu.Lock()
+	accountID := d.ids[strings.ToLower(a.HomeAccountID)]
+	d.idsMu.Unlock()
+	if accountID == "" {
+		accountID, _, _ = strings.Cut(a.HomeAccountID, ".")
+	}
+	if accountID == "" {
 		return 0, fmt.Errorf("%w: the account has no home account ID", broker.ErrBadResponse)
 	}
-	id, err := utf16(oid)
+	id, err := utf16(accountID)
 	if err != nil {
 		return 0, err
 	}
-	corr, _, err := d.corrAnd("")
+	corr, err := correlationID()
 	if err != nil {
 		return 0, err
 	}
@@ -260,16 +271,11 @@ func (d *dll) setParam(params uintptr, key, value string) error {
 	return d.check("SetAdditionalParameter", ret(syscall.SyscallN(d.procs[procSetAdditionalParameter], params, uintptr(unsafe.Pointer(k)), uintptr(unsafe.Pointer(v)))))
 }
 
-// corrAnd returns a new correlation ID, which MSALRuntime's telemetry and
-// logs carry, and s, both as UTF-16.
-func (d *dll) corrAnd(s string) (*uint16, *uint16, error) {
+// correlationID returns a new correlation ID, which MSALRuntime's telemetry
+// and logs carry, as UTF-16.
+func correlationID() (*uint16, error) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails
 	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	corr, err := utf16(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]))
-	if err != nil {
-		return nil, nil, err
-	}
-	sp, err := utf16(s)
-	return corr, sp, err
+	return utf16(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]))
 }

@@ -5,7 +5,10 @@ package wam
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -145,4 +148,57 @@ func TestNotInstalled(t *testing.T) {
 	ok, err := c.Available(t.Context())
 	assert.False(t, ok)
 	require.ErrorIs(t, err, ErrNotInstalled)
+}
+
+// TestBesideExecutable: MSALRuntime is found beside the executable, and
+// never in the working directory or on PATH. Each case runs in a process of
+// its own (a copy of this test binary), as a process loads MSALRuntime once.
+func TestBesideExecutable(t *testing.T) {
+	switch os.Getenv("AZI_WAM_CHILD") {
+	case "beside":
+		ok, err := (&Client{}).Available(t.Context())
+		require.NoError(t, err)
+		require.True(t, ok)
+		exe, err := os.Executable()
+		require.NoError(t, err)
+		assert.True(t, samePath(filepath.Join(filepath.Dir(exe), DLLName()), loaded.path), loaded.path)
+		return
+	case "elsewhere":
+		_, err := (&Client{}).Available(t.Context())
+		require.ErrorIs(t, err, ErrNotInstalled)
+		return
+	}
+	src := os.Getenv("AZI_WAM_FAKE_DLL")
+	require.NotEmpty(t, src, "AZI_WAM_FAKE_DLL names no emulated MSALRuntime: run the tests with .ci/wine/run")
+	self, err := os.Executable()
+	require.NoError(t, err)
+	// The working directory and PATH hold the DLL in both cases: never used.
+	run := func(t *testing.T, mode string) {
+		exeDir, dllDir := t.TempDir(), t.TempDir()
+		exe := filepath.Join(exeDir, "wam.test.exe")
+		copyFile(t, self, exe)
+		copyFile(t, src, filepath.Join(dllDir, DLLName()))
+		if mode == "beside" {
+			copyFile(t, src, filepath.Join(exeDir, DLLName()))
+		}
+		cmd := exec.Command(exe, "-test.run=^TestBesideExecutable$", "-test.v")
+		cmd.Dir = dllDir
+		cmd.Env = append(os.Environ(), "AZI_WAM_CHILD="+mode, "PATH="+dllDir+";"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Contains(t, string(out), "--- PASS: TestBesideExecutable")
+	}
+	t.Run("beside", func(t *testing.T) { run(t, "beside") })
+	t.Run("cwd and PATH", func(t *testing.T) { run(t, "elsewhere") })
+}
+
+func copyFile(t *testing.T, from, to string) {
+	in, err := os.Open(from)
+	require.NoError(t, err)
+	defer in.Close()
+	out, err := os.Create(to)
+	require.NoError(t, err)
+	_, err = io.Copy(out, in)
+	require.NoError(t, err)
+	require.NoError(t, out.Close())
 }

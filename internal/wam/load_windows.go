@@ -33,6 +33,11 @@ func DLLName() string {
 type dll struct {
 	path  string
 	procs [procCount]uintptr
+
+	// idsMu guards ids: MSALRuntime's account IDs (GetAccountId) by
+	// lower-case home account ID, for ReadAccountById.
+	idsMu sync.Mutex
+	ids   map[string]string
 }
 
 // A process holds at most one MSALRuntime: Startup pins the DLL and is
@@ -114,7 +119,7 @@ func open(file string) (*dll, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", file, err)
 	}
-	d := &dll{path: file}
+	d := &dll{path: file, ids: map[string]string{}}
 	for i, n := range procNames {
 		p, err := windows.GetProcAddress(h, n)
 		if err != nil {

@@ -9,8 +9,8 @@ import (
 )
 
 // params creates the auth parameters of a request; the caller releases
-// them with releaseParams.
-func (d *dll) params(p broker.TokenParams) (uintptr, error) {
+// them. guiThread asks for the dialog on MSALRuntime's own thread.
+func (d *dll) params(p broker.TokenParams, guiThread bool) (uintptr, error) {
 	clientID, err := utf16(p.ClientID)
 	if err != nil {
 		return 0, err
@@ -39,9 +39,27 @@ func (d *dll) params(p broker.TokenParams) (uintptr, error) {
 	if err == nil && p.Claims != "" {
 		err = set(procSetDecodedClaims, p.Claims)
 	}
-	if err == nil && p.MSAPassthrough {
-		// What MSAL for Python and @azure/identity send for it.
-		err = d.setParam(h, "msal_request_type", "consumer_passthrough")
+	// Additional parameters, as MSAL for Python sets them: its own keys, and
+	// the request's extra ones (domain_hint, prompt) by their OAuth names.
+	// select_account is the account picker, which a dialog without a login
+	// hint already is.
+	var extra [][2]string
+	if p.MSAPassthrough {
+		extra = append(extra, [2]string{"msal_request_type", "consumer_passthrough"})
+	}
+	if guiThread {
+		extra = append(extra, [2]string{"msal_gui_thread", "true"})
+	}
+	if p.DomainHint != "" {
+		extra = append(extra, [2]string{"domain_hint", p.DomainHint})
+	}
+	if p.Prompt != "" && p.Prompt != "select_account" {
+		extra = append(extra, [2]string{"prompt", p.Prompt})
+	}
+	for _, kv := range extra {
+		if err == nil {
+			err = d.setParam(h, kv[0], kv[1])
+		}
 	}
 	if err != nil {
 		_ = d.release(procReleaseAuthParameters, h)

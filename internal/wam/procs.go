@@ -10,6 +10,7 @@ const (
 	procSetDecodedClaims
 	procSetAdditionalParameter
 	procSignInInteractivelyAsync
+	procSignInSilentlyAsync
 	procAcquireTokenSilentlyAsync
 	procReadAccountByIdAsync
 	procSignOutSilentlyAsync
@@ -24,6 +25,7 @@ const (
 	procIsPopAuthorization
 	procGetAccount
 	procReleaseAccount
+	procGetAccountId
 	procGetHomeAccountId
 	procGetEnvironment
 	procGetRealm
@@ -58,6 +60,7 @@ var procNames = [procCount]string{
 	"MSALRUNTIME_SetDecodedClaims",
 	"MSALRUNTIME_SetAdditionalParameter",
 	"MSALRUNTIME_SignInInteractivelyAsync",
+	"MSALRUNTIME_SignInSilentlyAsync",
 	"MSALRUNTIME_AcquireTokenSilentlyAsync",
 	"MSALRUNTIME_ReadAccountByIdAsync",
 	"MSALRUNTIME_SignOutSilentlyAsync",
@@ -72,6 +75,7 @@ var procNames = [procCount]string{
 	"MSALRUNTIME_IsPopAuthorization",
 	"MSALRUNTIME_GetAccount",
 	"MSALRUNTIME_ReleaseAccount",
+	"MSALRUNTIME_GetAccountId",
 	"MSALRUNTIME_GetHomeAccountId",
 	"MSALRUNTIME_GetEnvironment",
 	"MSALRUNTIME_GetRealm",

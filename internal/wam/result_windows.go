@@ -54,13 +54,15 @@ func (d *dll) tokenResult(method string, r uintptr) (*broker.TokenResult, error)
 	return res, nil
 }
 
-// account reads an account handle; the caller releases it. A NULL handle is
-// the zero Account, which the credential refuses (it names no account).
+// account reads an account handle, remembering its account ID; the caller
+// releases it. A NULL handle is the zero Account, which the credential
+// refuses (it names no account).
 func (d *dll) account(a uintptr) (broker.Account, error) {
 	var acct broker.Account
 	if a == 0 {
 		return acct, nil
 	}
+	var id string
 	for _, f := range []struct {
 		proc int
 		dst  *string
@@ -71,12 +73,18 @@ func (d *dll) account(a uintptr) (broker.Account, error) {
 		{procGetLocalAccountId, &acct.LocalAccountID},
 		{procGetUserName, &acct.Username},
 		{procGetClientInfo, &acct.ClientInfo},
+		{procGetAccountId, &id},
 	} {
 		s, err := d.str(f.proc, a)
 		if err != nil {
 			return broker.Account{}, err
 		}
 		*f.dst = s
+	}
+	if id != "" && acct.HomeAccountID != "" {
+		d.idsMu.Lock()
+		d.ids[strings.ToLower(acct.HomeAccountID)] = id
+		d.idsMu.Unlock()
 	}
 	return acct, nil
 }

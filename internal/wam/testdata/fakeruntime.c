@@ -3,10 +3,14 @@
  * procedures internal/wam resolves, answering as WAM would, with no network.
  * The user at the "dialog" is the account hint: cancel@… cancels, hold@…
  * waits until CancelAsyncOperation, any other name signs in. A device
- * account, os@contoso.com, is known from the start. Every handle is counted;
- * FakeMSALRuntime_LiveHandles and FakeMSALRuntime_Calls let tests check that
- * none leaks and how many dialogs and cancellations there were.
- * Built by .ci/wine/run with x86_64-w64-mingw32-gcc.
+ * account, os@contoso.com, is known from the start: SignInSilently signs it
+ * in. ReadAccountById takes the account ID of GetAccountId, which differs
+ * from the object ID here. Every handle is counted; FakeMSALRuntime_LiveHandles,
+ * FakeMSALRuntime_Calls and FakeMSALRuntime_LastParams let tests check that
+ * none leaks, how many dialogs, cancellations and silent calls there were,
+ * and the additional parameters of the last dialog.
+ * Built by .ci/wine/run with x86_64-w64-mingw32-gcc:
+ *     x86_64-w64-mingw32-gcc -shared -O2 -o msalruntime.dll fakeruntime.c
  */
 #include <windows.h>
 #include <stdint.h>
@@ -17,20 +21,28 @@
 typedef void *H;
 typedef void (*completion)(H result, void *data);
 
-static volatile LONG live, calls[4]; /* 0 interactive, 1 cancel, 2 silent, 3 sign-out */
+static volatile LONG live, calls[5]; /* 0 interactive, 1 cancel, 2 silent, 3 sign-out, 4 silent sign-in */
 static CRITICAL_SECTION mu;
 static int started;
 
 typedef struct { int kind; int status; int64_t code; int32_t tag; wchar_t ctx[128]; } err_t;
-typedef struct { int kind; wchar_t oid[64], home[128], user[128]; } acct_t;
+typedef struct { int kind; wchar_t id[64], oid[64], home[128], user[128]; } acct_t;
 typedef struct { int kind; err_t *err; acct_t *acct; wchar_t token[512], scopes[256]; int64_t exp; } result_t;
-typedef struct { int kind; wchar_t client[64], scopes[256], claims[512]; } params_t;
+typedef struct { int kind; wchar_t client[64], scopes[256], claims[512], extra[512]; } params_t;
 typedef struct { int kind; HANDLE cancel; } async_t;
 
 static void *alloc(size_t n) { InterlockedIncrement(&live); return calloc(1, n); }
 static H release(void *h) { if (h) { InterlockedDecrement(&live); free(h); } return NULL; }
 __declspec(dllexport) LONG FakeMSALRuntime_LiveHandles(void) { return live; }
 __declspec(dllexport) LONG FakeMSALRuntime_Calls(int what) { return calls[what]; }
+/* The additional parameters of the last dialog, as "key=value;…"; guarded by mu. */
+static wchar_t lastExtra[512];
+__declspec(dllexport) void FakeMSALRuntime_LastParams(wchar_t *buf, int n) {
+	EnterCriticalSection(&mu);
+	wcsncpy(buf, lastExtra, n - 1);
+	buf[n - 1] = 0;
+	LeaveCriticalSection(&mu);
+}
 
 static err_t *mkerr(int status, const wchar_t *ctx) {
 	err_t *e = alloc(sizeof *e);
@@ -52,18 +64,27 @@ static int findUser(const wchar_t *u, int add) {
 static acct_t *mkacct(int i) {
 	acct_t *a = alloc(sizeof *a);
 	a->kind = 'A';
+	swprintf(a->id, 64, L"wam-account-%d", i);
 	swprintf(a->oid, 64, L"00000000-0000-0000-0000-%012d", i);
 	swprintf(a->home, 128, L"%ls.72f988bf-86f1-41af-91ab-2d7cd011db47", a->oid);
 	wcsncpy(a->user, users[i], 127);
 	return a;
 }
-static int userOfOid(const wchar_t *oid) {
-	int i = -1;
-	swscanf(oid, L"00000000-0000-0000-0000-%d", &i);
+static int signedInUser(int i) {
 	EnterCriticalSection(&mu);
 	if (i < 0 || i >= nusers || !signedIn[i]) i = -1;
 	LeaveCriticalSection(&mu);
 	return i;
+}
+static int userOfOid(const wchar_t *oid) {
+	int i = -1;
+	swscanf(oid, L"00000000-0000-0000-0000-%d", &i);
+	return signedInUser(i);
+}
+static int userOfId(const wchar_t *id) {
+	int i = -1;
+	if (swscanf(id, L"wam-account-%d", &i) != 1) return -1;
+	return signedInUser(i);
 }
 
 __declspec(dllexport) H MSALRUNTIME_Startup(void) {
@@ -98,7 +119,11 @@ __declspec(dllexport) H MSALRUNTIME_SetRedirectUri(params_t *p, const wchar_t *u
 	return wcscmp(u, want) ? mkerr(9, L"wrong redirect URI") : NULL;
 }
 __declspec(dllexport) H MSALRUNTIME_SetDecodedClaims(params_t *p, const wchar_t *c) { wcsncpy(p->claims, c, 511); return NULL; }
-__declspec(dllexport) H MSALRUNTIME_SetAdditionalParameter(params_t *p, const wchar_t *k, const wchar_t *v) { return NULL; }
+__declspec(dllexport) H MSALRUNTIME_SetAdditionalParameter(params_t *p, const wchar_t *k, const wchar_t *v) {
+	size_t n = wcslen(p->extra);
+	_snwprintf(p->extra + n, 511 - n, L"%ls%ls=%ls", n ? L";" : L"", k, v);
+	return NULL;
+}
 
 /* An operation runs on a thread of its own, as MSALRuntime's do. */
 typedef struct { completion cb; void *data; async_t *async; H result; int hold; } op_t;
@@ -139,6 +164,9 @@ __declspec(dllexport) H MSALRUNTIME_SignInInteractivelyAsync(H hwnd, params_t *p
 	result_t *r;
 	int u;
 	InterlockedIncrement(&calls[0]);
+	EnterCriticalSection(&mu);
+	wcscpy(lastExtra, p->extra);
+	LeaveCriticalSection(&mu);
 	if (!_wcsnicmp(hint, L"cancel@", 7) || !_wcsnicmp(hint, L"hold@", 5)) {
 		r = alloc(sizeof *r); r->kind = 'R';
 		if (hint[0] == L'c' || hint[0] == L'C') r->err = mkerr(7, L"the user cancelled the sign-in");
@@ -148,6 +176,14 @@ __declspec(dllexport) H MSALRUNTIME_SignInInteractivelyAsync(H hwnd, params_t *p
 	u = findUser(*hint ? hint : L"user@contoso.com", 1);
 	LeaveCriticalSection(&mu);
 	return start(cb, data, ah, token(p, u), 0);
+}
+/* The device's account, os@contoso.com (user 0), if it is signed in. */
+__declspec(dllexport) H MSALRUNTIME_SignInSilentlyAsync(params_t *p, const wchar_t *corr, completion cb, void *data, async_t **ah) {
+	result_t *r;
+	InterlockedIncrement(&calls[4]);
+	if (signedInUser(0) == 0) return start(cb, data, ah, token(p, 0), 0);
+	r = alloc(sizeof *r); r->kind = 'R'; r->err = mkerr(2, L"interaction required");
+	return start(cb, data, ah, r, 0);
 }
 __declspec(dllexport) H MSALRUNTIME_AcquireTokenSilentlyAsync(params_t *p, const wchar_t *corr, acct_t *a, completion cb, void *data, async_t **ah) {
 	int u = userOfOid(a->oid);
@@ -174,6 +210,7 @@ __declspec(dllexport) H MSALRUNTIME_IsPopAuthorization(result_t *r, int *pop) { 
 static acct_t *copyacct(acct_t *a) { acct_t *c = alloc(sizeof *c); *c = *a; return c; }
 __declspec(dllexport) H MSALRUNTIME_GetAccount(result_t *r, acct_t **a) { *a = r->acct ? copyacct(r->acct) : NULL; return NULL; }
 __declspec(dllexport) H MSALRUNTIME_ReleaseAccount(H a) { release(a); return NULL; }
+__declspec(dllexport) H MSALRUNTIME_GetAccountId(acct_t *a, wchar_t *b, int32_t *n) { return str(a->id, b, n); }
 __declspec(dllexport) H MSALRUNTIME_GetHomeAccountId(acct_t *a, wchar_t *b, int32_t *n) { return str(a->home, b, n); }
 __declspec(dllexport) H MSALRUNTIME_GetEnvironment(acct_t *a, wchar_t *b, int32_t *n) { return str(L"login.microsoftonline.com", b, n); }
 __declspec(dllexport) H MSALRUNTIME_GetRealm(acct_t *a, wchar_t *b, int32_t *n) { return str(L"72f988bf-86f1-41af-91ab-2d7cd011db47", b, n); }
@@ -186,7 +223,7 @@ typedef struct { int kind; err_t *err; acct_t *acct[MAXACCT]; int n; } other_t;
 static other_t *other(void) { other_t *o = alloc(sizeof *o); o->kind = 'O'; return o; }
 __declspec(dllexport) H MSALRUNTIME_ReadAccountByIdAsync(const wchar_t *id, const wchar_t *corr, completion cb, void *data, async_t **ah) {
 	other_t *o = other();
-	int u = userOfOid(id);
+	int u = userOfId(id);
 	if (u < 0) o->err = mkerr(16, L"account not found");
 	else { EnterCriticalSection(&mu); o->acct[0] = mkacct(u); LeaveCriticalSection(&mu); o->n = 1; }
 	return start(cb, data, ah, o, 0);
