@@ -14,32 +14,26 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// cancelTimeout bounds the cancelInteractiveFlow sent, in the background,
-// after an interactive call's context ended: the caller has already left, and
-// the goroutine that sends it closes the connection at this bound whether or
-// not the broker answered. A variable for the tests.
+// cancelTimeout bounds the background cancelInteractiveFlow sent after an
+// interactive call's context ended. A variable for the tests.
 var cancelTimeout = 5 * time.Second
 
 // cancelGrace is how long an interactive call whose context ended waits for
-// the broker to answer its cancelInteractiveFlow before returning: a broker
-// that answers promptly (as brokertest does) has closed its dialog when the
-// call returns, and one that ignores the cancellation delays the caller by no
-// more than this past its context's end.
+// the broker to answer its cancellation: a prompt broker has closed its
+// dialog when the call returns, and a deaf one delays the caller no more.
 const cancelGrace = 100 * time.Millisecond
 
 // restartWait bounds how long a call that found no broker waits for one to
-// take the name again (a broker restarting, or being activated), before
-// retrying once.
+// take the name (restarting, or being activated) before retrying once.
 const restartWait = 2 * time.Second
 
-// Client calls the broker. Each call uses a connection of its own to the
-// session bus, closed when the call returns: a Client holds no goroutine or
-// socket between calls, and the broker may restart between them. A Client is
-// safe for concurrent use; its zero value talks to the session bus.
+// Client calls the broker, each call on a connection of its own to the
+// session bus, so a Client holds nothing between calls and the broker may
+// restart between them. A Client is safe for concurrent use; its zero value
+// talks to the session bus.
 type Client struct {
-	// Address is the bus address. Empty means the session bus named by
-	// DBUS_SESSION_BUS_ADDRESS, read at each call. The client never starts a
-	// bus (no X11 autolaunch).
+	// Address is the bus address; empty means DBUS_SESSION_BUS_ADDRESS,
+	// read at each call. The client never starts a bus (no X11 autolaunch).
 	Address string
 }
 
@@ -68,8 +62,7 @@ type TokenParams struct {
 }
 
 // Available reports whether a broker can answer on the bus: its name has an
-// owner, or the bus can start it on demand. It doesn't introspect (brokers
-// 2.0.2 and later can't be introspected) and doesn't start the broker.
+// owner, or the bus can start it on demand. It doesn't start the broker.
 func (c *Client) Available(ctx context.Context) (bool, error) {
 	conn, err := c.connect(ctx)
 	if err != nil {
@@ -145,12 +138,10 @@ func (c *Client) AcquireTokenSilently(ctx context.Context, p TokenParams) (*Toke
 	return ParseTokenResponse(MethodAcquireTokenSilently, b)
 }
 
-// AcquireTokenInteractively asks the broker to sign the user in. The call has
-// no D-Bus timeout: it waits for the user until ctx ends, and then tells the
-// broker to close its dialog (cancelInteractiveFlow) and returns ctx's error
-// when the broker answered or cancelGrace after ctx ended, whichever is first.
-// The cancellation goes on in the background, best effort, for at most
-// cancelTimeout.
+// AcquireTokenInteractively asks the broker to sign the user in, waiting for
+// the user until ctx ends. Then it tells the broker to close its dialog
+// (cancelInteractiveFlow, in the background for at most cancelTimeout) and
+// returns ctx's error once the broker answered or after cancelGrace.
 func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (*TokenResult, error) {
 	conn, err := c.connect(ctx)
 	if err != nil {
@@ -162,9 +153,8 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 			_ = conn.Close()
 		}
 	}()
-	// The call and its cancellation go to the unique name of the broker
-	// instance that shows the dialog: after a restart, the well-known name
-	// would send the cancellation to an instance that knows nothing of it.
+	// Both go to the unique name of the instance showing the dialog: after a
+	// restart, the well-known name would reach one that knows nothing of it.
 	owner, err := ownerOf(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -173,8 +163,6 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 	b, err := call(ctx, conn, owner, MethodAcquireTokenInteractively, id, p.request(true))
 	if err != nil {
 		if ctx.Err() != nil {
-			// The caller's deadline is the deadline: a broker that ignores the
-			// cancellation mustn't hold the caller past it.
 			cancelling = true
 			answered := make(chan struct{})
 			go cancelInBackground(ctx, conn, owner, id, cancelTimeout, answered)
@@ -190,11 +178,9 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 	return ParseTokenResponse(MethodAcquireTokenInteractively, b)
 }
 
-// cancelInBackground tells the broker instance owner to close the dialog of
-// the sign-in id, closes answered when the call ended, and closes conn: when
-// the broker answered, or after d, whichever comes first. Closing conn at d
-// also ends a send the bus doesn't read, so the goroutine running it ends by
-// d.
+// cancelInBackground tells owner to close the dialog of the sign-in id,
+// closes answered when the broker answered, and closes conn by d at the
+// latest, which also ends a send the bus doesn't read.
 func cancelInBackground(ctx context.Context, conn *dbus.Conn, owner, id string, d time.Duration, answered chan<- struct{}) {
 	defer conn.Close()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
@@ -215,28 +201,12 @@ func (c *Client) RemoveAccount(ctx context.Context, clientID string, a Account) 
 	return err
 }
 
-// CancelInteractiveFlow tells the broker to end the interactive sign-in of
-// the call with the correlation ID.
-func (c *Client) CancelInteractiveFlow(ctx context.Context, correlationID string) error {
-	conn, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	b, err := call(ctx, conn, BusName, MethodCancelInteractiveFlow, correlationID, struct{}{})
-	if err != nil {
-		return err
-	}
-	_, err = parseAnswer(MethodCancelInteractiveFlow, b)
-	return err
-}
-
 // request builds the JSON request of a token method.
 func (p TokenParams) request(interactive bool) tokenRequest {
 	ap := authParameters{
 		Account:           p.Account,
 		Authority:         p.Authority,
-		AuthorizationType: authorizationTypeOAuth2,
+		AuthorizationType: 8, // OAuth 2
 		ClientID:          p.ClientID,
 		DecodedClaims:     p.Claims,
 		RedirectURI:       RedirectURI(p.ClientID),
@@ -255,7 +225,7 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 	}
 	extra := map[string]string{}
 	if p.MSAPassthrough {
-		extra[msaPassthroughParam] = msaPassthroughValue
+		extra["msal_request_type"] = "consumer_passthrough"
 	}
 	if p.DomainHint != "" && interactive {
 		extra["domain_hint"] = p.DomainHint
@@ -348,10 +318,7 @@ func call(ctx context.Context, conn *dbus.Conn, dest, method, correlationID stri
 	if err := c.Store(&resp); err != nil {
 		return nil, badResponse(method, "its reply isn't one string")
 	}
-	if len(resp) > MaxResponseSize {
-		return nil, badResponse(method, fmt.Sprintf("it is larger than %d bytes", MaxResponseSize))
-	}
-	return []byte(resp), nil
+	return []byte(resp), nil // parseAnswer checks its size
 }
 
 // busError explains a failed D-Bus call.
@@ -391,10 +358,8 @@ func busError(ctx context.Context, method string, err error) error {
 	return fmt.Errorf("broker: %s: %w", method, err)
 }
 
-// connect opens a connection to the bus, honouring ctx while it dials and
-// authenticates; the caller closes it. The connection reads incoming messages
-// through a boundedConn, which fails before reading a message larger than
-// maxMessageSize.
+// connect opens a bounded connection to the bus (dialBus), honouring ctx
+// while it dials and authenticates; the caller closes it.
 func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	addr := c.Address
 	if addr == "" {
@@ -406,35 +371,23 @@ func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("broker: connecting to the session bus: %w", err)
 	}
-	// The connection lives until Close; canceling its context closes it,
-	// which unblocks an authentication the bus never answers.
+	// The connection outlives ctx; canceling connCtx closes it, which also
+	// unblocks an authentication the bus never answers.
 	connCtx, cancel := context.WithCancel(context.Background())
-	type result struct {
-		conn *dbus.Conn
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		conn, err := dialBus(connCtx, addr)
-		done <- result{conn, err}
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-ctx.Done():
-		cancel()
-		r = <-done
-		if r.err == nil {
-			_ = r.conn.Close()
+	stop := context.AfterFunc(ctx, cancel)
+	conn, err := dialBus(connCtx, addr)
+	if !stop() {
+		if err == nil {
+			_ = conn.Close()
 		}
 		return nil, fmt.Errorf("broker: connecting to the session bus: %w", ctx.Err())
 	}
-	if r.err != nil {
+	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("%w: connecting to the session bus: %v", ErrUnavailable, r.err)
+		return nil, fmt.Errorf("%w: connecting to the session bus: %v", ErrUnavailable, err)
 	}
-	context.AfterFunc(r.conn.Context(), cancel) // release connCtx when the conn closes
-	return r.conn, nil
+	context.AfterFunc(conn.Context(), cancel) // release connCtx when the conn closes
+	return conn, nil
 }
 
 // newCorrelationID returns a random (version 4) UUID.
