@@ -74,26 +74,25 @@ func (c *Client) Available(ctx context.Context) (bool, error) {
 
 func available(ctx context.Context, conn *dbus.Conn) (bool, error) {
 	var owned bool
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, BusName).Store(&owned); err != nil {
-		return false, busError(ctx, "NameHasOwner", err)
-	}
-	if owned {
-		return true, nil
+	if err := busCall(ctx, conn, "NameHasOwner", &owned, BusName); err != nil || owned {
+		return owned, err
 	}
 	var activatable []string
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.ListActivatableNames", 0).Store(&activatable); err != nil {
-		return false, busError(ctx, "ListActivatableNames", err)
+	err := busCall(ctx, conn, "ListActivatableNames", &activatable)
+	return err == nil && slices.Contains(activatable, BusName), err
+}
+
+// busCall calls a method of the bus itself.
+func busCall(ctx context.Context, conn *dbus.Conn, method string, out any, args ...any) error {
+	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus."+method, 0, args...).Store(out); err != nil {
+		return busError(ctx, method, err)
 	}
-	return slices.Contains(activatable, BusName), nil
+	return nil
 }
 
 // Version returns the broker's version (getLinuxBrokerVersion).
 func (c *Client) Version(ctx context.Context) (string, error) {
-	b, err := c.callRetrying(ctx, MethodGetLinuxBrokerVersion, versionRequest{MSALCppVersion: "1.0.0"})
-	if err != nil {
-		return "", err
-	}
-	top, err := parseAnswer(MethodGetLinuxBrokerVersion, b)
+	top, err := c.callRetrying(ctx, MethodGetLinuxBrokerVersion, versionRequest{MSALCppVersion: "1.0.0"})
 	if err != nil {
 		return "", err
 	}
@@ -106,11 +105,7 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 
 // Accounts returns the accounts the broker knows, for clientID (getAccounts).
 func (c *Client) Accounts(ctx context.Context, clientID string) ([]Account, error) {
-	b, err := c.callRetrying(ctx, MethodGetAccounts, getAccountsRequest{ClientID: clientID, RedirectURI: RedirectURI(clientID)})
-	if err != nil {
-		return nil, err
-	}
-	top, err := parseAnswer(MethodGetAccounts, b)
+	top, err := c.callRetrying(ctx, MethodGetAccounts, getAccountsRequest{ClientID: clientID, RedirectURI: RedirectURI(clientID)})
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +126,11 @@ func (c *Client) AcquireTokenSilently(ctx context.Context, p TokenParams) (*Toke
 	if p.Account == nil {
 		return nil, errors.New("broker: a silent request needs an account")
 	}
-	b, err := c.callRetrying(ctx, MethodAcquireTokenSilently, p.request(false))
+	top, err := c.callRetrying(ctx, MethodAcquireTokenSilently, p.request(false))
 	if err != nil {
 		return nil, err
 	}
-	return ParseTokenResponse(MethodAcquireTokenSilently, b)
+	return tokenResult(MethodAcquireTokenSilently, top)
 }
 
 // AcquireTokenInteractively asks the broker to sign the user in, waiting for
@@ -166,11 +161,9 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 			cancelling = true
 			answered := make(chan struct{})
 			go cancelInBackground(ctx, conn, owner, id, cancelTimeout, answered)
-			grace := time.NewTimer(cancelGrace)
-			defer grace.Stop()
 			select {
 			case <-answered:
-			case <-grace.C:
+			case <-time.After(cancelGrace):
 			}
 		}
 		return nil, err
@@ -193,11 +186,7 @@ func cancelInBackground(ctx context.Context, conn *dbus.Conn, owner, id string, 
 
 // RemoveAccount signs the account out of the broker for clientID.
 func (c *Client) RemoveAccount(ctx context.Context, clientID string, a Account) error {
-	b, err := c.callRetrying(ctx, MethodRemoveAccount, removeAccountRequest{ClientID: clientID, Account: a})
-	if err != nil {
-		return err
-	}
-	_, err = parseAnswer(MethodRemoveAccount, b)
+	_, err := c.callRetrying(ctx, MethodRemoveAccount, removeAccountRequest{ClientID: clientID, Account: a})
 	return err
 }
 
@@ -247,21 +236,21 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 
 // callRetrying calls method on the broker's well-known name, once more if
 // the broker wasn't there or left during the call and comes back within
-// restartWait. Only idempotent methods use it.
-func (c *Client) callRetrying(ctx context.Context, method string, request any) ([]byte, error) {
+// restartWait, and parses its answer. Only idempotent methods use it.
+func (c *Client) callRetrying(ctx context.Context, method string, request any) (map[string]json.RawMessage, error) {
 	conn, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
 	b, err := call(ctx, conn, BusName, method, newCorrelationID(), request)
-	if err == nil || !(errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBrokerGone)) || ctx.Err() != nil {
-		return b, err
+	if err != nil && (errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBrokerGone)) && ctx.Err() == nil && waitForOwner(ctx, conn, restartWait) {
+		b, err = call(ctx, conn, BusName, method, newCorrelationID(), request)
 	}
-	if !waitForOwner(ctx, conn, restartWait) {
+	if err != nil {
 		return nil, err
 	}
-	return call(ctx, conn, BusName, method, newCorrelationID(), request)
+	return parseAnswer(method, b)
 }
 
 // waitForOwner waits up to d for the broker's name to have an owner.
@@ -272,7 +261,7 @@ func waitForOwner(ctx context.Context, conn *dbus.Conn, d time.Duration) bool {
 	defer tick.Stop()
 	for {
 		var owned bool
-		if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, BusName).Store(&owned); err == nil && owned {
+		if busCall(ctx, conn, "NameHasOwner", &owned, BusName) == nil && owned {
 			return true
 		}
 		select {
@@ -287,21 +276,19 @@ func waitForOwner(ctx context.Context, conn *dbus.Conn, d time.Duration) bool {
 // broker if the bus can.
 func ownerOf(ctx context.Context, conn *dbus.Conn) (string, error) {
 	var owner string
-	err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, BusName).Store(&owner)
+	err := busCall(ctx, conn, "GetNameOwner", &owner, BusName)
 	if err == nil {
 		return owner, nil
 	}
 	if ok, aerr := available(ctx, conn); aerr != nil || !ok {
-		return "", busError(ctx, "GetNameOwner", err)
+		return "", err
 	}
 	var started uint32
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.StartServiceByName", 0, BusName, uint32(0)).Store(&started); err != nil {
-		return "", busError(ctx, "StartServiceByName", err)
+	if err := busCall(ctx, conn, "StartServiceByName", &started, BusName, uint32(0)); err != nil {
+		return "", err
 	}
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, BusName).Store(&owner); err != nil {
-		return "", busError(ctx, "GetNameOwner", err)
-	}
-	return owner, nil
+	err = busCall(ctx, conn, "GetNameOwner", &owner, BusName)
+	return owner, err
 }
 
 // call calls method on dest and returns the broker's answer.

@@ -63,6 +63,11 @@ func ParseTokenResponse(method string, b []byte) (*TokenResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	return tokenResult(method, top)
+}
+
+// tokenResult reads a token answer's object.
+func tokenResult(method string, top map[string]json.RawMessage) (*TokenResult, error) {
 	raw, ok := top["brokerTokenResponse"]
 	if !ok || isNull(raw) {
 		return nil, badResponse(method, "it has neither brokerTokenResponse nor error")
