@@ -92,7 +92,7 @@ func busCall(ctx context.Context, conn *dbus.Conn, method string, out any, args 
 
 // Version returns the broker's version (getLinuxBrokerVersion).
 func (c *Client) Version(ctx context.Context) (string, error) {
-	top, err := c.callRetrying(ctx, MethodGetLinuxBrokerVersion, versionRequest{MSALCppVersion: "1.0.0"})
+	top, err := c.callRetrying(ctx, MethodGetLinuxBrokerVersion, map[string]string{"msalCppVersion": "1.0.0"})
 	if err != nil {
 		return "", err
 	}
@@ -105,7 +105,7 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 
 // Accounts returns the accounts the broker knows, for clientID (getAccounts).
 func (c *Client) Accounts(ctx context.Context, clientID string) ([]Account, error) {
-	top, err := c.callRetrying(ctx, MethodGetAccounts, getAccountsRequest{ClientID: clientID, RedirectURI: RedirectURI(clientID)})
+	top, err := c.callRetrying(ctx, MethodGetAccounts, map[string]string{"clientId": clientID, "redirectUri": RedirectURI(clientID)})
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func cancelInBackground(ctx context.Context, conn *dbus.Conn, owner, id string, 
 
 // RemoveAccount signs the account out of the broker for clientID.
 func (c *Client) RemoveAccount(ctx context.Context, clientID string, a Account) error {
-	_, err := c.callRetrying(ctx, MethodRemoveAccount, removeAccountRequest{ClientID: clientID, Account: a})
+	_, err := c.callRetrying(ctx, MethodRemoveAccount, map[string]any{"clientId": clientID, "account": a})
 	return err
 }
 
@@ -219,9 +219,7 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 	if p.DomainHint != "" && interactive {
 		extra["domain_hint"] = p.DomainHint
 	}
-	if len(extra) > 0 {
-		ap.AdditionalQueryParametersForAuthorization = extra
-	}
+	ap.AdditionalQueryParametersForAuthorization = extra // omitted when empty
 	r := tokenRequest{Account: p.Account}
 	if interactive {
 		ap.Prompt = p.Prompt
@@ -308,6 +306,13 @@ func call(ctx context.Context, conn *dbus.Conn, dest, method, correlationID stri
 	return []byte(resp), nil // parseAnswer checks its size
 }
 
+// busErrors are the sentinels of the bus's errors (org.freedesktop.DBus.Error.*).
+var busErrors = map[string]error{
+	"ServiceUnknown": ErrUnavailable, "NameHasNoOwner": ErrUnavailable, "UnknownObject": ErrUnavailable,
+	"UnknownMethod": ErrTooOld, "UnknownInterface": ErrTooOld,
+	"NoReply": ErrBrokerGone,
+}
+
 // busError explains a failed D-Bus call.
 func busError(ctx context.Context, method string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
@@ -328,14 +333,8 @@ func busError(ctx context.Context, method string, err error) error {
 				detail += ": " + s
 			}
 		}
-		switch de.Name {
-		case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
-			"org.freedesktop.DBus.Error.UnknownObject":
-			return fmt.Errorf("%w (%s: %s)", ErrUnavailable, method, detail)
-		case "org.freedesktop.DBus.Error.UnknownMethod", "org.freedesktop.DBus.Error.UnknownInterface":
-			return fmt.Errorf("%w (%s: %s)", ErrTooOld, method, detail)
-		case "org.freedesktop.DBus.Error.NoReply":
-			return fmt.Errorf("%w (%s: %s)", ErrBrokerGone, method, detail)
+		if sentinel, ok := busErrors[strings.TrimPrefix(de.Name, "org.freedesktop.DBus.Error.")]; ok {
+			return fmt.Errorf("%w (%s: %s)", sentinel, method, detail)
 		}
 		return fmt.Errorf("broker: %s: %s", method, detail)
 	}

@@ -104,25 +104,22 @@ type frameReader struct {
 }
 
 func (f *frameReader) Read(p []byte) (int, error) {
-	if f.err != nil {
+	if f.err != nil || len(p) == 0 {
 		return 0, f.err
 	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	// One byte more than the budget allows tells a stream that goes on from
-	// one that ends there.
+	// One byte more than the budget tells a stream that goes on from one
+	// that ends there.
 	if rest := f.maxTotal - f.total; uint64(len(p)) > rest+1 {
 		p = p[:rest+1]
 	}
 	n, err := f.r.Read(p)
 	if f.total+uint64(n) > f.maxTotal {
 		f.err = &errConnectionLimit{fmt.Sprintf("more than %d bytes came on one connection, more than a call's answers take", f.maxTotal)}
-		return 0, f.err
+	} else {
+		f.err = f.scan(p[:n])
 	}
-	if ferr := f.scan(p[:n]); ferr != nil {
-		f.err = ferr
-		return 0, ferr
+	if f.err != nil {
+		return 0, f.err
 	}
 	f.total += uint64(n)
 	return n, err
@@ -145,34 +142,23 @@ func (f *frameReader) scan(b []byte) error {
 			return nil
 		}
 		f.have = 0
-		size, err := messageSize(f.header)
-		if err != nil {
-			return err
+		var order binary.ByteOrder = binary.LittleEndian
+		switch f.header[0] {
+		case 'l':
+		case 'B':
+			order = binary.BigEndian
+		default:
+			return &errConnectionLimit{fmt.Sprintf("a D-Bus message came with byte order %q", f.header[0])}
 		}
+		// The fixed header, the header fields padded to 8, and the body, in
+		// 64 bits.
+		size := fixedHeaderSize + (uint64(order.Uint32(f.header[12:]))+7)&^7 + uint64(order.Uint32(f.header[4:]))
 		if size > f.maxMessage {
 			return &errConnectionLimit{fmt.Sprintf("a D-Bus message of %d bytes came, larger than the %d the client reads", size, f.maxMessage)}
 		}
 		f.left = size - fixedHeaderSize
 	}
 	return nil
-}
-
-// messageSize is the size of the message whose fixed header h is: the header,
-// its fields padded to 8 bytes, and the body, in 64 bits.
-func messageSize(h [fixedHeaderSize]byte) (uint64, error) {
-	var order binary.ByteOrder
-	switch h[0] {
-	case 'l':
-		order = binary.LittleEndian
-	case 'B':
-		order = binary.BigEndian
-	default:
-		return 0, &errConnectionLimit{fmt.Sprintf("a D-Bus message came with byte order %q", h[0])}
-	}
-	body := uint64(order.Uint32(h[4:8]))
-	fields := uint64(order.Uint32(h[12:16]))
-	fields = (fields + 7) &^ 7
-	return fixedHeaderSize + fields + body, nil
 }
 
 // dialBus connects to the first address of the D-Bus address list addr that

@@ -95,17 +95,3 @@ type tokenRequest struct {
 	Account        *Account       `json:"account,omitempty"`
 	AuthParameters authParameters `json:"authParameters"`
 }
-
-type getAccountsRequest struct {
-	ClientID    string `json:"clientId"`
-	RedirectURI string `json:"redirectUri"`
-}
-
-type removeAccountRequest struct {
-	ClientID string  `json:"clientId"`
-	Account  Account `json:"account"`
-}
-
-type versionRequest struct {
-	MSALCppVersion string `json:"msalCppVersion"`
-}
