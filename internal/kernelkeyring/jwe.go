@@ -22,10 +22,9 @@ const (
 	encA128   = "A128CBC-HS256"
 )
 
-// ErrCorrupt reports sealed data that can't be opened with the key: it was
-// written with another key (one that a reboot lost, or another user's),
-// truncated, or changed. Retrying won't help; the cache should be treated as
-// empty and overwritten.
+// ErrCorrupt reports sealed data the key can't open: written with another
+// key (one a reboot lost, or another user's), truncated, or changed. The
+// cache should be treated as empty and overwritten.
 var ErrCorrupt = errors.New("the encrypted token cache can't be decrypted with the kernel keyring's key")
 
 // header is the JWE protected header, its fields in azidentity/cache's order
@@ -43,9 +42,7 @@ func Seal(key []byte, kid string, plaintext []byte) ([]byte, error) {
 		return nil, fmt.Errorf("a token cache key has %d bytes, not %d", KeySize, len(key))
 	}
 	iv := make([]byte, aes.BlockSize)
-	if _, err := rand.Read(iv); err != nil {
-		return nil, fmt.Errorf("can't draw an IV to encrypt the token cache: %w", err)
-	}
+	_, _ = rand.Read(iv) // never fails
 	hdr, err := json.Marshal(header{Alg: algDirect, Enc: encA128, KID: kid})
 	if err != nil {
 		return nil, err

@@ -15,8 +15,8 @@ import (
 // keyType is azidentity/cache's: a key with an arbitrary payload, readable.
 const keyType = "user"
 
-// ErrNoKey reports that the keyring holds no key of that description (or
-// holds one that expired or was revoked): the normal state after a reboot.
+// ErrNoKey reports that the keyring holds no live key of that description:
+// the normal state after a reboot.
 var ErrNoKey = errors.New("the kernel keyring holds no token cache key of that name")
 
 // RefusedError reports that this process may not use the kernel keyring at
@@ -74,8 +74,7 @@ func OpenKeyring() (Keyring, error) {
 // ID returns the keyring's serial number.
 func (r Keyring) ID() int { return r.id }
 
-// Key is a token cache key. Its String and Format methods never show the
-// key's bytes.
+// Key is a token cache key; fmt never shows its bytes.
 type Key struct {
 	id     int
 	secret []byte
@@ -128,14 +127,11 @@ func (r Keyring) Find(description string) (Key, error) {
 }
 
 // Create stores a new random key named description, replacing any key of
-// that name (add_key updates a key of the same type and description in
-// place), and returns it. Callers serialize Create with the cache's lock
-// file: a key replaced under another writer makes its file unreadable.
+// that name in place, and returns it. Callers serialize Create with the
+// cache's lock file: a key replaced under another writer loses its file.
 func (r Keyring) Create(description string) (Key, error) {
-	payload := make([]byte, KeySize+1) // the last byte stays NUL, as azidentity/cache expects
-	if _, err := rand.Read(payload[:KeySize]); err != nil {
-		return Key{}, fmt.Errorf("can't draw a token cache key: %w", err)
-	}
+	payload := make([]byte, KeySize+1)  // the last byte stays NUL, as azidentity/cache expects
+	_, _ = rand.Read(payload[:KeySize]) // never fails
 	id, err := unix.AddKey(keyType, description, payload, r.id)
 	if err != nil {
 		clear(payload)
@@ -166,19 +162,15 @@ func missing(err error) bool {
 		errors.Is(err, unix.EKEYREVOKED) || errors.Is(err, unix.ENOENT)
 }
 
-// Probe reports whether this process can keep a key in the kernel keyring:
-// it stores a random key under a random name, reads it back and removes
-// it. Its error is a *RefusedError when the keyring is forbidden here.
+// Probe reports whether this process can keep a key in the kernel keyring by
+// storing, reading and removing one. Its error is a *RefusedError when the
+// keyring is forbidden here.
 func Probe() error {
 	r, err := OpenKeyring()
 	if err != nil {
 		return err
 	}
-	var n [8]byte
-	if _, err := rand.Read(n[:]); err != nil {
-		return fmt.Errorf("can't draw a name for the kernel keyring probe: %w", err)
-	}
-	desc := fmt.Sprintf("azinteractive-probe-%x", n)
+	desc := "azinteractive-probe-" + rand.Text()
 	k, err := r.Create(desc)
 	if err != nil {
 		return err
