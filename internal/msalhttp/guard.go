@@ -56,9 +56,6 @@ func errResponseTooLarge(req *http.Request, n int64) error {
 
 // requestSecrets returns the secret values a form-encoded request carried.
 func requestSecrets(body []byte) []string {
-	if len(body) == 0 {
-		return nil
-	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		return nil
@@ -73,9 +70,6 @@ func requestSecrets(body []byte) []string {
 	}
 	return secrets
 }
-
-// redacted replaces a secret in text taken from a response.
-const redacted = "[REDACTED]"
 
 // scrubSecrets replaces every secret in b as sent and as a service would
 // quote it. A JSON body is decoded first, so that a secret is found however
@@ -126,7 +120,7 @@ func scrubValue(v any, forms []string, changed *bool) any {
 func scrubText(s string, forms []string, changed *bool) string {
 	for _, f := range forms {
 		if strings.Contains(s, f) {
-			s, *changed = strings.ReplaceAll(s, f, redacted), true
+			s, *changed = strings.ReplaceAll(s, f, "[REDACTED]"), true
 		}
 	}
 	return s

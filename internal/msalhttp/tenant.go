@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,21 +33,12 @@ type DomainTenant struct {
 // ending in "/"), which does nothing unless tenant is a domain.
 func NewDomainTenant(tenant, host string, client Client) *DomainTenant {
 	d := &DomainTenant{client: client}
-	if isDomainTenant(tenant) {
+	// Neither a tenant ID nor "common", "organizations"... has a dot.
+	if strings.Contains(tenant, ".") {
 		d.domain = tenant
 		d.config = host + url.PathEscape(tenant) + "/v2.0/.well-known/openid-configuration"
 	}
 	return d
-}
-
-// isDomainTenant reports whether a valid tenant is a domain name, rather
-// than a tenant ID or one of the names Entra ID gives groups of tenants.
-func isDomainTenant(t string) bool {
-	switch strings.ToLower(t) {
-	case "organizations", "common", "consumers", "adfs":
-		return false
-	}
-	return strings.Contains(t, ".") && !IsTenantGUID(t)
 }
 
 // IsTenantGUID reports whether t has the form of a tenant ID.
@@ -100,17 +90,13 @@ func (d *DomainTenant) lookup(ctx context.Context) (string, error) {
 		return "", err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("HTTP status %d", resp.StatusCode)
 	}
 	var doc struct {
 		Issuer string `json:"issuer"`
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 		return "", err
 	}
 	u, err := url.Parse(doc.Issuer)
