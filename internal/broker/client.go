@@ -27,10 +27,9 @@ const cancelGrace = 100 * time.Millisecond
 // take the name (restarting, or being activated) before retrying once.
 const restartWait = 2 * time.Second
 
-// Client calls the broker, each call on a connection of its own to the
-// session bus, so a Client holds nothing between calls and the broker may
-// restart between them. A Client is safe for concurrent use; its zero value
-// talks to the session bus.
+// Client calls the broker, each call on a connection of its own, so the
+// broker may restart between calls. A Client is safe for concurrent use; its
+// zero value talks to the session bus.
 type Client struct {
 	// Address is the bus address; empty means DBUS_SESSION_BUS_ADDRESS,
 	// read at each call. The client never starts a bus (no X11 autolaunch).
@@ -44,8 +43,8 @@ type TokenParams struct {
 	Scopes    []string
 	// Claims is a claims challenge (JSON), sent as decodedClaims.
 	Claims string
-	// Account is the broker's account: required for silent requests, the
-	// account to sign in again for interactive ones.
+	// Account is required for silent requests; for interactive ones, the
+	// account to sign in again.
 	Account *Account
 	// Username is a login hint for interactive requests without Account.
 	Username string
@@ -53,8 +52,7 @@ type TokenParams struct {
 	// an account, so the request then names none.
 	Prompt     string
 	DomainHint string
-	// ParentWindow is the window the broker's dialog belongs to; zero for
-	// none.
+	// ParentWindow is the window the broker's dialog belongs to, or zero.
 	ParentWindow uintptr
 	// MSAPassthrough lets personal Microsoft accounts sign in to first-party
 	// applications.
@@ -120,8 +118,8 @@ func (c *Client) Accounts(ctx context.Context, clientID string) ([]Account, erro
 	return accounts, nil
 }
 
-// AcquireTokenSilently asks for a token for p.Account without showing
-// anything to the user.
+// AcquireTokenSilently asks for a token for p.Account without showing the
+// user anything.
 func (c *Client) AcquireTokenSilently(ctx context.Context, p TokenParams) (*TokenResult, error) {
 	if p.Account == nil {
 		return nil, errors.New("broker: a silent request needs an account")
@@ -142,7 +140,7 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 	if err != nil {
 		return nil, err
 	}
-	cancelling := false
+	cancelling := false // then cancelInBackground closes conn
 	defer func() {
 		if !cancelling {
 			_ = conn.Close()
@@ -190,7 +188,7 @@ func (c *Client) RemoveAccount(ctx context.Context, clientID string, a Account) 
 	return err
 }
 
-// request builds the JSON request of a token method.
+// request is the JSON request of a token method.
 func (p TokenParams) request(interactive bool) tokenRequest {
 	ap := authParameters{
 		Account:           p.Account,
@@ -224,7 +222,6 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 	if interactive {
 		ap.Prompt = p.Prompt
 		if p.Prompt == "select_account" {
-			// The user picks the account: name none.
 			ap.Account, ap.Username, r.Account = nil, "", nil
 		}
 	}
@@ -270,8 +267,8 @@ func waitForOwner(ctx context.Context, conn *dbus.Conn, d time.Duration) bool {
 	}
 }
 
-// ownerOf returns the unique name that owns the broker's name, starting the
-// broker if the bus can.
+// ownerOf returns the unique name owning the broker's, starting the broker
+// if the bus can.
 func ownerOf(ctx context.Context, conn *dbus.Conn) (string, error) {
 	var owner string
 	err := busCall(ctx, conn, "GetNameOwner", &owner, BusName)

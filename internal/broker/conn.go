@@ -15,13 +15,10 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// godbus (v5.2.4) reads each message whole before anyone sees it, up to the
-// D-Bus specification's 128 MiB. So the client dials the bus itself and
-// hands godbus (dbus.NewConn) a connection that reads the 16-byte fixed
-// header of every incoming message (D-Bus specification, "Message Format":
-// byte order 'l' or 'B', the body's length at offset 4, the header fields'
-// length at 12) and fails before godbus reads a body larger than a broker
-// answer can be; godbus then fails the calls on it with that error.
+// godbus (v5.2.4) reads each message whole, up to 128 MiB, before anyone sees
+// it. So the client dials the bus itself and hands godbus a connection that
+// reads the fixed header of each message (D-Bus specification, "Message
+// Format") and fails before godbus reads a body larger than a broker answer.
 // dbus.NewConn's generic transport passes no Unix file descriptors (the
 // broker's interface has none) and sends no SCM_CREDENTIALS (dbus-daemon
 // asks the kernel, SO_PEERCRED).
@@ -33,11 +30,9 @@ const (
 	maxMessageSize = MaxResponseSize + 64<<10
 
 	// maxConnectionBytes bounds what a connection reads: one call's few bus
-	// answers and at most two broker answers (a retry). It also bounds what
-	// godbus reads past a message's declared end: it decodes header fields
-	// straight from the stream, so a header string claiming more bytes than
-	// the fields array holds reads on into what the framing here takes for
-	// the next messages.
+	// answers and at most two broker answers (a retry). It also bounds a
+	// header string that claims more bytes than its fields array, which
+	// godbus reads on into what the framing takes for the next messages.
 	maxConnectionBytes = 3 * maxMessageSize
 
 	// maxAuthBytes bounds the bus's side of the authentication exchange.

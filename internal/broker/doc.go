@@ -4,22 +4,11 @@
 // takes three strings (protocol version "0.0", a correlation ID, a JSON
 // request) and returns a JSON string.
 //
-// Microsoft publishes no specification; the wire format follows public
-// clients and emulators of the interface:
-//
-//   - siemens/sso-mib (src/mib-client-app.c, mib-prt.c, mib-account.c,
-//     tests/mock-broker.c): the methods, requests, authParameters, responses,
-//     expiresOn in milliseconds, and no D-Bus timeout on interactive calls.
-//   - siemens/linux-entra-sso: UUID correlation IDs, uxContextHandle as the
-//     parent window, retrying while the broker (re)starts; grantedScopes as
-//     a JSON array in its mock.
-//   - himmelblau-idm: failures as {"brokerTokenResponse": {"error": {...}}}
-//     or {"error": {...}}.
-//   - MSAL.NET's WamAdapters, pymsalruntime and MSAL Python's msal/broker.py:
-//     the ResponseStatus numbers, and MSA passthrough as
-//     msal_request_type=consumer_passthrough.
-//   - IsmaelMartinez/teams-for-linux ADR 011: brokers 2.0.2 and later can't
-//     be introspected, so availability is a NameHasOwner question.
-//
+// Microsoft publishes no specification. The wire format follows public
+// clients and emulators: siemens/sso-mib (methods, requests, responses),
+// siemens/linux-entra-sso (correlation IDs, uxContextHandle, retrying while
+// the broker restarts), himmelblau-idm (error objects), MSAL.NET's
+// WamAdapters and pymsalruntime (status numbers, MSA passthrough), and
+// teams-for-linux ADR 011 (brokers 2.0.2 and later can't be introspected).
 // The code is ours; only facts came from those sources.
 package broker

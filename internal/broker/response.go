@@ -34,14 +34,11 @@ func (r *TokenResult) String() string {
 		r.TokenType, r.Account.Username, r.ExpiresOn.UTC().Format(time.RFC3339), r.GrantedScopes)
 }
 
-// GoString is String, for %#v.
-func (r *TokenResult) GoString() string { return r.String() }
-
 // Format keeps the tokens out of every fmt verb.
 func (r *TokenResult) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, r.String()) }
 
-// wireToken is brokerTokenResponse. Members whose JSON type varies between
-// brokers stay raw until parsed.
+// wireToken is brokerTokenResponse; members whose JSON type varies between
+// brokers stay raw.
 type wireToken struct {
 	AccessToken       string          `json:"accessToken"`
 	AccessTokenType   json.RawMessage `json:"accessTokenType"`
