@@ -1,3 +1,7 @@
+// Package msalhttp is the HTTP client MSAL for Go sends its requests
+// through: the credential's azcore pipeline, answering in process the
+// requests whose answers are fixed, bounding response bodies, and keeping a
+// request's secrets out of the error responses MSAL quotes.
 package msalhttp
 
 import (
@@ -141,12 +145,10 @@ var knownInstanceMetadata = func() map[string]instanceMetadata {
 	return m
 }()
 
-// knownInstanceDiscovery answers MSAL's instance discovery request for an
-// authority on one of Microsoft's clouds from knownInstanceMetadata. MSAL
+// knownInstanceDiscovery answers MSAL's instance discovery request for a
+// host it trusts, which validates nothing, from knownInstanceMetadata: MSAL
 // sends it before reading its cache, so each new process paid a round trip
-// (and one without a network waited out its retries) only to learn these
-// aliases: MSAL trusts these hosts, validating nothing with the answer.
-// Discovery of any other host, which validates that authority, goes out.
+// (or, offline, waited out its retries). Other hosts' discovery goes out.
 func (c Client) knownInstanceDiscovery(r *http.Request) (*http.Response, bool) {
 	if r.Method != http.MethodGet || r.URL.Scheme != "https" || r.URL.Path != "/common/discovery/instance" {
 		return nil, false
@@ -157,7 +159,7 @@ func (c Client) knownInstanceDiscovery(r *http.Request) (*http.Response, bool) {
 	if !ok || q.Get("api-version") != "1.1" {
 		return nil, false
 	}
-	// MSAL names the authority as https://{host}/{tenant}/oauth2/v2.0/authorize.
+	// MSAL names the authority by its authorize endpoint.
 	authz, err := url.Parse(q.Get("authorization_endpoint"))
 	if err != nil || authz.Scheme != "https" || !strings.EqualFold(authz.Host, host) || authz.RawQuery != "" || authz.Fragment != "" {
 		return nil, false
@@ -190,14 +192,11 @@ var knownEndpointHosts = map[string]string{
 	"login.sovcloud-identity.sg": "login.sovcloud-identity.sg",
 }
 
-// knownOpenIDConfiguration answers MSAL's request for a tenant's OpenID
-// configuration on a knownEndpointHosts host when the tenant is known to
-// exist there: "common" and "organizations", "consumers" on the public cloud,
-// and the tenant IDs known reports. MSAL requests it once per client before
-// redeeming a refresh token, and uses only the endpoints, which are the
-// tenant's path on the host. Any other tenant must get Entra ID's answer, so
-// that a mistyped TenantID fails at once (AADSTS90002), and a domain's is
-// needed by DomainTenant.
+// knownOpenIDConfiguration answers MSAL's request for the OpenID
+// configuration (of which MSAL uses only the endpoints) of a tenant known to
+// exist on a knownEndpointHosts host: "common", "organizations", "consumers"
+// on the public cloud, and the tenant IDs known reports. Others get Entra
+// ID's answer, so that a mistyped TenantID fails at once (AADSTS90002).
 func (c Client) knownOpenIDConfiguration(r *http.Request, known func(host, tenant string) bool) (*http.Response, bool) {
 	if r.Method != http.MethodGet || r.URL.Scheme != "https" || r.URL.RawQuery != "" || r.URL.Fragment != "" {
 		return nil, false
