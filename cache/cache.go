@@ -44,10 +44,9 @@ type Options struct {
 	// %LOCALAPPDATA%\.IdentityService on Windows, as Microsoft's libraries.
 	Directory string
 
-	// RememberAccount stores the AuthenticationRecord of each sign-in beside
-	// the cache (<Directory>/<Name>.<client ID>.authrecord.json, mode 0600),
-	// so that a new process with the same options gets tokens silently. The
-	// record holds no secret. A credential's SignOut deletes it.
+	// RememberAccount stores the AuthenticationRecord (no secret) of each
+	// sign-in in <Directory>/<Name>.<client ID>.authrecord.json, mode 0600,
+	// so that later processes get tokens silently. SignOut deletes it.
 	RememberAccount bool
 }
 
@@ -57,12 +56,8 @@ type Options struct {
 // [ErrEncryptionUnavailable] that names what is missing, unless
 // opts.AllowUnencryptedStorage is set. opts may be nil.
 //
-// On Linux the check also reads the cache's CAE part, and a token request
-// within seconds uses what it read unless another process has written the
-// cache since: one Secret Service connection instead of two.
-//
-// Cache files another user could have planted or could change are refused
-// when a credential opens the cache, with an error that says what to fix.
+// On Linux the check also reads the cache's CAE part, which a token request
+// within seconds uses unless another process wrote the cache since.
 func New(opts *Options) (azinteractive.Cache, error) {
 	var o Options
 	if opts != nil {
