@@ -57,12 +57,6 @@ type boundedConn struct {
 	frames  frameReader
 }
 
-func newBoundedConn(c net.Conn) *boundedConn {
-	b := &boundedConn{Conn: c, in: bufio.NewReader(c)}
-	b.frames = frameReader{r: b.in, maxMessage: maxMessageSize, maxTotal: maxConnectionBytes}
-	return b
-}
-
 func (b *boundedConn) Read(p []byte) (int, error) {
 	if b.framing.Load() {
 		return b.frames.Read(p)
@@ -167,16 +161,17 @@ func dialBus(ctx context.Context, addr string) (*dbus.Conn, error) {
 		if err != nil {
 			continue
 		}
-		conn, err := dbus.NewConn(newBoundedConn(nc), dbus.WithContext(ctx))
+		bc := &boundedConn{Conn: nc, in: bufio.NewReader(nc)}
+		bc.frames = frameReader{r: bc.in, maxMessage: maxMessageSize, maxTotal: maxConnectionBytes}
+		conn, err := dbus.NewConn(bc, dbus.WithContext(ctx))
 		if err != nil {
 			_ = nc.Close()
 			return nil, err
 		}
-		if err := conn.Auth(nil); err != nil {
-			_ = conn.Close()
-			return nil, err
+		if err = conn.Auth(nil); err == nil {
+			err = conn.Hello()
 		}
-		if err := conn.Hello(); err != nil {
+		if err != nil {
 			_ = conn.Close()
 			return nil, err
 		}

@@ -63,13 +63,14 @@ func (e *Error) Error() string {
 		s += ": " + strings.TrimSpace(e.Context)
 	}
 	s += " (status " + e.Status.String()
-	for _, c := range []struct {
-		name string
-		n    int64
-	}{{"sub-status", e.SubStatus}, {"error code", e.ErrorCode}, {"tag", e.Tag}} {
-		if c.n != 0 {
-			s += fmt.Sprintf(", %s %d", c.name, c.n)
-		}
+	if e.SubStatus != 0 {
+		s += fmt.Sprintf(", sub-status %d", e.SubStatus)
+	}
+	if e.ErrorCode != 0 {
+		s += fmt.Sprintf(", error code %d", e.ErrorCode)
+	}
+	if e.Tag != 0 {
+		s += fmt.Sprintf(", tag %d", e.Tag)
 	}
 	return s + ")"
 }
