@@ -51,20 +51,17 @@ func refused(op string, err error) error {
 type Keyring struct{ id int }
 
 // OpenKeyring returns the keyring azidentity/cache v0.4.0 uses: the user's
-// persistent keyring, or the user keyring where the kernel has no persistent
-// keyrings. Like azidentity/cache, it first links the session keyring to the
-// user keyring, so that this process possesses, and may therefore read, the
-// keys there ("Possession" in keyrings(7)).
+// persistent keyring, else the user keyring. Like azidentity/cache, it links
+// the session keyring to the user keyring so that this process possesses,
+// and may read, the keys there ("Possession" in keyrings(7)).
 func OpenKeyring() (Keyring, error) {
 	ring, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_USER_KEYRING, true)
 	if err != nil {
 		return Keyring{}, refused("get the user keyring", err)
 	}
-	// Best effort, as in azidentity/cache.
 	if session, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, true); err == nil {
 		_, _ = unix.KeyctlInt(unix.KEYCTL_LINK, ring, session, 0, 0)
 	}
-	// A persistent keyring outlives the user's login sessions.
 	if p, err := unix.KeyctlInt(unix.KEYCTL_GET_PERSISTENT, -1, ring, 0, 0); err == nil {
 		ring = p
 	}
@@ -80,12 +77,10 @@ type Key struct {
 	secret []byte
 }
 
-// ID returns the key's serial number in the kernel, which is the kid of the
-// files it encrypts.
+// ID returns the key's serial number, the kid of the files it encrypts.
 func (k Key) ID() int { return k.id }
 
-// KID returns the key's serial number as azidentity/cache writes it in a
-// JWE header.
+// KID returns the key's serial number as a JWE header's kid.
 func (k Key) KID() string { return strconv.Itoa(k.id) }
 
 // String names the key without its bytes.
@@ -101,7 +96,7 @@ func (k Key) Seal(plaintext []byte) ([]byte, error) { return Seal(k.secret, k.KI
 func (k Key) Open(jwe []byte) ([]byte, error) { return Open(k.secret, jwe) }
 
 // Find returns the key named description. Its error wraps ErrNoKey when
-// there is none (or it expired or was revoked).
+// there is no live one.
 func (r Keyring) Find(description string) (Key, error) {
 	id, err := unix.KeyctlSearch(r.id, keyType, description, 0)
 	op := "search for the token cache key"
