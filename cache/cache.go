@@ -93,8 +93,8 @@ func New(opts *Options) (azinteractive.Cache, error) {
 		if ue.Remedy != "" {
 			remedy = ue.Remedy + ", or "
 		}
-		return azinteractive.Cache{}, fmt.Errorf("cache: %w: %w. To cache tokens, %sset Options.AllowUnencryptedStorage to keep them unencrypted in %s and %s (mode 0600)",
-			ErrEncryptionUnavailable, unwrapped{ue}, remedy, loc.Path(false), loc.Path(true))
+		return azinteractive.Cache{}, fmt.Errorf("cache: %w: %s: %w. To cache tokens, %sset Options.AllowUnencryptedStorage to keep them unencrypted in %s and %s (mode 0600)",
+			ErrEncryptionUnavailable, ue.Store, ue.Err, remedy, loc.Path(false), loc.Path(true))
 	default:
 		p = tokencache.WithWarning(tokencache.Plaintext(loc), fmt.Sprintf(
 			"tokens are cached unencrypted in %s and %s because AllowUnencryptedStorage is set and %v",
@@ -105,11 +105,3 @@ func New(opts *Options) (azinteractive.Cache, error) {
 	}
 	return p, nil
 }
-
-// unwrapped prints an UnavailableError without repeating what
-// ErrEncryptionUnavailable says, and still unwraps to it.
-type unwrapped struct{ ue *tokencache.UnavailableError }
-
-func (u unwrapped) Error() string { return u.ue.Store + ": " + u.ue.Err.Error() }
-
-func (u unwrapped) Unwrap() error { return u.ue }
