@@ -105,9 +105,6 @@ func (c Client) inProcessResponse(r *http.Request, body any, logLine string) (*h
 	return &http.Response{
 		Status:        "200 OK",
 		StatusCode:    http.StatusOK,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
 		Header:        http.Header{"Content-Type": {"application/json; charset=utf-8"}},
 		Body:          io.NopCloser(bytes.NewReader(b)),
 		ContentLength: int64(len(b)),
