@@ -52,11 +52,8 @@ func clean(s string, keepNewlines bool) string {
 	for _, r := range s {
 		switch {
 		case r == '\n' && keepNewlines:
-			str := strings.TrimRight(b.String(), " ")
-			b.Reset()
-			b.WriteString(str)
 			b.WriteByte('\n')
-			space = true
+			space = true // no space starts a line
 			continue
 		case r == '\n' || r == '\r' || r == '\t' || r == '\v' || r == '\f' || r == '\u2028' || r == '\u2029' || r == '\u0085':
 			r = ' '
@@ -71,7 +68,8 @@ func clean(s string, keepNewlines bool) string {
 		space = r == ' '
 		b.WriteRune(r)
 	}
-	return strings.TrimSpace(b.String())
+	// Collapsed, at most one space ends a line.
+	return strings.ReplaceAll(strings.TrimSpace(b.String()), " \n", "\n")
 }
 
 // isPlain reports whether s is printable ASCII without leading, trailing or
