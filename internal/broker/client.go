@@ -14,32 +14,25 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// cancelTimeout bounds the cancelInteractiveFlow sent, in the background,
-// after an interactive call's context ended: the caller has already left, and
-// the goroutine that sends it closes the connection at this bound whether or
-// not the broker answered. A variable for the tests.
+// cancelTimeout bounds the background cancelInteractiveFlow sent after an
+// interactive call's context ended. A variable for the tests.
 var cancelTimeout = 5 * time.Second
 
 // cancelGrace is how long an interactive call whose context ended waits for
-// the broker to answer its cancelInteractiveFlow before returning: a broker
-// that answers promptly (as brokertest does) has closed its dialog when the
-// call returns, and one that ignores the cancellation delays the caller by no
-// more than this past its context's end.
+// the broker to answer its cancellation: a prompt broker has closed its
+// dialog when the call returns, and a deaf one delays the caller no more.
 const cancelGrace = 100 * time.Millisecond
 
 // restartWait bounds how long a call that found no broker waits for one to
-// take the name again (a broker restarting, or being activated), before
-// retrying once.
+// take the name (restarting, or being activated) before retrying once.
 const restartWait = 2 * time.Second
 
-// Client calls the broker. Each call uses a connection of its own to the
-// session bus, closed when the call returns: a Client holds no goroutine or
-// socket between calls, and the broker may restart between them. A Client is
-// safe for concurrent use; its zero value talks to the session bus.
+// Client calls the broker, each call on a connection of its own, so the
+// broker may restart between calls. A Client is safe for concurrent use; its
+// zero value talks to the session bus.
 type Client struct {
-	// Address is the bus address. Empty means the session bus named by
-	// DBUS_SESSION_BUS_ADDRESS, read at each call. The client never starts a
-	// bus (no X11 autolaunch).
+	// Address is the bus address; empty means DBUS_SESSION_BUS_ADDRESS,
+	// read at each call. The client never starts a bus (no X11 autolaunch).
 	Address string
 }
 
@@ -50,8 +43,8 @@ type TokenParams struct {
 	Scopes    []string
 	// Claims is a claims challenge (JSON), sent as decodedClaims.
 	Claims string
-	// Account is the broker's account: required for silent requests, the
-	// account to sign in again for interactive ones.
+	// Account is required for silent requests; for interactive ones, the
+	// account to sign in again.
 	Account *Account
 	// Username is a login hint for interactive requests without Account.
 	Username string
@@ -59,8 +52,7 @@ type TokenParams struct {
 	// an account, so the request then names none.
 	Prompt     string
 	DomainHint string
-	// ParentWindow is the window the broker's dialog belongs to; zero for
-	// none.
+	// ParentWindow is the window the broker's dialog belongs to, or zero.
 	ParentWindow uintptr
 	// MSAPassthrough lets personal Microsoft accounts sign in to first-party
 	// applications.
@@ -68,8 +60,7 @@ type TokenParams struct {
 }
 
 // Available reports whether a broker can answer on the bus: its name has an
-// owner, or the bus can start it on demand. It doesn't introspect (brokers
-// 2.0.2 and later can't be introspected) and doesn't start the broker.
+// owner, or the bus can start it on demand. It doesn't start the broker.
 func (c *Client) Available(ctx context.Context) (bool, error) {
 	conn, err := c.connect(ctx)
 	if err != nil {
@@ -81,26 +72,25 @@ func (c *Client) Available(ctx context.Context) (bool, error) {
 
 func available(ctx context.Context, conn *dbus.Conn) (bool, error) {
 	var owned bool
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, BusName).Store(&owned); err != nil {
-		return false, busError(ctx, "NameHasOwner", err)
-	}
-	if owned {
-		return true, nil
+	if err := busCall(ctx, conn, "NameHasOwner", &owned, BusName); err != nil || owned {
+		return owned, err
 	}
 	var activatable []string
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.ListActivatableNames", 0).Store(&activatable); err != nil {
-		return false, busError(ctx, "ListActivatableNames", err)
+	err := busCall(ctx, conn, "ListActivatableNames", &activatable)
+	return err == nil && slices.Contains(activatable, BusName), err
+}
+
+// busCall calls a method of the bus itself.
+func busCall(ctx context.Context, conn *dbus.Conn, method string, out any, args ...any) error {
+	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus."+method, 0, args...).Store(out); err != nil {
+		return busError(ctx, method, err)
 	}
-	return slices.Contains(activatable, BusName), nil
+	return nil
 }
 
 // Version returns the broker's version (getLinuxBrokerVersion).
 func (c *Client) Version(ctx context.Context) (string, error) {
-	b, err := c.callRetrying(ctx, MethodGetLinuxBrokerVersion, versionRequest{MSALCppVersion: "1.0.0"})
-	if err != nil {
-		return "", err
-	}
-	top, err := parseAnswer(MethodGetLinuxBrokerVersion, b)
+	top, err := c.callRetrying(ctx, MethodGetLinuxBrokerVersion, map[string]string{"msalCppVersion": "1.0.0"})
 	if err != nil {
 		return "", err
 	}
@@ -113,11 +103,7 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 
 // Accounts returns the accounts the broker knows, for clientID (getAccounts).
 func (c *Client) Accounts(ctx context.Context, clientID string) ([]Account, error) {
-	b, err := c.callRetrying(ctx, MethodGetAccounts, getAccountsRequest{ClientID: clientID, RedirectURI: RedirectURI(clientID)})
-	if err != nil {
-		return nil, err
-	}
-	top, err := parseAnswer(MethodGetAccounts, b)
+	top, err := c.callRetrying(ctx, MethodGetAccounts, map[string]string{"clientId": clientID, "redirectUri": RedirectURI(clientID)})
 	if err != nil {
 		return nil, err
 	}
@@ -132,39 +118,36 @@ func (c *Client) Accounts(ctx context.Context, clientID string) ([]Account, erro
 	return accounts, nil
 }
 
-// AcquireTokenSilently asks for a token for p.Account without showing
-// anything to the user.
+// AcquireTokenSilently asks for a token for p.Account without showing the
+// user anything.
 func (c *Client) AcquireTokenSilently(ctx context.Context, p TokenParams) (*TokenResult, error) {
 	if p.Account == nil {
 		return nil, errors.New("broker: a silent request needs an account")
 	}
-	b, err := c.callRetrying(ctx, MethodAcquireTokenSilently, p.request(false))
+	top, err := c.callRetrying(ctx, MethodAcquireTokenSilently, p.request(false))
 	if err != nil {
 		return nil, err
 	}
-	return ParseTokenResponse(MethodAcquireTokenSilently, b)
+	return tokenResult(MethodAcquireTokenSilently, top)
 }
 
-// AcquireTokenInteractively asks the broker to sign the user in. The call has
-// no D-Bus timeout: it waits for the user until ctx ends, and then tells the
-// broker to close its dialog (cancelInteractiveFlow) and returns ctx's error
-// when the broker answered or cancelGrace after ctx ended, whichever is first.
-// The cancellation goes on in the background, best effort, for at most
-// cancelTimeout.
+// AcquireTokenInteractively asks the broker to sign the user in, waiting for
+// the user until ctx ends. Then it tells the broker to close its dialog
+// (cancelInteractiveFlow, in the background for at most cancelTimeout) and
+// returns ctx's error once the broker answered or after cancelGrace.
 func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (*TokenResult, error) {
 	conn, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cancelling := false
+	cancelling := false // then cancelInBackground closes conn
 	defer func() {
 		if !cancelling {
 			_ = conn.Close()
 		}
 	}()
-	// The call and its cancellation go to the unique name of the broker
-	// instance that shows the dialog: after a restart, the well-known name
-	// would send the cancellation to an instance that knows nothing of it.
+	// Both go to the unique name of the instance showing the dialog: after a
+	// restart, the well-known name would reach one that knows nothing of it.
 	owner, err := ownerOf(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -173,16 +156,12 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 	b, err := call(ctx, conn, owner, MethodAcquireTokenInteractively, id, p.request(true))
 	if err != nil {
 		if ctx.Err() != nil {
-			// The caller's deadline is the deadline: a broker that ignores the
-			// cancellation mustn't hold the caller past it.
 			cancelling = true
 			answered := make(chan struct{})
 			go cancelInBackground(ctx, conn, owner, id, cancelTimeout, answered)
-			grace := time.NewTimer(cancelGrace)
-			defer grace.Stop()
 			select {
 			case <-answered:
-			case <-grace.C:
+			case <-time.After(cancelGrace):
 			}
 		}
 		return nil, err
@@ -190,11 +169,9 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 	return ParseTokenResponse(MethodAcquireTokenInteractively, b)
 }
 
-// cancelInBackground tells the broker instance owner to close the dialog of
-// the sign-in id, closes answered when the call ended, and closes conn: when
-// the broker answered, or after d, whichever comes first. Closing conn at d
-// also ends a send the bus doesn't read, so the goroutine running it ends by
-// d.
+// cancelInBackground tells owner to close the dialog of the sign-in id,
+// closes answered when the broker answered, and closes conn by d at the
+// latest, which also ends a send the bus doesn't read.
 func cancelInBackground(ctx context.Context, conn *dbus.Conn, owner, id string, d time.Duration, answered chan<- struct{}) {
 	defer conn.Close()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
@@ -207,36 +184,16 @@ func cancelInBackground(ctx context.Context, conn *dbus.Conn, owner, id string, 
 
 // RemoveAccount signs the account out of the broker for clientID.
 func (c *Client) RemoveAccount(ctx context.Context, clientID string, a Account) error {
-	b, err := c.callRetrying(ctx, MethodRemoveAccount, removeAccountRequest{ClientID: clientID, Account: a})
-	if err != nil {
-		return err
-	}
-	_, err = parseAnswer(MethodRemoveAccount, b)
+	_, err := c.callRetrying(ctx, MethodRemoveAccount, map[string]any{"clientId": clientID, "account": a})
 	return err
 }
 
-// CancelInteractiveFlow tells the broker to end the interactive sign-in of
-// the call with the correlation ID.
-func (c *Client) CancelInteractiveFlow(ctx context.Context, correlationID string) error {
-	conn, err := c.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	b, err := call(ctx, conn, BusName, MethodCancelInteractiveFlow, correlationID, struct{}{})
-	if err != nil {
-		return err
-	}
-	_, err = parseAnswer(MethodCancelInteractiveFlow, b)
-	return err
-}
-
-// request builds the JSON request of a token method.
+// request is the JSON request of a token method.
 func (p TokenParams) request(interactive bool) tokenRequest {
 	ap := authParameters{
 		Account:           p.Account,
 		Authority:         p.Authority,
-		AuthorizationType: authorizationTypeOAuth2,
+		AuthorizationType: 8, // OAuth 2
 		ClientID:          p.ClientID,
 		DecodedClaims:     p.Claims,
 		RedirectURI:       RedirectURI(p.ClientID),
@@ -255,19 +212,16 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 	}
 	extra := map[string]string{}
 	if p.MSAPassthrough {
-		extra[msaPassthroughParam] = msaPassthroughValue
+		extra["msal_request_type"] = "consumer_passthrough"
 	}
 	if p.DomainHint != "" && interactive {
 		extra["domain_hint"] = p.DomainHint
 	}
-	if len(extra) > 0 {
-		ap.AdditionalQueryParametersForAuthorization = extra
-	}
+	ap.AdditionalQueryParametersForAuthorization = extra // omitted when empty
 	r := tokenRequest{Account: p.Account}
 	if interactive {
 		ap.Prompt = p.Prompt
 		if p.Prompt == "select_account" {
-			// The user picks the account: name none.
 			ap.Account, ap.Username, r.Account = nil, "", nil
 		}
 	}
@@ -277,21 +231,21 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 
 // callRetrying calls method on the broker's well-known name, once more if
 // the broker wasn't there or left during the call and comes back within
-// restartWait. Only idempotent methods use it.
-func (c *Client) callRetrying(ctx context.Context, method string, request any) ([]byte, error) {
+// restartWait, and parses its answer. Only idempotent methods use it.
+func (c *Client) callRetrying(ctx context.Context, method string, request any) (map[string]json.RawMessage, error) {
 	conn, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
 	b, err := call(ctx, conn, BusName, method, newCorrelationID(), request)
-	if err == nil || !(errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBrokerGone)) || ctx.Err() != nil {
-		return b, err
+	if err != nil && (errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBrokerGone)) && ctx.Err() == nil && waitForOwner(ctx, conn, restartWait) {
+		b, err = call(ctx, conn, BusName, method, newCorrelationID(), request)
 	}
-	if !waitForOwner(ctx, conn, restartWait) {
+	if err != nil {
 		return nil, err
 	}
-	return call(ctx, conn, BusName, method, newCorrelationID(), request)
+	return parseAnswer(method, b)
 }
 
 // waitForOwner waits up to d for the broker's name to have an owner.
@@ -302,7 +256,7 @@ func waitForOwner(ctx context.Context, conn *dbus.Conn, d time.Duration) bool {
 	defer tick.Stop()
 	for {
 		var owned bool
-		if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, BusName).Store(&owned); err == nil && owned {
+		if busCall(ctx, conn, "NameHasOwner", &owned, BusName) == nil && owned {
 			return true
 		}
 		select {
@@ -313,25 +267,23 @@ func waitForOwner(ctx context.Context, conn *dbus.Conn, d time.Duration) bool {
 	}
 }
 
-// ownerOf returns the unique name that owns the broker's name, starting the
-// broker if the bus can.
+// ownerOf returns the unique name owning the broker's, starting the broker
+// if the bus can.
 func ownerOf(ctx context.Context, conn *dbus.Conn) (string, error) {
 	var owner string
-	err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, BusName).Store(&owner)
+	err := busCall(ctx, conn, "GetNameOwner", &owner, BusName)
 	if err == nil {
 		return owner, nil
 	}
 	if ok, aerr := available(ctx, conn); aerr != nil || !ok {
-		return "", busError(ctx, "GetNameOwner", err)
+		return "", err
 	}
 	var started uint32
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.StartServiceByName", 0, BusName, uint32(0)).Store(&started); err != nil {
-		return "", busError(ctx, "StartServiceByName", err)
+	if err := busCall(ctx, conn, "StartServiceByName", &started, BusName, uint32(0)); err != nil {
+		return "", err
 	}
-	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, BusName).Store(&owner); err != nil {
-		return "", busError(ctx, "GetNameOwner", err)
-	}
-	return owner, nil
+	err = busCall(ctx, conn, "GetNameOwner", &owner, BusName)
+	return owner, err
 }
 
 // call calls method on dest and returns the broker's answer.
@@ -348,10 +300,14 @@ func call(ctx context.Context, conn *dbus.Conn, dest, method, correlationID stri
 	if err := c.Store(&resp); err != nil {
 		return nil, badResponse(method, "its reply isn't one string")
 	}
-	if len(resp) > MaxResponseSize {
-		return nil, badResponse(method, fmt.Sprintf("it is larger than %d bytes", MaxResponseSize))
-	}
-	return []byte(resp), nil
+	return []byte(resp), nil // parseAnswer checks its size
+}
+
+// busErrors are the sentinels of the bus's errors (org.freedesktop.DBus.Error.*).
+var busErrors = map[string]error{
+	"ServiceUnknown": ErrUnavailable, "NameHasNoOwner": ErrUnavailable, "UnknownObject": ErrUnavailable,
+	"UnknownMethod": ErrTooOld, "UnknownInterface": ErrTooOld,
+	"NoReply": ErrBrokerGone,
 }
 
 // busError explains a failed D-Bus call.
@@ -374,14 +330,8 @@ func busError(ctx context.Context, method string, err error) error {
 				detail += ": " + s
 			}
 		}
-		switch de.Name {
-		case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
-			"org.freedesktop.DBus.Error.UnknownObject":
-			return fmt.Errorf("%w (%s: %s)", ErrUnavailable, method, detail)
-		case "org.freedesktop.DBus.Error.UnknownMethod", "org.freedesktop.DBus.Error.UnknownInterface":
-			return fmt.Errorf("%w (%s: %s)", ErrTooOld, method, detail)
-		case "org.freedesktop.DBus.Error.NoReply":
-			return fmt.Errorf("%w (%s: %s)", ErrBrokerGone, method, detail)
+		if sentinel, ok := busErrors[strings.TrimPrefix(de.Name, "org.freedesktop.DBus.Error.")]; ok {
+			return fmt.Errorf("%w (%s: %s)", sentinel, method, detail)
 		}
 		return fmt.Errorf("broker: %s: %s", method, detail)
 	}
@@ -391,10 +341,8 @@ func busError(ctx context.Context, method string, err error) error {
 	return fmt.Errorf("broker: %s: %w", method, err)
 }
 
-// connect opens a connection to the bus, honouring ctx while it dials and
-// authenticates; the caller closes it. The connection reads incoming messages
-// through a boundedConn, which fails before reading a message larger than
-// maxMessageSize.
+// connect opens a bounded connection to the bus (dialBus), honouring ctx
+// while it dials and authenticates; the caller closes it.
 func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	addr := c.Address
 	if addr == "" {
@@ -406,35 +354,23 @@ func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("broker: connecting to the session bus: %w", err)
 	}
-	// The connection lives until Close; canceling its context closes it,
-	// which unblocks an authentication the bus never answers.
+	// The connection outlives ctx; canceling connCtx closes it, which also
+	// unblocks an authentication the bus never answers.
 	connCtx, cancel := context.WithCancel(context.Background())
-	type result struct {
-		conn *dbus.Conn
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		conn, err := dialBus(connCtx, addr)
-		done <- result{conn, err}
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-ctx.Done():
-		cancel()
-		r = <-done
-		if r.err == nil {
-			_ = r.conn.Close()
+	stop := context.AfterFunc(ctx, cancel)
+	conn, err := dialBus(connCtx, addr)
+	if !stop() {
+		if err == nil {
+			_ = conn.Close()
 		}
 		return nil, fmt.Errorf("broker: connecting to the session bus: %w", ctx.Err())
 	}
-	if r.err != nil {
+	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("%w: connecting to the session bus: %v", ErrUnavailable, r.err)
+		return nil, fmt.Errorf("%w: connecting to the session bus: %v", ErrUnavailable, err)
 	}
-	context.AfterFunc(r.conn.Context(), cancel) // release connCtx when the conn closes
-	return r.conn, nil
+	context.AfterFunc(conn.Context(), cancel) // release connCtx when the conn closes
+	return conn, nil
 }
 
 // newCorrelationID returns a random (version 4) UUID.

@@ -15,45 +15,27 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// godbus (v5.2.4) reads each message whole before anyone sees it, and its only
-// limit is the D-Bus specification's 128 MiB (message.go, transport_unix.go:
-// "message is too long"); its incoming interceptor sees messages already
-// read. So the client dials the bus itself and hands godbus a connection
-// (dbus.NewConn) that reads the fixed header of every incoming message, and
-// fails before godbus reads the body when the message is larger than a broker
-// answer can be. godbus then closes the connection and fails the calls on it
-// with that error.
-//
-// What it costs: a 4 KiB buffer per connection and a counter per read; and
+// godbus (v5.2.4) reads each message whole, up to 128 MiB, before anyone sees
+// it. So the client dials the bus itself and hands godbus a connection that
+// reads the fixed header of each message (D-Bus specification, "Message
+// Format") and fails before godbus reads a body larger than a broker answer.
 // dbus.NewConn's generic transport passes no Unix file descriptors (the
-// broker's interface has none) and sends the authentication's first byte
-// without SCM_CREDENTIALS (dbus-daemon on Linux asks the kernel instead,
-// SO_PEERCRED).
-//
-// The D-Bus specification, "Message Format": a message is a 16-byte fixed
-// header (byte order 'l' or 'B', type, flags, version, then the body's length
-// at offset 4, the serial at 8 and the length of the header fields array at
-// 12), the header fields, padding to a multiple of 8, and the body.
+// broker's interface has none) and sends no SCM_CREDENTIALS (dbus-daemon
+// asks the kernel, SO_PEERCRED).
 const (
 	fixedHeaderSize = 16
 
-	// maxMessageSize bounds one incoming message: an answer of
-	// MaxResponseSize bytes (a string: 4 bytes of length, the bytes, a NUL)
-	// with room to spare for the header fields the bus adds (sender,
-	// destination, signature, reply serial: some hundred bytes).
+	// maxMessageSize is an answer of MaxResponseSize bytes with room to
+	// spare for the header fields the bus adds.
 	maxMessageSize = MaxResponseSize + 64<<10
 
-	// maxConnectionBytes bounds everything a connection reads. A connection
-	// serves one call of the client: the bus's few short answers and at most
-	// two broker answers (a call retried after a restart). It also bounds
-	// what godbus may read past a message's declared end: its generic
-	// transport decodes the header fields straight from the stream, so a
-	// header string claiming more bytes than the fields array holds goes on
-	// reading what the framing here takes for the next messages.
+	// maxConnectionBytes bounds what a connection reads: one call's few bus
+	// answers and at most two broker answers (a retry). It also bounds a
+	// header string that claims more bytes than its fields array, which
+	// godbus reads on into what the framing takes for the next messages.
 	maxConnectionBytes = 3 * maxMessageSize
 
-	// maxAuthBytes bounds the bus's side of the authentication exchange
-	// (a few short lines).
+	// maxAuthBytes bounds the bus's side of the authentication exchange.
 	maxAuthBytes = 16 << 10
 )
 
@@ -62,25 +44,17 @@ type errConnectionLimit struct{ why string }
 
 func (e *errConnectionLimit) Error() string { return "broker: reading the bus: " + e.why }
 
-// boundedConn is the bus connection godbus reads and writes. Until the client
-// writes the authentication's BEGIN it passes the bus's lines through (godbus's
-// Conn.Auth writes "BEGIN\r\n" in one Write, and starts reading messages
-// only after it); from then on, it frames the stream into messages.
-//
-// Reads come from one goroutine at a time (Auth's, then godbus's reader
-// goroutine, which Auth starts), so the framing needs no lock.
+// boundedConn passes the bus's authentication lines through until the client
+// writes BEGIN (godbus's Conn.Auth writes "BEGIN\r\n" in one Write before it
+// reads messages), then frames the stream into messages. Reads come from one
+// goroutine at a time (Auth's, then godbus's reader, which Auth starts), so
+// the framing needs no lock.
 type boundedConn struct {
 	net.Conn
-	in      *bufio.Reader // fewer system calls: godbus's generic transport reads a few bytes at a time
+	in      *bufio.Reader // godbus's generic transport reads a few bytes at a time
 	framing atomic.Bool   // set when BEGIN is written
 	auth    int           // bytes read before BEGIN
 	frames  frameReader
-}
-
-func newBoundedConn(c net.Conn) *boundedConn {
-	b := &boundedConn{Conn: c, in: bufio.NewReader(c)}
-	b.frames = frameReader{r: b.in, maxMessage: maxMessageSize, maxTotal: maxConnectionBytes}
-	return b
 }
 
 func (b *boundedConn) Read(p []byte) (int, error) {
@@ -105,9 +79,8 @@ func (b *boundedConn) Write(p []byte) (int, error) {
 
 // frameReader reads D-Bus messages from r, and fails instead of returning
 // bytes of a message larger than maxMessage, or more than maxTotal bytes in
-// all: the Read that would return them returns an *errConnectionLimit, and
-// so does every later one. Its checks cost a counter per Read and a copy of
-// each message's 16 fixed bytes; bodies pass through unread.
+// all: the Read that would return them, and every later one, returns an
+// *errConnectionLimit. Bodies pass through unread.
 type frameReader struct {
 	r                    io.Reader
 	maxMessage, maxTotal uint64
@@ -120,25 +93,22 @@ type frameReader struct {
 }
 
 func (f *frameReader) Read(p []byte) (int, error) {
-	if f.err != nil {
+	if f.err != nil || len(p) == 0 {
 		return 0, f.err
 	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	// One byte more than the budget allows tells a stream that goes on from
-	// one that ends there.
+	// One byte more than the budget tells a stream that goes on from one
+	// that ends there.
 	if rest := f.maxTotal - f.total; uint64(len(p)) > rest+1 {
 		p = p[:rest+1]
 	}
 	n, err := f.r.Read(p)
 	if f.total+uint64(n) > f.maxTotal {
 		f.err = &errConnectionLimit{fmt.Sprintf("more than %d bytes came on one connection, more than a call's answers take", f.maxTotal)}
-		return 0, f.err
+	} else {
+		f.err = f.scan(p[:n])
 	}
-	if ferr := f.scan(p[:n]); ferr != nil {
-		f.err = ferr
-		return 0, ferr
+	if f.err != nil {
+		return 0, f.err
 	}
 	f.total += uint64(n)
 	return n, err
@@ -161,10 +131,17 @@ func (f *frameReader) scan(b []byte) error {
 			return nil
 		}
 		f.have = 0
-		size, err := messageSize(f.header)
-		if err != nil {
-			return err
+		var order binary.ByteOrder = binary.LittleEndian
+		switch f.header[0] {
+		case 'l':
+		case 'B':
+			order = binary.BigEndian
+		default:
+			return &errConnectionLimit{fmt.Sprintf("a D-Bus message came with byte order %q", f.header[0])}
 		}
+		// The fixed header, the header fields padded to 8, and the body, in
+		// 64 bits.
+		size := fixedHeaderSize + (uint64(order.Uint32(f.header[12:]))+7)&^7 + uint64(order.Uint32(f.header[4:]))
 		if size > f.maxMessage {
 			return &errConnectionLimit{fmt.Sprintf("a D-Bus message of %d bytes came, larger than the %d the client reads", size, f.maxMessage)}
 		}
@@ -173,29 +150,9 @@ func (f *frameReader) scan(b []byte) error {
 	return nil
 }
 
-// messageSize is the size of the message whose fixed header h is: the header,
-// its fields padded to 8 bytes, and the body. It is computed in 64 bits: the
-// lengths are 32-bit each.
-func messageSize(h [fixedHeaderSize]byte) (uint64, error) {
-	var order binary.ByteOrder
-	switch h[0] {
-	case 'l':
-		order = binary.LittleEndian
-	case 'B':
-		order = binary.BigEndian
-	default:
-		return 0, &errConnectionLimit{fmt.Sprintf("a D-Bus message came with byte order %q", h[0])}
-	}
-	body := uint64(order.Uint32(h[4:8]))
-	fields := uint64(order.Uint32(h[12:16]))
-	fields = (fields + 7) &^ 7
-	return fixedHeaderSize + fields + body, nil
-}
-
 // dialBus connects to the first address of the D-Bus address list addr that
-// answers, as godbus's own transports do (unix with path or abstract, tcp,
-// nonce-tcp), and authenticates. The connection reads through a
-// boundedConn. Canceling ctx closes it.
+// answers, as godbus's own transports do, and authenticates, reading through
+// a boundedConn. Canceling ctx closes it.
 func dialBus(ctx context.Context, addr string) (*dbus.Conn, error) {
 	err := errors.New("dbus: invalid bus address (no transport)")
 	for _, a := range strings.Split(addr, ";") {
@@ -204,16 +161,17 @@ func dialBus(ctx context.Context, addr string) (*dbus.Conn, error) {
 		if err != nil {
 			continue
 		}
-		conn, err := dbus.NewConn(newBoundedConn(nc), dbus.WithContext(ctx))
+		bc := &boundedConn{Conn: nc, in: bufio.NewReader(nc)}
+		bc.frames = frameReader{r: bc.in, maxMessage: maxMessageSize, maxTotal: maxConnectionBytes}
+		conn, err := dbus.NewConn(bc, dbus.WithContext(ctx))
 		if err != nil {
 			_ = nc.Close()
 			return nil, err
 		}
-		if err := conn.Auth(nil); err != nil {
-			_ = conn.Close()
-			return nil, err
+		if err = conn.Auth(nil); err == nil {
+			err = conn.Hello()
 		}
-		if err := conn.Hello(); err != nil {
+		if err != nil {
 			_ = conn.Close()
 			return nil, err
 		}
@@ -222,31 +180,28 @@ func dialBus(ctx context.Context, addr string) (*dbus.Conn, error) {
 	return nil, err
 }
 
-// dialAddress dials one D-Bus address ("unix:path=/run/user/1000/bus").
+// dialAddress dials one D-Bus address ("unix:path=/run/user/1000/bus"):
+// unix with path or abstract, tcp or nonce-tcp.
 func dialAddress(ctx context.Context, a string) (net.Conn, error) {
 	kind, keys, ok := strings.Cut(a, ":")
 	if !ok {
 		return nil, errors.New("dbus: invalid bus address (no transport)")
 	}
-	key := func(name string) (string, error) {
-		for kv := range strings.SplitSeq(keys, ",") {
-			if v, ok := strings.CutPrefix(kv, name+"="); ok {
-				return dbus.UnescapeBusAddressValue(v)
-			}
+	key := map[string]string{}
+	for kv := range strings.SplitSeq(keys, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, seen := key[k]; seen {
+			continue
 		}
-		return "", nil
+		var err error
+		if key[k], err = dbus.UnescapeBusAddressValue(v); err != nil {
+			return nil, err
+		}
 	}
 	var d net.Dialer
 	switch kind {
 	case "unix":
-		path, err := key("path")
-		if err != nil {
-			return nil, err
-		}
-		abstract, err := key("abstract")
-		if err != nil {
-			return nil, err
-		}
+		path, abstract := key["path"], key["abstract"]
 		switch {
 		case path != "" && abstract == "":
 			return d.DialContext(ctx, "unix", path)
@@ -255,36 +210,21 @@ func dialAddress(ctx context.Context, a string) (net.Conn, error) {
 		}
 		return nil, errors.New("dbus: invalid address (set one of path and abstract)")
 	case "tcp", "nonce-tcp":
-		host, err := key("host")
-		if err != nil {
-			return nil, err
-		}
-		port, err := key("port")
-		if err != nil {
-			return nil, err
-		}
-		family, err := key("family")
-		if err != nil {
-			return nil, err
-		}
-		network := map[string]string{"": "tcp", "ipv4": "tcp4", "ipv6": "tcp6"}[family]
-		if host == "" || port == "" || network == "" {
+		network := map[string]string{"": "tcp", "ipv4": "tcp4", "ipv6": "tcp6"}[key["family"]]
+		if key["host"] == "" || key["port"] == "" || network == "" {
 			return nil, errors.New("dbus: invalid address (tcp needs host, port and an ipv4 or ipv6 family)")
 		}
 		var nonce []byte
 		if kind == "nonce-tcp" {
-			file, err := key("noncefile")
-			if err != nil {
-				return nil, err
-			}
-			if file == "" {
+			if key["noncefile"] == "" {
 				return nil, errors.New("dbus: invalid address (nonce-tcp needs noncefile)")
 			}
-			if nonce, err = os.ReadFile(file); err != nil {
+			var err error
+			if nonce, err = os.ReadFile(key["noncefile"]); err != nil {
 				return nil, err
 			}
 		}
-		c, err := d.DialContext(ctx, network, net.JoinHostPort(host, port))
+		c, err := d.DialContext(ctx, network, net.JoinHostPort(key["host"], key["port"]))
 		if err != nil {
 			return nil, err
 		}

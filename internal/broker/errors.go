@@ -16,11 +16,8 @@ const (
 	StatusInteractionRequired           Status = 2
 	StatusNoNetwork                     Status = 3
 	StatusNetworkTemporarilyUnavailable Status = 4
-	StatusServerTemporarilyUnavailable  Status = 5
-	StatusAPIContractViolation          Status = 6
 	StatusUserCanceled                  Status = 7
 	StatusApplicationCanceled           Status = 8
-	StatusIncorrectConfiguration        Status = 9
 	StatusAccountUnusable               Status = 13
 	StatusAccountNotFound               Status = 16
 )
@@ -43,8 +40,8 @@ func (s Status) String() string {
 	return fmt.Sprintf("Status(%d)", int(s))
 }
 
-// Error is a failure the broker answered a request with. Its members are the
-// broker's, kept as they came.
+// Error is a failure the broker answered a request with, its members as they
+// came.
 type Error struct {
 	// Method is the broker method that failed.
 	Method string
@@ -61,24 +58,21 @@ type Error struct {
 
 // Error describes the failure with the broker's codes.
 func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "the identity broker's %s failed", e.Method)
+	s := "the identity broker's " + e.Method + " failed"
 	if e.Context != "" {
-		b.WriteString(": ")
-		b.WriteString(strings.TrimSpace(e.Context))
+		s += ": " + strings.TrimSpace(e.Context)
 	}
-	fmt.Fprintf(&b, " (status %s", e.Status)
+	s += " (status " + e.Status.String()
 	if e.SubStatus != 0 {
-		fmt.Fprintf(&b, ", sub-status %d", e.SubStatus)
+		s += fmt.Sprintf(", sub-status %d", e.SubStatus)
 	}
 	if e.ErrorCode != 0 {
-		fmt.Fprintf(&b, ", error code %d", e.ErrorCode)
+		s += fmt.Sprintf(", error code %d", e.ErrorCode)
 	}
 	if e.Tag != 0 {
-		fmt.Fprintf(&b, ", tag %d", e.Tag)
+		s += fmt.Sprintf(", tag %d", e.Tag)
 	}
-	b.WriteString(")")
-	return b.String()
+	return s + ")"
 }
 
 // InteractionRequired reports whether the user must sign in interactively.
@@ -97,12 +91,11 @@ var (
 	ErrUnavailable = errors.New("no identity broker is running on the D-Bus session bus (com.microsoft.identity.broker1)")
 	// ErrTooOld: the broker doesn't implement a method the client needs.
 	ErrTooOld = errors.New("the identity broker is too old: it lacks a method this client needs; update microsoft-identity-broker")
-	// ErrBrokerGone: the broker left the bus while it handled the call, as when
-	// it restarts.
+	// ErrBrokerGone: the broker left the bus while it handled the call.
 	ErrBrokerGone = errors.New("the identity broker left the D-Bus session bus before it answered")
 	// ErrBadResponse: the broker's answer isn't what the interface defines.
 	ErrBadResponse = errors.New("the identity broker's response can't be read")
-	// ErrNoSessionBus: DBUS_SESSION_BUS_ADDRESS isn't set, so there is no
-	// session bus to find a broker on; it wraps ErrUnavailable.
+	// ErrNoSessionBus: DBUS_SESSION_BUS_ADDRESS isn't set; it wraps
+	// ErrUnavailable.
 	ErrNoSessionBus = fmt.Errorf("%w: DBUS_SESSION_BUS_ADDRESS isn't set", ErrUnavailable)
 )

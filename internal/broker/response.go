@@ -10,10 +10,9 @@ import (
 	"time"
 )
 
-// MaxResponseSize bounds the broker's answers the client reads. Token
-// responses are a few kilobytes; a megabyte leaves room for large tokens
-// while keeping a broken or hostile service from making the client parse
-// arbitrary amounts of JSON.
+// MaxResponseSize bounds the broker's answers the client reads: token
+// responses are a few kilobytes, and a broken or hostile service mustn't make
+// the client parse arbitrary amounts of JSON.
 const MaxResponseSize = 1 << 20
 
 // TokenResult is a token the broker issued. Formatting it with fmt never
@@ -35,14 +34,11 @@ func (r *TokenResult) String() string {
 		r.TokenType, r.Account.Username, r.ExpiresOn.UTC().Format(time.RFC3339), r.GrantedScopes)
 }
 
-// GoString is String, for %#v.
-func (r *TokenResult) GoString() string { return r.String() }
-
 // Format keeps the tokens out of every fmt verb.
 func (r *TokenResult) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, r.String()) }
 
-// wireToken is brokerTokenResponse. Members whose JSON type varies between
-// brokers stay raw until parsed.
+// wireToken is brokerTokenResponse; members whose JSON type varies between
+// brokers stay raw.
 type wireToken struct {
 	AccessToken       string          `json:"accessToken"`
 	AccessTokenType   json.RawMessage `json:"accessTokenType"`
@@ -55,27 +51,20 @@ type wireToken struct {
 	Error             json.RawMessage `json:"error"`
 }
 
-// wireError is the broker's error object.
-type wireError struct {
-	Context   string          `json:"context"`
-	Status    json.RawMessage `json:"status"`
-	SubStatus json.RawMessage `json:"subStatus"`
-	ErrorCode json.RawMessage `json:"errorCode"`
-	Tag       json.RawMessage `json:"tag"`
-}
-
 // ParseTokenResponse reads the answer of acquireTokenSilently or
 // acquireTokenInteractively: a token, an *Error the broker reported, or an
 // error wrapping ErrBadResponse. Errors never quote the response, which may
 // hold tokens.
 func ParseTokenResponse(method string, b []byte) (*TokenResult, error) {
-	top, err := parseObject(method, b)
+	top, err := parseAnswer(method, b)
 	if err != nil {
 		return nil, err
 	}
-	if e, ok := top["error"]; ok && !isNull(e) {
-		return nil, parseError(method, e)
-	}
+	return tokenResult(method, top)
+}
+
+// tokenResult reads a token answer's object.
+func tokenResult(method string, top map[string]json.RawMessage) (*TokenResult, error) {
 	raw, ok := top["brokerTokenResponse"]
 	if !ok || isNull(raw) {
 		return nil, badResponse(method, "it has neither brokerTokenResponse nor error")
@@ -105,27 +94,14 @@ func ParseTokenResponse(method string, b []byte) (*TokenResult, error) {
 	if ms, ok := parseInt(w.ExtendedExpiresOn); ok && ms > 0 {
 		r.ExtendedExpiresOn = time.UnixMilli(ms)
 	}
-	r.GrantedScopes, ok = parseScopes(w.GrantedScopes)
-	if !ok {
+	if r.GrantedScopes, ok = parseScopes(w.GrantedScopes); !ok {
 		return nil, badResponse(method, "grantedScopes is neither an array of strings nor a string")
 	}
 	return r, nil
 }
 
-// parseAnswer reads the answer of a method that returns no token: the
-// object, or the *Error the broker reported.
+// parseAnswer reads an answer's object, or the *Error the broker reported.
 func parseAnswer(method string, b []byte) (map[string]json.RawMessage, error) {
-	top, err := parseObject(method, b)
-	if err != nil {
-		return nil, err
-	}
-	if e, ok := top["error"]; ok && !isNull(e) {
-		return nil, parseError(method, e)
-	}
-	return top, nil
-}
-
-func parseObject(method string, b []byte) (map[string]json.RawMessage, error) {
 	if len(b) > MaxResponseSize {
 		return nil, badResponse(method, fmt.Sprintf("it is larger than %d bytes", MaxResponseSize))
 	}
@@ -133,18 +109,23 @@ func parseObject(method string, b []byte) (map[string]json.RawMessage, error) {
 	if err := json.Unmarshal(b, &top); err != nil || top == nil {
 		return nil, badResponse(method, "it isn't a JSON object")
 	}
+	if e, ok := top["error"]; ok && !isNull(e) {
+		return nil, parseError(method, e)
+	}
 	return top, nil
 }
 
 // parseError reads an error member: the broker's object, or a bare string.
 func parseError(method string, raw json.RawMessage) *Error {
 	e := &Error{Method: method}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if s, ok := parseString(raw); ok {
 		e.Context = s
 		return e
 	}
-	var w wireError
+	var w struct {
+		Context                           string
+		Status, SubStatus, ErrorCode, Tag json.RawMessage
+	}
 	if json.Unmarshal(raw, &w) != nil {
 		e.Context = "the broker's error object can't be read"
 		return e
@@ -153,7 +134,11 @@ func parseError(method string, raw json.RawMessage) *Error {
 	if n, ok := parseInt(w.Status); ok {
 		e.Status = Status(n)
 	} else if name, ok := parseString(w.Status); ok {
-		e.Status = statusNamed(name)
+		for s, n := range statusNames {
+			if strings.EqualFold(n, name) {
+				e.Status = s
+			}
+		}
 	}
 	e.SubStatus, _ = parseInt(w.SubStatus)
 	e.ErrorCode, _ = parseInt(w.ErrorCode)
@@ -161,33 +146,18 @@ func parseError(method string, raw json.RawMessage) *Error {
 	return e
 }
 
-func statusNamed(name string) Status {
-	for s, n := range statusNames {
-		if strings.EqualFold(n, name) {
-			return s
-		}
-	}
-	return StatusUnexpected
-}
-
 // parseInt reads a JSON number, or a string holding one, as an integer.
 func parseInt(raw json.RawMessage) (int64, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || isNull(raw) {
-		return 0, false
+	s, ok := parseString(raw)
+	if !ok {
+		s = string(raw)
 	}
-	s := string(raw)
-	if raw[0] == '"' {
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, false
-		}
-		s = strings.TrimSpace(s)
-	}
+	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, true
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f >= 1<<63 || f < -(1<<63) || f != math.Trunc(f) {
+	if err != nil || f != math.Trunc(f) || f >= 1<<63 || f < -(1<<63) { // NaN != NaN
 		return 0, false
 	}
 	return int64(f), true
@@ -195,10 +165,7 @@ func parseInt(raw json.RawMessage) (int64, bool) {
 
 func parseString(raw json.RawMessage) (string, bool) {
 	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return s, json.Unmarshal(raw, &s) == nil
 }
 
 // parseScopes reads grantedScopes, which brokers send as an array of strings
@@ -217,11 +184,8 @@ func parseScopes(raw json.RawMessage) ([]string, bool) {
 		}
 		return out, true
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return strings.Fields(s), true
-	}
-	return nil, false
+	s, ok := parseString(raw)
+	return strings.Fields(s), ok
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }

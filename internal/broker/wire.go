@@ -12,8 +12,7 @@ const (
 	Interface  = "com.microsoft.identity.Broker1"
 )
 
-// ProtocolVersion is the first argument of every call. Clients send "0.0";
-// MSAL sets no lower bound.
+// ProtocolVersion is the first argument of every call, as clients send it.
 const ProtocolVersion = "0.0"
 
 // Method names.
@@ -26,9 +25,6 @@ const (
 	MethodCancelInteractiveFlow     = "cancelInteractiveFlow"
 )
 
-// authorizationTypeOAuth2 is the authorizationType of token requests.
-const authorizationTypeOAuth2 = 8
-
 // NoWindow is the uxContextHandle of a request with no parent window.
 const NoWindow = -1
 
@@ -38,16 +34,8 @@ func RedirectURI(clientID string) string {
 	return "ms-appx-web://Microsoft.AAD.BrokerPlugin/" + clientID
 }
 
-// MSA passthrough: the extra authorization parameter that lets personal
-// Microsoft accounts sign in to first-party applications.
-const (
-	msaPassthroughParam = "msal_request_type"
-	msaPassthroughValue = "consumer_passthrough"
-)
-
-// Account is an account the broker knows. The broker wants its own account
-// object back in later requests, members we don't model included, so an
-// Account from the broker keeps the JSON it came in.
+// Account is an account the broker knows. It keeps the JSON it came in: the
+// broker wants its own object back, members we don't model included.
 type Account struct {
 	Environment    string `json:"environment,omitempty"`
 	HomeAccountID  string `json:"homeAccountId,omitempty"`
@@ -84,12 +72,11 @@ func (a Account) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(a))
 }
 
-// String identifies the account without secrets (an account holds none).
+// String identifies the account.
 func (a Account) String() string {
 	return fmt.Sprintf("%s (home account %s)", a.Username, a.HomeAccountID)
 }
 
-// authParameters is the authParameters member of token requests.
 type authParameters struct {
 	Account                                   *Account          `json:"account,omitempty"`
 	AdditionalQueryParametersForAuthorization map[string]string `json:"additionalQueryParametersForAuthorization,omitempty"`
@@ -104,23 +91,7 @@ type authParameters struct {
 	UXContextHandle                           int64             `json:"uxContextHandle"`
 }
 
-// tokenRequest is the request of acquireTokenSilently and
-// acquireTokenInteractively.
 type tokenRequest struct {
 	Account        *Account       `json:"account,omitempty"`
 	AuthParameters authParameters `json:"authParameters"`
-}
-
-type getAccountsRequest struct {
-	ClientID    string `json:"clientId"`
-	RedirectURI string `json:"redirectUri"`
-}
-
-type removeAccountRequest struct {
-	ClientID string  `json:"clientId"`
-	Account  Account `json:"account"`
-}
-
-type versionRequest struct {
-	MSALCppVersion string `json:"msalCppVersion"`
 }

@@ -3,7 +3,6 @@ package kernelkeyring
 import (
 	"bytes"
 	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -13,8 +12,8 @@ import (
 	josecipher "github.com/go-jose/go-jose/v4/cipher"
 )
 
-// KeySize is the length of a cache key: A128CBC-HS256 takes a 16-byte MAC
-// key and a 16-byte AES key.
+// KeySize is the length of a cache key: A128CBC-HS256's 16-byte MAC key and
+// 16-byte AES key.
 const KeySize = 32
 
 // The only header values azidentity/cache writes or accepts.
@@ -23,15 +22,13 @@ const (
 	encA128   = "A128CBC-HS256"
 )
 
-// ErrCorrupt reports sealed data that can't be opened with the key: it was
-// written with another key (one that a reboot lost, or another user's),
-// truncated, or changed. Retrying won't help; the cache should be treated as
-// empty and overwritten.
+// ErrCorrupt reports sealed data the key can't open: written with another
+// key (one a reboot lost, or another user's), truncated, or changed. The
+// cache should be treated as empty and overwritten.
 var ErrCorrupt = errors.New("the encrypted token cache can't be decrypted with the kernel keyring's key")
 
-// header is the JWE protected header. Its fields are in azidentity/cache's
-// order (alg, enc, kid), so the encoded header is byte for byte the one it
-// writes.
+// header is the JWE protected header, its fields in azidentity/cache's order
+// so that the encoded header is byte for byte the one it writes.
 type header struct {
 	Alg string `json:"alg"`
 	Enc string `json:"enc"`
@@ -45,27 +42,16 @@ func Seal(key []byte, kid string, plaintext []byte) ([]byte, error) {
 		return nil, fmt.Errorf("a token cache key has %d bytes, not %d", KeySize, len(key))
 	}
 	iv := make([]byte, aes.BlockSize)
-	if _, err := rand.Read(iv); err != nil {
-		return nil, fmt.Errorf("can't draw an IV to encrypt the token cache: %w", err)
-	}
+	_, _ = rand.Read(iv) // never fails
 	hdr, err := json.Marshal(header{Alg: algDirect, Enc: encA128, KID: kid})
 	if err != nil {
 		return nil, err
 	}
-	// azidentity/cache authenticates no additional data (see the package
-	// documentation): nil here, or it couldn't read what this writes.
+	// No additional data, as azidentity/cache (see the package doc).
 	ct, tag := sealCBCHMAC(key, iv, plaintext, nil)
-	enc := base64.RawURLEncoding
-	var b bytes.Buffer
-	b.WriteString(enc.EncodeToString(hdr))
-	// The second segment, the encrypted key, is empty: "dir" wraps no key.
-	b.WriteString("..")
-	b.WriteString(enc.EncodeToString(iv))
-	b.WriteByte('.')
-	b.WriteString(enc.EncodeToString(ct))
-	b.WriteByte('.')
-	b.WriteString(enc.EncodeToString(tag))
-	return b.Bytes(), nil
+	enc := base64.RawURLEncoding.EncodeToString
+	// The encrypted key segment is empty: "dir" wraps no key.
+	return []byte(enc(hdr) + ".." + enc(iv) + "." + enc(ct) + "." + enc(tag)), nil
 }
 
 // Open decrypts a JWE that Seal, or azidentity/cache, wrote with key. Its
@@ -75,14 +61,14 @@ func Open(key []byte, jwe []byte) ([]byte, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("a token cache key has %d bytes, not %d", KeySize, len(key))
 	}
-	hdr, iv, ct, tag, err := parseCompact(jwe)
+	hdr, parts, err := parseCompact(jwe)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrCorrupt, err)
 	}
 	if hdr.Alg != algDirect || hdr.Enc != encA128 {
 		return nil, fmt.Errorf("%w: it is encrypted with alg %q and enc %q, not %q and %q", ErrCorrupt, hdr.Alg, hdr.Enc, algDirect, encA128)
 	}
-	pt, ok := openCBCHMAC(key, iv, ct, nil, tag)
+	pt, ok := openCBCHMAC(key, parts[2], parts[3], nil, parts[4])
 	if !ok {
 		return nil, fmt.Errorf("%w: its authentication tag doesn't match (another key wrote it, or it was changed)", ErrCorrupt)
 	}
@@ -90,84 +76,56 @@ func Open(key []byte, jwe []byte) ([]byte, error) {
 }
 
 // KeyID returns the kid in a JWE's header, or "" when it has none or can't
-// be parsed. It says which key wrote a file, for messages.
+// be parsed: which key wrote a file, for messages.
 func KeyID(jwe []byte) string {
-	hdr, _, _, _, err := parseCompact(jwe)
-	if err != nil {
-		return ""
-	}
+	hdr, _, _ := parseCompact(jwe)
 	return hdr.KID
 }
 
-// parseCompact splits a compact JWE of direct encryption into its parts.
-// The messages say what is wrong in terms of the format only.
-func parseCompact(b []byte) (hdr header, iv, ct, tag []byte, err error) {
+// parseCompact splits a compact JWE of direct encryption into its header and
+// its five decoded parts (the second empty), in terms of the format only.
+func parseCompact(b []byte) (hdr header, parts [5][]byte, err error) {
 	seg := bytes.Split(bytes.TrimSpace(b), []byte("."))
 	if len(seg) != 5 {
-		return hdr, nil, nil, nil, fmt.Errorf("it has %d dot-separated parts, not the 5 of a compact JWE", len(seg))
+		return hdr, parts, fmt.Errorf("it has %d dot-separated parts, not the 5 of a compact JWE", len(seg))
 	}
 	if len(seg[1]) != 0 {
-		return hdr, nil, nil, nil, errors.New("it carries an encrypted key, which direct encryption doesn't")
+		return hdr, parts, errors.New("it carries an encrypted key, which direct encryption doesn't")
 	}
-	dec := func(what string, s []byte) ([]byte, error) {
-		out := make([]byte, base64.RawURLEncoding.DecodedLen(len(s)))
-		n, err := base64.RawURLEncoding.Decode(out, s)
-		if err != nil {
-			return nil, fmt.Errorf("its %s isn't unpadded base64url", what)
+	for i, s := range seg {
+		if parts[i], err = base64.RawURLEncoding.AppendDecode(nil, s); err != nil {
+			return hdr, parts, fmt.Errorf("its part %d isn't unpadded base64url", i+1)
 		}
-		return out[:n], nil
 	}
-	h, err := dec("header", seg[0])
-	if err != nil {
-		return hdr, nil, nil, nil, err
+	if err := json.Unmarshal(parts[0], &hdr); err != nil {
+		return header{}, parts, errors.New("its header isn't a JSON object of strings")
 	}
-	if err := json.Unmarshal(h, &hdr); err != nil {
-		return hdr, nil, nil, nil, errors.New("its header isn't a JSON object of strings")
+	if iv, ct, tag := parts[2], parts[3], parts[4]; !validSizes(iv, ct, tag) {
+		return header{}, parts, fmt.Errorf("its IV, ciphertext and tag have %d, %d and %d bytes, not %d, a positive multiple of %d and %d",
+			len(iv), len(ct), len(tag), aes.BlockSize, aes.BlockSize, KeySize/2)
 	}
-	if iv, err = dec("IV", seg[2]); err != nil {
-		return hdr, nil, nil, nil, err
-	}
-	if ct, err = dec("ciphertext", seg[3]); err != nil {
-		return hdr, nil, nil, nil, err
-	}
-	if tag, err = dec("tag", seg[4]); err != nil {
-		return hdr, nil, nil, nil, err
-	}
-	switch {
-	case len(iv) != aes.BlockSize:
-		return hdr, nil, nil, nil, fmt.Errorf("its IV has %d bytes, not %d", len(iv), aes.BlockSize)
-	case len(ct) == 0 || len(ct)%aes.BlockSize != 0:
-		return hdr, nil, nil, nil, fmt.Errorf("its ciphertext has %d bytes, not a positive multiple of %d", len(ct), aes.BlockSize)
-	case len(tag) != KeySize/2:
-		return hdr, nil, nil, nil, fmt.Errorf("its tag has %d bytes, not %d", len(tag), KeySize/2)
-	}
-	return hdr, iv, ct, tag, nil
+	return hdr, parts, nil
 }
 
-// aead is AES_128_CBC_HMAC_SHA_256 (RFC 7518 section 5.2), from go-jose:
-// PKCS #7 padding, AES-CBC under the key's second half, and a tag of the
-// first 16 bytes of HMAC-SHA-256, under its first half, over
-// AAD || IV || ciphertext || AAD's length in bits, checked in constant time
-// before anything is decrypted.
-func aead(key []byte) cipher.AEAD {
-	a, err := josecipher.NewCBCHMAC(key, aes.NewCipher)
-	if err != nil {
-		panic(err) // unreachable: callers pass KeySize bytes, and AES takes their half
-	}
-	return a
+// validSizes guards go-jose, which indexes the last plaintext byte without
+// checking there is one.
+func validSizes(iv, ct, tag []byte) bool {
+	return len(iv) == aes.BlockSize && len(ct) > 0 && len(ct)%aes.BlockSize == 0 && len(tag) == KeySize/2
 }
 
+// sealCBCHMAC is go-jose's AES_128_CBC_HMAC_SHA_256 (RFC 7518 section 5.2).
 func sealCBCHMAC(key, iv, plaintext, aad []byte) (ct, tag []byte) {
-	out := aead(key).Seal(nil, iv, plaintext, aad)
+	a, _ := josecipher.NewCBCHMAC(key, aes.NewCipher) // fails only for a key not of KeySize bytes
+	out := a.Seal(nil, iv, plaintext, aad)
 	return out[:len(out)-KeySize/2], out[len(out)-KeySize/2:]
 }
 
+// openCBCHMAC checks the tag in constant time before decrypting.
 func openCBCHMAC(key, iv, ct, aad, tag []byte) ([]byte, bool) {
-	// go-jose indexes the last plaintext byte without checking there is
-	// one; parseCompact refuses such input too.
-	if len(iv) != aes.BlockSize || len(ct) == 0 || len(ct)%aes.BlockSize != 0 || len(tag) != KeySize/2 {
+	if !validSizes(iv, ct, tag) {
 		return nil, false
 	}
-	pt, err := aead(key).Open(nil, iv, append(ct[:len(ct):len(ct)], tag...), aad)
+	a, _ := josecipher.NewCBCHMAC(key, aes.NewCipher)
+	pt, err := a.Open(nil, iv, append(ct[:len(ct):len(ct)], tag...), aad)
 	return pt, err == nil
 }

@@ -12,18 +12,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// keyType is the kernel key type azidentity/cache stores its keys as: a
-// "user" key, which holds an arbitrary payload and can be read back.
+// keyType is azidentity/cache's: a key with an arbitrary payload, readable.
 const keyType = "user"
 
-// ErrNoKey reports that the keyring holds no key of that description (or
-// holds one that expired or was revoked): the normal state after a reboot.
+// ErrNoKey reports that the keyring holds no live key of that description:
+// the normal state after a reboot.
 var ErrNoKey = errors.New("the kernel keyring holds no token cache key of that name")
 
 // RefusedError reports that this process may not use the kernel keyring at
-// all: the keyctl and add_key system calls fail with EPERM, EACCES or
-// ENOSYS. Container runtimes commonly forbid them (Docker's default seccomp
-// profile does), as do kernels built without CONFIG_KEYS.
+// all: keyctl and add_key fail with EPERM, EACCES or ENOSYS, as in containers
+// and kernels built without CONFIG_KEYS.
 type RefusedError struct {
 	// Op is the operation that was refused, such as "get the user keyring".
 	Op string
@@ -33,8 +31,6 @@ type RefusedError struct {
 
 // Error says the keyring is refused here, and why that is common.
 func (e *RefusedError) Error() string {
-	// What to do about it is the caller's to say: it knows the way out
-	// (another store, or unencrypted storage).
 	return fmt.Sprintf("this process may not use the Linux kernel keyring (can't %s: %v); "+
 		"containers often forbid its system calls, keyctl and add_key (Docker's default seccomp profile does)", e.Op, e.Err)
 }
@@ -55,25 +51,17 @@ func refused(op string, err error) error {
 type Keyring struct{ id int }
 
 // OpenKeyring returns the keyring azidentity/cache v0.4.0 uses: the user's
-// persistent keyring linked into the user keyring, or the user keyring where
-// the kernel has no persistent keyrings. Like azidentity/cache, it first
-// links the session keyring to the user keyring, so that this process
-// possesses, and may therefore read, the keys it finds there (see
-// "Possession" in keyrings(7)).
+// persistent keyring, else the user keyring. Like azidentity/cache, it links
+// the session keyring to the user keyring so that this process possesses,
+// and may read, the keys there ("Possession" in keyrings(7)).
 func OpenKeyring() (Keyring, error) {
-	// The user keyring is shared by every process of the user; the
-	// session keyring only by one login session.
 	ring, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_USER_KEYRING, true)
 	if err != nil {
 		return Keyring{}, refused("get the user keyring", err)
 	}
-	// Best effort, as in azidentity/cache: failing here doesn't mean the
-	// keys can't be used.
 	if session, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, true); err == nil {
 		_, _ = unix.KeyctlInt(unix.KEYCTL_LINK, ring, session, 0, 0)
 	}
-	// A persistent keyring outlives the user's login sessions (until a
-	// reboot, or its expiry after days unused); not every kernel has them.
 	if p, err := unix.KeyctlInt(unix.KEYCTL_GET_PERSISTENT, -1, ring, 0, 0); err == nil {
 		ring = p
 	}
@@ -83,19 +71,16 @@ func OpenKeyring() (Keyring, error) {
 // ID returns the keyring's serial number.
 func (r Keyring) ID() int { return r.id }
 
-// Key is a token cache key. Its String and Format methods never show the
-// key's bytes.
+// Key is a token cache key; fmt never shows its bytes.
 type Key struct {
 	id     int
 	secret []byte
 }
 
-// ID returns the key's serial number in the kernel, which is the kid of the
-// files it encrypts.
+// ID returns the key's serial number, the kid of the files it encrypts.
 func (k Key) ID() int { return k.id }
 
-// KID returns the key's serial number as azidentity/cache writes it in a
-// JWE header.
+// KID returns the key's serial number as a JWE header's kid.
 func (k Key) KID() string { return strconv.Itoa(k.id) }
 
 // String names the key without its bytes.
@@ -111,28 +96,25 @@ func (k Key) Seal(plaintext []byte) ([]byte, error) { return Seal(k.secret, k.KI
 func (k Key) Open(jwe []byte) ([]byte, error) { return Open(k.secret, jwe) }
 
 // Find returns the key named description. Its error wraps ErrNoKey when
-// there is none (or it expired or was revoked).
+// there is no live one.
 func (r Keyring) Find(description string) (Key, error) {
 	id, err := unix.KeyctlSearch(r.id, keyType, description, 0)
-	if err != nil {
-		if missing(err) {
-			return Key{}, fmt.Errorf("%w (%s)", ErrNoKey, description)
-		}
-		return Key{}, refused("search for the token cache key", err)
-	}
+	op := "search for the token cache key"
 	// One byte more than the key: azidentity/cache stores a NUL after it.
 	buf := make([]byte, KeySize+1)
-	n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf, 0)
-	if err != nil {
-		if missing(err) {
-			return Key{}, fmt.Errorf("%w (%s)", ErrNoKey, description)
-		}
-		return Key{}, refused("read the token cache key", err)
+	n := 0
+	if err == nil {
+		op = "read the token cache key"
+		n, err = unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf, 0)
+	}
+	if missing(err) {
+		return Key{}, fmt.Errorf("%w (%s)", ErrNoKey, description)
+	} else if err != nil {
+		return Key{}, refused(op, err)
 	}
 	if n < KeySize {
-		// Someone stored something else under this name (keyctl padd,
-		// say). Like a missing key, it can't open the file; a new key
-		// replaces it at the next write.
+		// Something else under this name can't open the file either; a new
+		// key replaces it at the next write.
 		clear(buf)
 		return Key{}, fmt.Errorf("%w (%s holds %d bytes, not a %d-byte key)", ErrNoKey, description, n, KeySize)
 	}
@@ -140,14 +122,11 @@ func (r Keyring) Find(description string) (Key, error) {
 }
 
 // Create stores a new random key named description, replacing any key of
-// that name (add_key updates a key of the same type and description in
-// place), and returns it. Callers serialize Create with the cache's lock
-// file: a key replaced under another writer makes its file unreadable.
+// that name in place, and returns it. Callers serialize Create with the
+// cache's lock file: a key replaced under another writer loses its file.
 func (r Keyring) Create(description string) (Key, error) {
-	payload := make([]byte, KeySize+1) // the last byte stays NUL, as azidentity/cache expects
-	if _, err := rand.Read(payload[:KeySize]); err != nil {
-		return Key{}, fmt.Errorf("can't draw a token cache key: %w", err)
-	}
+	payload := make([]byte, KeySize+1)  // the last byte stays NUL, as azidentity/cache expects
+	_, _ = rand.Read(payload[:KeySize]) // never fails
 	id, err := unix.AddKey(keyType, description, payload, r.id)
 	if err != nil {
 		clear(payload)
@@ -157,7 +136,7 @@ func (r Keyring) Create(description string) (Key, error) {
 }
 
 // Remove unlinks the key named description from the keyring, if it's
-// there. The kernel destroys a key that no keyring links any more.
+// there; the kernel then destroys it.
 func (r Keyring) Remove(description string) error {
 	id, err := unix.KeyctlSearch(r.id, keyType, description, 0)
 	if missing(err) {
@@ -178,19 +157,15 @@ func missing(err error) bool {
 		errors.Is(err, unix.EKEYREVOKED) || errors.Is(err, unix.ENOENT)
 }
 
-// Probe reports whether this process can keep a key in the kernel keyring:
-// it stores a random key under a random name, reads it back and removes
-// it. Its error is a *RefusedError when the keyring is forbidden here.
+// Probe reports whether this process can keep a key in the kernel keyring by
+// storing, reading and removing one. Its error is a *RefusedError when the
+// keyring is forbidden here.
 func Probe() error {
 	r, err := OpenKeyring()
 	if err != nil {
 		return err
 	}
-	var n [8]byte
-	if _, err := rand.Read(n[:]); err != nil {
-		return fmt.Errorf("can't draw a name for the kernel keyring probe: %w", err)
-	}
-	desc := fmt.Sprintf("azinteractive-probe-%x", n)
+	desc := "azinteractive-probe-" + rand.Text()
 	k, err := r.Create(desc)
 	if err != nil {
 		return err

@@ -10,20 +10,20 @@ import (
 	"strings"
 )
 
-// secretParams are the request parameters whose values are secrets of the
-// user or of this sign-in.
+// MaxResponseBytes bounds any response body MSAL reads. Entra ID's largest
+// responses (tokens carrying group claims) are tens of kilobytes.
+const MaxResponseBytes = 1 << 20
+
+// secretParams are the request parameters whose values are secrets.
 var secretParams = []string{"password", "refresh_token", "code", "code_verifier", "device_code", "client_assertion", "client_secret"}
 
-// minScrubbedLen is the shortest secret value scrubbed from responses: a
-// shorter one would match ordinary text everywhere, and Entra ID's secrets
-// (passwords of eight characters or more, codes and tokens) are all longer.
+// minScrubbedLen is the shortest secret scrubbed from responses: a shorter
+// one would match ordinary text, and Entra ID's secrets are all longer.
 const minScrubbedLen = 4
 
-// guardResponse bounds what MSAL reads of a response and keeps the request's
-// secrets out of the error responses it reads: a service (or a proxy) that
-// echoes the request in its error description would otherwise put the
-// password, code or refresh token into an error message or a log line.
-// requestBody is the form the request sent.
+// guardResponse bounds what MSAL reads of a response and keeps the secrets
+// of requestBody (the form sent) out of error responses: a service or proxy
+// echoing the request would put them into an error message or a log line.
 func guardResponse(req *http.Request, requestBody []byte, resp *http.Response) (*http.Response, error) {
 	if resp.ContentLength > MaxResponseBytes {
 		_ = resp.Body.Close()
@@ -56,9 +56,6 @@ func errResponseTooLarge(req *http.Request, n int64) error {
 
 // requestSecrets returns the secret values a form-encoded request carried.
 func requestSecrets(body []byte) []string {
-	if len(body) == 0 {
-		return nil
-	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		return nil
@@ -73,9 +70,6 @@ func requestSecrets(body []byte) []string {
 	}
 	return secrets
 }
-
-// redacted replaces a secret in text taken from a response.
-const redacted = "[REDACTED]"
 
 // scrubSecrets replaces every secret in b as sent and as a service would
 // quote it. A JSON body is decoded first, so that a secret is found however
@@ -92,48 +86,42 @@ func scrubSecrets(b []byte, secrets []string) []byte {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var v any
-	if d.Decode(&v) == nil && !d.More() {
-		if v, changed := scrubValue(v, forms); changed {
-			if out, err := json.Marshal(v); err == nil {
-				return out
-			}
-		}
-		return b
+	if d.Decode(&v) != nil || d.More() {
+		return []byte(scrubText(string(b), forms, new(bool)))
 	}
-	return []byte(scrubText(string(b), forms))
+	changed := false
+	if v = scrubValue(v, forms, &changed); changed {
+		if out, err := json.Marshal(v); err == nil {
+			return out
+		}
+	}
+	return b
 }
 
 // scrubValue scrubs every string of a decoded JSON value, keys included.
-func scrubValue(v any, forms []string) (any, bool) {
+func scrubValue(v any, forms []string, changed *bool) any {
 	switch v := v.(type) {
 	case string:
-		s := scrubText(v, forms)
-		return s, s != v
+		return scrubText(v, forms, changed)
 	case []any:
-		changed := false
 		for i, e := range v {
-			var c bool
-			v[i], c = scrubValue(e, forms)
-			changed = changed || c
+			v[i] = scrubValue(e, forms, changed)
 		}
-		return v, changed
 	case map[string]any:
 		out := make(map[string]any, len(v))
-		changed := false
 		for k, e := range v {
-			sk := scrubText(k, forms)
-			se, c := scrubValue(e, forms)
-			out[sk] = se
-			changed = changed || c || sk != k
+			out[scrubText(k, forms, changed)] = scrubValue(e, forms, changed)
 		}
-		return out, changed
+		return out
 	}
-	return v, false
+	return v
 }
 
-func scrubText(s string, forms []string) string {
+func scrubText(s string, forms []string, changed *bool) string {
 	for _, f := range forms {
-		s = strings.ReplaceAll(s, f, redacted)
+		if strings.Contains(s, f) {
+			s, *changed = strings.ReplaceAll(s, f, "[REDACTED]"), true
+		}
 	}
 	return s
 }

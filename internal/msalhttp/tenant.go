@@ -2,9 +2,9 @@ package msalhttp
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,66 +16,39 @@ import (
 
 // DomainTenant knows the tenant ID behind a credential's TenantID when that
 // is a domain ("contoso.com"), so that a token request naming the tenant by
-// its ID (as Key Vault's and Storage's challenges do) is recognized as the
-// credential's own tenant rather than refused as another one.
-//
-// The ID is learned from the tenant's OpenID configuration, whose issuer is
-// https://host/{tenant ID}/v2.0: once, the first time a request names a
-// tenant ID the credential isn't configured for, through the credential's
-// pipeline. A failed lookup isn't remembered; the request is refused as
-// before, and the next such request looks again.
+// its ID (as Key Vault's and Storage's challenges do) isn't refused as
+// another tenant's. The ID is the issuer's path in the tenant's OpenID
+// configuration, looked up when a request first names an unknown tenant ID;
+// a failed lookup isn't remembered.
 type DomainTenant struct {
 	domain string // the credential's TenantID, or "" when it isn't a domain
 	config string // the URL of its OpenID configuration
 	client Client
 
 	id atomic.Pointer[string] // the tenant's ID, once learned
-	mu sync.Mutex             // one lookup at a time
+	mu sync.Mutex             // serializes lookups; id is read without it
 }
 
 // NewDomainTenant returns the lookup of tenant at host (an authority host
 // ending in "/"), which does nothing unless tenant is a domain.
 func NewDomainTenant(tenant, host string, client Client) *DomainTenant {
 	d := &DomainTenant{client: client}
-	if isDomainTenant(tenant) {
+	// Neither a tenant ID nor "common", "organizations"... has a dot.
+	if strings.Contains(tenant, ".") {
 		d.domain = tenant
 		d.config = host + url.PathEscape(tenant) + "/v2.0/.well-known/openid-configuration"
 	}
 	return d
 }
 
-// isDomainTenant reports whether a valid tenant is a domain name, rather
-// than a tenant ID or one of the names Entra ID gives groups of tenants.
-func isDomainTenant(t string) bool {
-	switch strings.ToLower(t) {
-	case "organizations", "common", "consumers", "adfs":
-		return false
-	}
-	return strings.Contains(t, ".") && !IsTenantGUID(t)
-}
-
 // IsTenantGUID reports whether t has the form of a tenant ID.
 func IsTenantGUID(t string) bool {
-	if len(t) != 36 {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
+	h := strings.ReplaceAll(t, "-", "")
+	_, err := hex.DecodeString(h)
+	return len(t) == 36 && len(h) == 32 && err == nil && t[8] == '-' && t[13] == '-' && t[18] == '-' && t[23] == '-'
 }
 
-// known reports, without I/O, whether tenantID is the domain's tenant ID.
+// Known reports, without I/O, whether tenantID is the domain's tenant ID.
 func (d *DomainTenant) Known(tenantID string) bool {
 	if d == nil {
 		return false
@@ -84,7 +57,7 @@ func (d *DomainTenant) Known(tenantID string) bool {
 	return id != nil && strings.EqualFold(*id, tenantID)
 }
 
-// is reports whether tenantID is the domain's tenant ID, looking it up if
+// Is reports whether tenantID is the domain's tenant ID, looking it up if
 // it isn't known yet.
 func (d *DomainTenant) Is(ctx context.Context, tenantID string) bool {
 	if d == nil || d.domain == "" || !IsTenantGUID(tenantID) {
@@ -117,17 +90,13 @@ func (d *DomainTenant) lookup(ctx context.Context) (string, error) {
 		return "", err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("HTTP status %d", resp.StatusCode)
 	}
 	var doc struct {
 		Issuer string `json:"issuer"`
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 		return "", err
 	}
 	u, err := url.Parse(doc.Issuer)
