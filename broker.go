@@ -405,7 +405,7 @@ func (b *brokerBackend) brokerError(err error) error {
 	case errors.As(err, &be):
 		e := newAuthenticationFailedError(b.cfg.name, "the identity broker refused the sign-in", "", err)
 		// What the broker said, made safe: it quotes the service.
-		e.description = networkText(err.Error(), maxDescriptionLen)
+		e.description = networkText(err.Error())
 		// The service's number, as the broker quotes it; else the broker's
 		// own errorCode, which is often the same number.
 		if n, ok := aadstsCode(be.Context, false); ok {
@@ -435,6 +435,6 @@ func (b *brokerBackend) brokerError(err error) error {
 		return err
 	}
 	e := newAuthenticationFailedError(b.cfg.name, "the identity broker failed", "", err)
-	e.description = networkText(err.Error(), maxDescriptionLen)
+	e.description = networkText(err.Error())
 	return e
 }
