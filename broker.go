@@ -15,19 +15,14 @@ import (
 )
 
 // BrokerOptions makes [InteractiveBrowserCredential] sign users in through the
-// operating system's authentication broker: on Linux, Microsoft's identity
-// broker (microsoft-identity-broker, installed with Intune Company Portal),
-// which managed devices need for Conditional Access policies that require a
-// compliant device and for device-bound tokens. It's the counterpart of
-// azure-identity-broker's InteractiveBrowserBrokerCredential in Python.
-//
-// On Windows it is the Web Account Manager (WAM), reached through Microsoft's
-// MSALRuntime library, which the application ships beside its executable
-// (see MSALRuntimePath). The macOS broker is not supported: there, on Windows
-// without MSALRuntime, and on Linux when no broker runs on the D-Bus session
-// bus, the credential signs in through the browser as it would without a
-// broker (it logs why), or, with RequireBroker, returns a
-// [CredentialUnavailableError].
+// operating system's authentication broker, which Conditional Access policies
+// that require a compliant device need: on Linux, Microsoft's identity broker
+// (installed with Intune Company Portal); on Windows, the Web Account Manager
+// (WAM) through Microsoft's MSALRuntime library, which the application ships
+// beside its executable. It's the counterpart of Python's
+// InteractiveBrowserBrokerCredential. Where no broker can be used (macOS, or
+// none is running) the credential signs in through the browser and logs why,
+// or, with RequireBroker, returns a [CredentialUnavailableError].
 type BrokerOptions struct {
 	// ParentWindowHandle is the window the broker's sign-in dialog belongs
 	// to (azure-identity's parent_window_handle). Zero means none.
@@ -66,11 +61,9 @@ type brokerClient interface {
 	RemoveAccount(ctx context.Context, clientID string, a broker.Account) error
 }
 
-// windowsBroker is the Windows broker's client, set by broker_windows.go in
-// Windows builds only.
+// windowsBroker is set by broker_windows.go.
 var windowsBroker func(BrokerOptions) brokerClient
 
-// brokerChoice is what a broker backend has settled on.
 type brokerChoice int
 
 const (
@@ -79,13 +72,10 @@ const (
 	useBrowser
 )
 
-// brokerBackend signs users in through the identity broker, or through the
-// browser (fallback) when there is none. The choice is made at the first
-// call that gets a definite answer (a broker, or none on the bus, or not
-// Linux) and kept, so one credential doesn't mix the two; a call that gets no
-// answer (the bus failed) falls back without choosing, and the next asks
-// again. With RequireBroker a missing broker is an error each time instead,
-// and never a choice.
+// brokerBackend signs users in through the broker, or the browser (fallback)
+// when there is none. The first definite answer is kept, so one credential
+// doesn't mix the two; a call that gets none (the bus failed) falls back
+// without choosing. With RequireBroker a missing broker is an error instead.
 type brokerBackend struct {
 	cfg      backendConfig
 	opts     BrokerOptions
@@ -94,19 +84,13 @@ type brokerBackend struct {
 	fallback backend
 	goos     string
 
-	// mu guards choice, undecidedLogged and accounts.
-	mu     sync.Mutex
-	choice brokerChoice
-	// undecidedLogged: a call fell back for want of an answer and said so;
-	// later ones don't repeat it until the choice is made.
-	undecidedLogged bool
-	// accounts are the broker's account objects by home account ID: the
-	// broker wants its own object back in silent requests.
-	accounts map[string]broker.Account
+	mu              sync.Mutex // guards choice, undecidedLogged and accounts
+	choice          brokerChoice
+	undecidedLogged bool                      // an undecided fallback was logged
+	accounts        map[string]broker.Account // by home account ID: silent requests need the broker's own object
 }
 
-// brokerBackendFactory builds the broker backend of a browser credential, over
-// the browser's backend as its fallback.
+// brokerBackendFactory builds the broker backend over the browser's.
 func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fallback backendFactory) backendFactory {
 	return func(cfg backendConfig) (backend, error) {
 		fb, err := fallback(cfg)
@@ -145,17 +129,14 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 			}
 			return false, withContextCause(ctx, err)
 		case err != nil:
-			// Only a missing session bus is an answer; a bus that failed
-			// may work next time. MSALRuntime is loaded once per
-			// process: its failure is an answer.
+			// A bus that failed may work next time; no session bus, or
+			// MSALRuntime (loaded once per process) failing, won't.
 			why, definite = err.Error(), b.goos == "windows" || errors.Is(err, broker.ErrNoSessionBus)
 		case !ok:
 			why = broker.ErrUnavailable.Error()
 		}
 	}
-	// why may quote what the bus or another process said; it goes into a
-	// log entry or an error.
-	why = networkLine(why)
+	why = networkLine(why) // it may quote another process
 	if why != "" && b.opts.RequireBroker {
 		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+why, "", nil)
 	}
@@ -214,8 +195,6 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 			return res, nil
 		}
 		if ctx.Err() != nil {
-			// The caller's context ended it, not the broker: classify
-			// explains that, as for every other flow.
 			return tokenResult{}, withContextCause(ctx, ctx.Err())
 		}
 		logf("%s: signing in silently as the device's account failed; asking the user: %s", b.cfg.name, firstLine(err.Error()))
@@ -310,7 +289,6 @@ func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (
 	return broker.Account{}, errNotInBroker
 }
 
-// tenantOf is the tenant r asks for.
 func (b *brokerBackend) tenantOf(r tokenRequest) string {
 	if r.TenantID != "" {
 		return r.TenantID
@@ -318,7 +296,6 @@ func (b *brokerBackend) tenantOf(r tokenRequest) string {
 	return b.cfg.tenant
 }
 
-// params is the broker request for r.
 func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.TokenParams {
 	tenant := b.tenantOf(r)
 	claims := r.Claims
@@ -335,10 +312,9 @@ func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.Toke
 	}
 }
 
-// result is the core's view of a broker token, remembering its account.
-// The broker's answer is checked as any network answer is: it must be a
-// live token of the account (and tenant) asked for, its username is bounded
-// and made safe to print, and its authority is the configured cloud's.
+// result checks a broker token as any network answer (a live token of the
+// account and tenant asked for, a bounded username, the configured cloud) and
+// remembers its account.
 func (b *brokerBackend) result(res *broker.TokenResult, asked *broker.Account, tenant string) (tokenResult, error) {
 	a := res.Account
 	switch {
@@ -397,17 +373,16 @@ func withCP1(claims string) string {
 	return string(b)
 }
 
-// brokerError gives the broker's failures this module's error types. The
-// broker's own error stays in the chain, codes and all.
+// brokerError gives the broker's failures this module's error types, with
+// the broker's own error in the chain.
 func (b *brokerBackend) brokerError(err error) error {
 	var be *broker.Error
 	switch {
 	case errors.As(err, &be):
 		e := newAuthenticationFailedError(b.cfg.name, "the identity broker refused the sign-in", "", err)
-		// What the broker said, made safe: it quotes the service.
 		e.description = networkText(err.Error())
-		// The service's number, as the broker quotes it; else the broker's
-		// own errorCode, which is often the same number.
+		// The service's number as the broker quotes it, else the broker's
+		// errorCode, often the same.
 		if n, ok := aadstsCode(be.Context, false); ok {
 			e.ErrorCodes = []int{n}
 		} else if be.ErrorCode > 0 && be.ErrorCode <= math.MaxInt32 {
@@ -415,12 +390,12 @@ func (b *brokerBackend) brokerError(err error) error {
 		}
 		switch {
 		case be.Canceled():
-			e.message, e.hint = "the sign-in was canceled in the identity broker's window", "Sign in again to continue."
+			e.message, e.hint = "the sign-in was canceled in the identity broker's window", oauthHints["access_denied"]
 		case be.InteractionRequired():
 			e.ErrorCode = "interaction_required"
 			e.message = "the identity broker needs the user to sign in interactively"
 		case be.Status == broker.StatusAccountNotFound:
-			e.message, e.hint = "the identity broker doesn't know the account", "Sign in again to continue."
+			e.message, e.hint = "the identity broker doesn't know the account", oauthHints["access_denied"]
 		case be.Status == broker.StatusNoNetwork, be.Status == broker.StatusNetworkTemporarilyUnavailable:
 			e.message, e.hint = "the identity broker can't reach the network", "Check the device's network connection, then try again."
 		}

@@ -173,7 +173,7 @@ func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 	return e.token, nil
 }
 
-// GetTokenInfo is GetToken with the token's type and account.
+// GetTokenInfo is GetToken returning the token's type and account as well.
 func (c *credential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
 	if c == nil {
 		return TokenInfo{}, errZeroCredential
@@ -329,8 +329,10 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	return e, nil
 }
 
-// Authenticate signs a user in interactively, always, and returns the record
-// that identifies the user for later silent use.
+// Authenticate signs the user in, always, in the credential's way (a browser,
+// a device code, a password), and returns the record that identifies them;
+// later GetToken calls use it. With nil options or no scopes, it asks for
+// Azure Resource Manager's scope.
 func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (rec AuthenticationRecord, err error) {
 	if c == nil {
 		return AuthenticationRecord{}, errZeroCredential
@@ -364,6 +366,8 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 // SignOut forgets the signed-in user: their tokens leave memory and the
 // token cache (persistent or not), and the credential's record is cleared.
 // Calls that began before it get no token of the user, and write none.
+// Afterwards the credential signs a user in again (or returns
+// AuthenticationRequiredError when automatic authentication is disabled).
 func (c *credential) SignOut(ctx context.Context) error {
 	if c == nil {
 		return errZeroCredential

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/azinteractive/azinteractive/internal/safetext"
 	"golang.org/x/term"
@@ -49,11 +48,8 @@ type DeviceCodeCredentialOptions struct {
 	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
 	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
 	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
-	// the application responsible for ensuring the configured authority is valid and trustworthy.
-	//
-	// An authority on one of Microsoft's own clouds (login.microsoftonline.com, the US Government and China
-	// clouds and the other national clouds) costs no such request either way: its instance metadata is known,
-	// so a credential that starts over a filled persistent cache gets its first token with no request at all.
+	// the application responsible for ensuring the configured authority is valid and trustworthy. Microsoft's own
+	// clouds cost no such request either way: their metadata is known.
 	DisableInstanceDiscovery bool
 
 	// EnableSupportLogging adds account identifiers (username, home account
@@ -75,12 +71,10 @@ type DeviceCodeCredentialOptions struct {
 	// this function with authentication details when it receives a device code; their text is already
 	// bounded in size and free of control characters. Returning an error stops the sign-in.
 	//
-	// By default the credential writes to standard error (never standard output, which may be a pipe)
-	// exactly two things: the service's message, one line ("To sign in, use a web browser to open the
-	// page https://microsoft.com/devicelogin and enter the code ABCD1234 to authenticate."), and, only on
-	// a terminal, a countdown line below it ("Waiting for you to sign in: the code ABCD1234 expires in
-	// 14:59") that it rewrites each second and erases when the sign-in ends. It says nothing about how the
-	// sign-in ended: the application does, with what GetToken or Authenticate returns.
+	// By default the credential writes to standard error (standard output may be a pipe) the service's
+	// message, one line, and, only on a terminal, a countdown line below it ("Waiting for you to sign in:
+	// the code ABCD1234 expires in 14:59") that it rewrites each second and erases when the sign-in ends.
+	// How the sign-in ended is for the application to say.
 	UserPrompt func(context.Context, DeviceCodeMessage) error
 }
 
@@ -169,31 +163,10 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 	return &DeviceCodeCredential{credential: c}, nil
 }
 
-// Authenticate prompts a user to log in via the device code flow. Subsequent
-// GetToken calls will automatically use the returned AuthenticationRecord.
-// With nil options or no scopes, it asks for Azure Resource Manager's scope.
-func (c *DeviceCodeCredential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (AuthenticationRecord, error) {
-	return c.credential.Authenticate(ctx, opts)
-}
-
-// GetTokenInfo is GetToken returning the token's type and account as well.
-func (c *DeviceCodeCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
-	return c.credential.GetTokenInfo(ctx, opts)
-}
-
-// SignOut removes the signed-in user's tokens from memory and from the token
-// cache, and forgets the user. Afterwards the credential must sign the user in
-// again (or return AuthenticationRequiredError when automatic authentication
-// is disabled).
-func (c *DeviceCodeCredential) SignOut(ctx context.Context) error {
-	return c.credential.SignOut(ctx)
-}
-
 var _ azcore.TokenCredential = (*DeviceCodeCredential)(nil)
 
-// deviceCodeMessage is what the user is shown of the service's device code
-// response: each field bounded in size and safe for a terminal, since custom
-// prompts print it too.
+// deviceCodeMessage is the service's device code response bounded and made
+// safe for a terminal, since custom prompts print it too.
 func deviceCodeMessage(r public.DeviceCodeResult) (DeviceCodeMessage, error) {
 	for _, f := range []struct {
 		name  string
@@ -216,27 +189,13 @@ func deviceCodeMessage(r public.DeviceCodeResult) (DeviceCodeMessage, error) {
 	}, nil
 }
 
-// errDeviceCodeExpired is the error of a device code sign-in that nobody
-// finished before the code expired.
 func errDeviceCodeExpired() error {
 	e := newAuthenticationFailedError(credNameDeviceCode, "the device code expired before anyone signed in with it", oauthHints["expired_token"], nil)
 	e.ErrorCode = "expired_token"
 	return e
 }
 
-// deviceCodeUI is the default device code prompt. It writes to standard error
-// (standard output may be a pipe the program's data goes to, or buffered away
-// under docker and notebooks), and writes exactly this:
-//
-//   - the service's message, one line ("To sign in, use a web browser to
-//     open the page https://microsoft.com/devicelogin and enter the code
-//     ABCD1234 to authenticate.");
-//   - on a terminal only, below it, one countdown line ("Waiting for you to
-//     sign in: the code ABCD1234 expires in 14:59"), rewritten in place each
-//     second and erased when the sign-in ends, however it ends.
-//
-// It says nothing about how the sign-in ended: the application does, with
-// the error or the account it gets back, and would otherwise repeat it.
+// deviceCodeUI is the default prompt that UserPrompt's doc describes.
 type deviceCodeUI struct {
 	out      io.Writer
 	terminal bool
@@ -252,9 +211,8 @@ func newDeviceCodeUI(out io.Writer) *deviceCodeUI {
 	return ui
 }
 
-// show prints the instructions and, on a terminal, starts the countdown. The
-// returned function stops and erases the countdown; it may be called more
-// than once. m's text is already safe for a terminal (deviceCodeMessage).
+// show prints the instructions and, on a terminal, starts the countdown,
+// which finish stops and erases.
 func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func()) {
 	_, _ = fmt.Fprintln(ui.out, m.Message)
 	if !ui.terminal || m.ExpiresOn.IsZero() {
@@ -266,12 +224,9 @@ func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func()) {
 		t := time.NewTicker(ui.tick)
 		defer t.Stop()
 		for {
-			left := m.ExpiresOn.Sub(ui.now()).Round(time.Second)
-			if left < 0 {
-				left = 0
-			}
+			left := int(max(m.ExpiresOn.Sub(ui.now()).Round(time.Second), 0) / time.Second)
 			// \r returns to the line's start and ESC[K clears it.
-			_, _ = fmt.Fprintf(ui.out, "\r\x1b[KWaiting for you to sign in: the code %s expires in %s", m.UserCode, formatLeft(left))
+			_, _ = fmt.Fprintf(ui.out, "\r\x1b[KWaiting for you to sign in: the code %s expires in %d:%02d", m.UserCode, left/60, left%60)
 			select {
 			case <-stop:
 				return
@@ -287,10 +242,4 @@ func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func()) {
 			_, _ = fmt.Fprint(ui.out, "\r\x1b[K")
 		})
 	}
-}
-
-// formatLeft writes a duration as m:ss, the way a countdown reads.
-func formatLeft(d time.Duration) string {
-	s := int(d / time.Second)
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }

@@ -3,27 +3,25 @@ package azinteractive
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/azinteractive/azinteractive/internal/browser"
 	"github.com/azinteractive/azinteractive/internal/loopback"
+	"golang.org/x/oauth2"
 )
 
-const credNameBrowser = "InteractiveBrowserCredential"
-
-// defaultBrowserTimeout is how long the user has to sign in, as in Python's
-// azure-identity.
-const defaultBrowserTimeout = 5 * time.Minute
+const (
+	credNameBrowser       = "InteractiveBrowserCredential"
+	defaultBrowserTimeout = 5 * time.Minute // as in Python's azure-identity
+)
 
 // InteractiveBrowserCredentialOptions contains optional parameters for
 // [InteractiveBrowserCredential]. The zero value, like nil, means the defaults.
@@ -40,8 +38,7 @@ type InteractiveBrowserCredentialOptions struct {
 	AuthenticationRecord AuthenticationRecord
 
 	// Broker signs the user in through the operating system's authentication broker when one is
-	// available, and through the browser otherwise. nil: never use a broker. Only Linux's identity
-	// broker is supported; see [BrokerOptions].
+	// available, and through the browser otherwise. nil: never use a broker. See [BrokerOptions].
 	Broker *BrokerOptions
 
 	// Cache is where the credential keeps tokens. The zero value keeps them in
@@ -61,11 +58,8 @@ type InteractiveBrowserCredentialOptions struct {
 	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
 	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
 	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
-	// the application responsible for ensuring the configured authority is valid and trustworthy.
-	//
-	// An authority on one of Microsoft's own clouds (login.microsoftonline.com, the US Government and China
-	// clouds and the other national clouds) costs no such request either way: its instance metadata is known,
-	// so a credential that starts over a filled persistent cache gets its first token with no request at all.
+	// the application responsible for ensuring the configured authority is valid and trustworthy. Microsoft's own
+	// clouds cost no such request either way: their metadata is known.
 	DisableInstanceDiscovery bool
 
 	// DomainHint skips the home realm discovery page, sending the user
@@ -90,24 +84,18 @@ type InteractiveBrowserCredentialOptions struct {
 	// LoginHint pre-populates the account prompt with a username. Users may choose to authenticate a different account.
 	LoginHint string
 
-	// OpenURL replaces how the sign-in URL is presented to the user: open a
-	// particular browser, print it, show a QR code. The credential calls it
-	// once its redirect server is listening, then waits for the browser to
-	// come back. Returning an error means "no browser here" (see
-	// PrintURLIfNoBrowser). By default the credential opens the system
-	// browser (the Windows browser under WSL) and says so on standard error.
+	// OpenURL replaces how the sign-in URL is presented (a particular browser,
+	// a QR code), once the redirect server listens. An error means "no browser
+	// here" (see PrintURLIfNoBrowser). By default the credential opens the
+	// system browser (the Windows browser under WSL) and says so on stderr.
 	OpenURL func(ctx context.Context, url string) error
 
-	// PrintURLIfNoBrowser changes what happens when no browser can be opened
-	// (no display, an SSH session, or opening one failed). By default the
-	// credential fails at once with a [CredentialUnavailableError], as
-	// azidentity's and Python's do, so that a chain moves on to its next
-	// credential, such as [DeviceCodeCredential]. With PrintURLIfNoBrowser
-	// it prints the sign-in URL to standard error instead and waits (up to
-	// Timeout) for the user to open it in a browser that can reach the
-	// redirect port: on this machine, or on the user's own over SSH port
-	// forwarding (set RedirectURL to a fixed port, such as
-	// "http://localhost:8400", and connect with ssh -L 8400:localhost:8400).
+	// PrintURLIfNoBrowser: when no browser can be opened (no display, SSH),
+	// print the sign-in URL to stderr and wait up to Timeout for the user to
+	// open it where the redirect port is reachable (over SSH, set RedirectURL
+	// to "http://localhost:8400" and use ssh -L 8400:localhost:8400). By
+	// default the credential fails at once with a [CredentialUnavailableError],
+	// as azidentity's does, so a chain moves on, say to [DeviceCodeCredential].
 	PrintURLIfNoBrowser bool
 
 	// Prompt overrides the "prompt" sent to Microsoft Entra ID: "select_account"
@@ -132,18 +120,16 @@ type InteractiveBrowserCredentialOptions struct {
 	// "organizations" tenant, which can authenticate work and school accounts.
 	TenantID string
 
-	// Timeout limits how long the user has to finish signing in in the
-	// browser. Defaults to 5 minutes; the caller's context can end the wait
-	// sooner. When it expires GetToken returns an [AuthenticationFailedError]
-	// for which errors.Is(err, context.DeadlineExceeded) holds.
+	// Timeout limits how long the user has to sign in; default 5 minutes.
+	// Then GetToken returns an [AuthenticationFailedError] that
+	// errors.Is context.DeadlineExceeded.
 	Timeout time.Duration
 }
 
 // InteractiveBrowserCredential opens a browser to interactively authenticate a user.
 //
 // It runs the authorization code flow with PKCE through its own loopback
-// server, which listens before the browser opens, ignores stray requests
-// (favicons, prefetches, other local processes) and gives up after Timeout.
+// server, which ignores stray requests and gives up after Timeout.
 type InteractiveBrowserCredential struct {
 	*credential
 }
@@ -162,7 +148,6 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 		o.Timeout = defaultBrowserTimeout
 	}
 	if o.RedirectURL != "" {
-		// Fail at construction, not at the first sign-in.
 		if _, err := loopback.ParseRedirectURL(o.RedirectURL); err != nil {
 			return nil, fmt.Errorf("%s: RedirectURL: %w", credNameBrowser, err)
 		}
@@ -195,52 +180,20 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 	return &InteractiveBrowserCredential{credential: c}, nil
 }
 
-// Authenticate opens the default browser so a user can log in. Subsequent
-// GetToken calls will automatically use the returned AuthenticationRecord.
-// With nil options or no scopes, it asks for Azure Resource Manager's scope.
-func (c *InteractiveBrowserCredential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (AuthenticationRecord, error) {
-	return c.credential.Authenticate(ctx, opts)
-}
-
-// GetTokenInfo is GetToken returning the token's type and account as well.
-func (c *InteractiveBrowserCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
-	return c.credential.GetTokenInfo(ctx, opts)
-}
-
-// SignOut removes the signed-in user's tokens from memory and from the token
-// cache, and forgets the user. Afterwards the credential must sign the user in
-// again (or return AuthenticationRequiredError when automatic authentication
-// is disabled).
-func (c *InteractiveBrowserCredential) SignOut(ctx context.Context) error {
-	return c.credential.SignOut(ctx)
-}
-
 var _ azcore.TokenCredential = (*InteractiveBrowserCredential)(nil)
 
-// browserFlow is the browser credential's way to sign a user in.
+// browserFlow is the browser credential's sign-in.
 type browserFlow struct {
 	o        InteractiveBrowserCredentialOptions
 	host     host
 	clientID string
 }
 
-// oidcScopes are added to the authorize request so that the service returns
-// an ID token (the account) and a refresh token (silent reuse). MSAL adds
-// them itself to token requests, but not to AuthCodeURL.
-var oidcScopes = []string{"openid", "offline_access", "profile"}
-
 func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
 	ctx, cancel := withUserTimeout(ctx, f.o.Timeout)
 	defer cancel()
 
-	verifier, challenge, err := pkce()
-	if err != nil {
-		return public.AuthResult{}, err
-	}
-	state, err := randomString(24)
-	if err != nil {
-		return public.AuthResult{}, err
-	}
+	verifier, state := oauth2.GenerateVerifier(), rand.Text()
 	srv, err := loopback.Listen(loopback.Config{
 		RedirectURL:        f.o.RedirectURL,
 		State:              state,
@@ -251,7 +204,12 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 		Logf:               func(format string, args ...any) { logf(credNameBrowser+": redirect server: "+format, args...) },
 	})
 	if err != nil {
-		return public.AuthResult{}, errRedirectServer(err)
+		var hint string
+		var inUse *loopback.PortInUseError
+		if errors.As(err, &inUse) {
+			hint = inUse.Remedy()
+		}
+		return public.AuthResult{}, newCredentialUnavailableError(credNameBrowser, "couldn't start the local server that receives the sign-in", hint, err)
 	}
 	defer srv.Close()
 	redirectURI := srv.RedirectURI()
@@ -267,7 +225,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	if err != nil {
 		return public.AuthResult{}, withContextCause(ctx, err)
 	}
-	authURL, err = completeAuthURL(authURL, state, challenge, f.o.Prompt)
+	authURL, err = completeAuthURL(authURL, state, oauth2.S256ChallengeFromVerifier(verifier), f.o.Prompt)
 	if err != nil {
 		return public.AuthResult{}, err
 	}
@@ -307,46 +265,21 @@ func completeAuthURL(raw, state, challenge, prompt string) (string, error) {
 	return u.String(), nil
 }
 
+// withOIDCScopes adds what makes the service return an ID token (the
+// account) and a refresh token; MSAL adds them to token requests, but not to
+// AuthCodeURL.
 func withOIDCScopes(scopes []string) []string {
-	out := append([]string(nil), scopes...)
-	for _, s := range oidcScopes {
-		found := false
-		for _, have := range scopes {
-			if strings.EqualFold(have, s) {
-				found = true
-				break
-			}
-		}
-		if !found {
+	out := slices.Clone(scopes)
+	for _, s := range []string{"openid", "offline_access", "profile"} {
+		if !slices.ContainsFunc(scopes, func(have string) bool { return strings.EqualFold(have, s) }) {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// pkce returns an RFC 7636 verifier and its S256 challenge.
-func pkce() (verifier, challenge string, err error) {
-	verifier, err = randomString(32)
-	if err != nil {
-		return "", "", err
-	}
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(sum[:]), nil
-}
-
-func randomString(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// open shows the user the sign-in page. With the default opener it says on
-// standard error that a browser was opened and how long the credential
-// waits. When no browser can be opened it fails at once with a
-// CredentialUnavailableError, unless PrintURLIfNoBrowser asks it to print
-// the URL and wait.
+// open shows the user the sign-in page, or prints its URL when no browser
+// can be opened and PrintURLIfNoBrowser is set.
 func (f *browserFlow) open(ctx context.Context, authURL string) error {
 	opener := f.o.OpenURL
 	var why error
@@ -385,18 +318,7 @@ func errNoBrowser(why error) error {
 		"(RedirectURL \"http://localhost:8400\" and ssh -L 8400:localhost:8400) and set PrintURLIfNoBrowser to have the sign-in URL printed.", why)
 }
 
-// errRedirectServer is the error of a redirect server that couldn't start.
-func errRedirectServer(err error) error {
-	var hint string
-	var inUse *loopback.PortInUseError
-	if errors.As(err, &inUse) {
-		hint = inUse.Remedy()
-	}
-	return newCredentialUnavailableError(credNameBrowser, "couldn't start the local server that receives the sign-in", hint, err)
-}
-
-// waitLeft is how long the sign-in may still take, for a person to read:
-// "5m", "1m30s", "2h".
+// waitLeft is how long the sign-in may still take, for a person to read.
 func waitLeft(ctx context.Context) string {
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -405,8 +327,7 @@ func waitLeft(ctx context.Context) string {
 	return humanDuration(time.Until(deadline).Round(time.Second))
 }
 
-// humanDuration writes d without zero parts: "5m", not "5m0s". Durations
-// that aren't whole seconds are written as time.Duration does ("300ms").
+// humanDuration writes d without zero parts: "5m", not "5m0s".
 func humanDuration(d time.Duration) string {
 	if d <= 0 {
 		return "0s"
