@@ -64,14 +64,6 @@ type brokerClient interface {
 // windowsBroker is set by broker_windows.go.
 var windowsBroker func(BrokerOptions) brokerClient
 
-type brokerChoice int
-
-const (
-	undecided brokerChoice = iota
-	useBroker
-	useBrowser
-)
-
 // brokerBackend signs users in through the broker, or the browser (fallback)
 // when there is none. The first definite answer is kept, so one credential
 // doesn't mix the two; a call that gets none (the bus failed) falls back
@@ -84,10 +76,10 @@ type brokerBackend struct {
 	fallback backend
 	goos     string
 
-	mu              sync.Mutex // guards choice, undecidedLogged and accounts
-	choice          brokerChoice
-	undecidedLogged bool                      // an undecided fallback was logged
-	accounts        map[string]broker.Account // by home account ID: silent requests need the broker's own object
+	mu                 sync.Mutex // guards the fields below
+	decided, viaBroker bool
+	undecidedLogged    bool                      // a fallback without a decision was logged
+	accounts           map[string]broker.Account // by home account ID: silent requests need the broker's own object
 }
 
 // brokerBackendFactory builds the broker backend over the browser's.
@@ -112,10 +104,10 @@ func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fa
 // gets a definite answer.
 func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 	b.mu.Lock()
-	choice := b.choice
+	decided, viaBroker := b.decided, b.viaBroker
 	b.mu.Unlock()
-	if choice != undecided {
-		return choice == useBroker, nil
+	if decided {
+		return viaBroker, nil
 	}
 	why, definite := "", true
 	if b.client == nil {
@@ -142,24 +134,19 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.choice != undecided {
-		return b.choice == useBroker, nil
-	}
 	switch {
+	case b.decided:
 	case why == "":
-		b.choice = useBroker
+		b.decided, b.viaBroker = true, true
 		logf("%s: signing in through the identity broker", b.cfg.name)
 	case definite:
-		b.choice = useBrowser
+		b.decided = true
 		logf("%s: signing in through the browser: %s", b.cfg.name, why)
-	default:
-		if !b.undecidedLogged {
-			b.undecidedLogged = true
-			logf("%s: signing in through the browser this time; the identity broker will be asked again next time: %s", b.cfg.name, why)
-		}
-		return false, nil
+	case !b.undecidedLogged:
+		b.undecidedLogged = true
+		logf("%s: signing in through the browser this time; the identity broker will be asked again next time: %s", b.cfg.name, why)
 	}
-	return b.choice == useBroker, nil
+	return b.viaBroker, nil
 }
 
 func (b *brokerBackend) silent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error) {

@@ -70,14 +70,10 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 		return nil, err
 	}
 	c := &credential{name: name, opts: o, now: time.Now, records: tokencache.RecordsOf(o.Cache)}
-	var record *AuthenticationRecord
-	if r := o.AuthenticationRecord; !isZeroRecord(r) {
-		record = &r
-	} else if c.records != nil {
-		// Remember-me: the user who signed in last time, with these options.
-		if rec, ok := c.loadRecord(); ok {
-			record = &rec
-		}
+	rec := o.AuthenticationRecord
+	record := &rec
+	if isZeroRecord(rec) {
+		record = c.loadRecord() // remember-me: who signed in last time
 	}
 	c.session.Store(&session{record: record, index: newTokenIndex()})
 	c.defaultScope = defaultScopeFor(o.Cloud, host)
@@ -166,7 +162,7 @@ func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 			return e.token, nil
 		}
 	}
-	e, err := c.tracedGetToken(ctx, opts)
+	e, err := c.getToken(ctx, opts)
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
@@ -178,25 +174,17 @@ func (c *credential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestO
 	if c == nil {
 		return TokenInfo{}, errZeroCredential
 	}
-	e, err := c.tracedGetToken(ctx, opts)
+	e, err := c.getToken(ctx, opts)
 	if err != nil {
 		return TokenInfo{}, err
 	}
-	info := TokenInfo{Token: e.token.Token, ExpiresOn: e.token.ExpiresOn, RefreshOn: e.token.RefreshOn, TokenType: e.tokenType}
-	if e.account != nil {
-		info.Account = *e.account
-	}
-	return info, nil
+	t := e.token
+	return TokenInfo{Token: t.Token, ExpiresOn: t.ExpiresOn, RefreshOn: t.RefreshOn, TokenType: e.tokenType, Account: *e.account}, nil
 }
 
-func (c *credential) tracedGetToken(ctx context.Context, opts policy.TokenRequestOptions) (*indexEntry, error) {
+func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptions) (_ *indexEntry, err error) {
 	ctx, end := runtime.StartSpan(ctx, c.name+".GetToken", c.tracer, nil)
-	e, err := c.getToken(ctx, opts)
-	end(err)
-	return e, err
-}
-
-func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptions) (*indexEntry, error) {
+	defer func() { end(err) }()
 	r, err := c.request(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -409,11 +397,11 @@ func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e 
 		s.index.put(keyOf(r), e, now.UnixNano())
 	}
 	c.mu.Unlock()
+	who := ""
 	if c.opts.EnableSupportLogging {
-		logf("%s.GetToken() acquired a token for scopes %q for %s", c.name, r.Scopes, s.record.Username)
-	} else {
-		logf("%s.GetToken() acquired a token for scopes %q", c.name, r.Scopes)
+		who = " for " + s.record.Username
 	}
+	logf("%s.GetToken() acquired a token for scopes %q%s", c.name, r.Scopes, who)
 	return e, true
 }
 
@@ -436,26 +424,29 @@ var errSignedOutDuringCall = fmt.Errorf("%w: SignOut was called, or another user
 // recordKey names this application's remembered record.
 func (c *credential) recordKey() string { return strings.ToLower(c.opts.ClientID) }
 
-// loadRecord reads the remembered record. A missing, unreadable or foreign
-// record is no record: the user signs in again.
-func (c *credential) loadRecord() (AuthenticationRecord, bool) {
+// loadRecord reads the remembered record, if any. A missing, unreadable or
+// foreign record is none: the user signs in again.
+func (c *credential) loadRecord() *AuthenticationRecord {
+	if c.records == nil {
+		return nil
+	}
 	b, err := c.records.Load(c.recordKey())
 	if err != nil {
 		logf("%s: the remembered AuthenticationRecord can't be read; the user will sign in again: %v", c.name, err)
-		return AuthenticationRecord{}, false
+		return nil
 	}
 	if len(b) == 0 {
-		return AuthenticationRecord{}, false
+		return nil
 	}
 	var rec AuthenticationRecord
 	if err := json.Unmarshal(b, &rec); err != nil {
 		logf("%s: ignoring the remembered AuthenticationRecord: %v", c.name, err)
-		return AuthenticationRecord{}, false
+		return nil
 	}
 	if rec.ClientID != "" && !strings.EqualFold(rec.ClientID, c.opts.ClientID) {
-		return AuthenticationRecord{}, false
+		return nil
 	}
-	return rec, true
+	return &rec
 }
 
 // saveRecord remembers rec, when the cache remembers records. Failing to is

@@ -22,44 +22,37 @@ const credNameDeviceCode = "DeviceCodeCredential"
 type DeviceCodeCredentialOptions struct {
 	azcore.ClientOptions
 
-	// AdditionallyAllowedTenants specifies tenants to which the credential may authenticate, in addition to
-	// TenantID. When TenantID is empty, this option has no effect and the credential will authenticate to
-	// any requested tenant. Add the wildcard value "*" to allow the credential to authenticate to any tenant.
+	// AdditionallyAllowedTenants are tenants, besides TenantID, the credential may authenticate to; "*"
+	// allows any. Without TenantID, the credential authenticates to any requested tenant.
 	AdditionallyAllowedTenants []string
 
-	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
-	// to enable the credential to use data from a previous authentication.
+	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
+	// authentication.
 	AuthenticationRecord AuthenticationRecord
 
-	// Cache is where the credential keeps tokens. The zero value keeps them in
-	// memory, for this credential only.
+	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
 	Cache Cache
 
-	// ClientID is the ID of the application to which users will authenticate. When not set, users
-	// will authenticate to an Azure development application, which isn't recommended for production
-	// scenarios. When AuthenticationRecord is set and ClientID isn't, the record's client ID is used.
+	// ClientID is the ID of the application users authenticate to: by default the AuthenticationRecord's,
+	// else an Azure development application, which isn't recommended for production.
 	ClientID string
 
-	// DisableAutomaticAuthentication prevents the credential from automatically prompting the user to authenticate.
-	// When this option is true, GetToken will return AuthenticationRequiredError when user interaction is necessary
-	// to acquire a token.
+	// DisableAutomaticAuthentication makes GetToken return AuthenticationRequiredError, instead of
+	// prompting the user, when user interaction is necessary.
 	DisableAutomaticAuthentication bool
 
-	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
-	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
-	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
-	// the application responsible for ensuring the configured authority is valid and trustworthy. Microsoft's own
-	// clouds cost no such request either way: their metadata is known.
+	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
+	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
+	// application responsible for the authority being valid and trustworthy. Set it only for
+	// disconnected or private clouds such as Azure Stack.
 	DisableInstanceDiscovery bool
 
-	// EnableSupportLogging adds account identifiers (username, home account
-	// ID, tenant) to the credential's log entries, for support cases. Secrets
-	// never appear in the log, with or without it.
+	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
+	// credential's log entries, for support cases. Secrets never appear there.
 	EnableSupportLogging bool
 
-	// TenantID is the Microsoft Entra tenant the credential authenticates in. Defaults to the
-	// "organizations" tenant, which can authenticate work and school accounts. Required for single-tenant
-	// applications.
+	// TenantID is the Microsoft Entra tenant the credential authenticates in; by default
+	// "organizations" (work and school accounts). Required for single-tenant applications.
 	TenantID string
 
 	// Timeout limits how long the user has to finish signing in. Zero means
@@ -168,18 +161,13 @@ var _ azcore.TokenCredential = (*DeviceCodeCredential)(nil)
 // deviceCodeMessage is the service's device code response bounded and made
 // safe for a terminal, since custom prompts print it too.
 func deviceCodeMessage(r public.DeviceCodeResult) (DeviceCodeMessage, error) {
-	for _, f := range []struct {
-		name  string
-		value string
-		limit int
-	}{
-		{"the device code response's message", r.Message, maxDeviceCodeMessageLen},
-		{"the device code response's user_code", r.UserCode, maxUserCodeLen},
-		{"the device code response's verification_uri", r.VerificationURL, maxVerificationURLLen},
-	} {
-		if len(f.value) > f.limit {
-			return DeviceCodeMessage{}, tooLong(f.name, len(f.value), f.limit)
-		}
+	switch {
+	case len(r.Message) > maxDeviceCodeMessageLen:
+		return DeviceCodeMessage{}, tooLong("the device code response's message", len(r.Message), maxDeviceCodeMessageLen)
+	case len(r.UserCode) > maxUserCodeLen:
+		return DeviceCodeMessage{}, tooLong("the device code response's user_code", len(r.UserCode), maxUserCodeLen)
+	case len(r.VerificationURL) > maxVerificationURLLen:
+		return DeviceCodeMessage{}, tooLong("the device code response's verification_uri", len(r.VerificationURL), maxVerificationURLLen)
 	}
 	return DeviceCodeMessage{
 		UserCode:        safetext.Line(r.UserCode),
@@ -234,12 +222,9 @@ func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func()) {
 			}
 		}
 	})
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			close(stop)
-			wg.Wait()
-			_, _ = fmt.Fprint(ui.out, "\r\x1b[K")
-		})
-	}
+	return sync.OnceFunc(func() {
+		close(stop)
+		wg.Wait()
+		_, _ = fmt.Fprint(ui.out, "\r\x1b[K")
+	})
 }

@@ -76,25 +76,20 @@ the record names the account, the cache holds its tokens.
 
 # Silent first
 
-Every GetToken is silent when it can be: a warm token from the credential's
-index (no lock, no allocation), then MSAL's cache and refresh token, and only
-then a sign-in — unless DisableAutomaticAuthentication is set, in which case
-GetToken returns [AuthenticationRequiredError] and the application calls
-Authenticate when it suits it. One sign-in serves both CAE and non-CAE
-requests.
+Every GetToken is silent when it can be: a warm token from memory (no lock, no
+allocation), then MSAL's cache and refresh token, and only then a sign-in,
+unless DisableAutomaticAuthentication makes it return
+[AuthenticationRequiredError]. One sign-in serves CAE and non-CAE requests.
 
 # Errors
 
 Errors are [AuthenticationFailedError], [AuthenticationRequiredError] and
 [CredentialUnavailableError]. They wrap their cause, so errors.Is(err,
-context.DeadlineExceeded) and errors.Is(err, context.Canceled) hold when a
-context ended the request, and azidentity's chains treat the last two as
-"credential unavailable", as they do [NewCredentialUnavailableError]'s for a
-credential of your own. Each message ends with what to do next (when there
-is something to do) on a line of its own; TROUBLESHOOTING.md lists them. No
-error, log entry or formatted value ever holds a token, password, code or
-refresh token, and text from the network reaches them only bounded in size
-and without control characters.
+context.DeadlineExceeded) holds when a context ended the request, and
+azidentity's chains treat the last two as "credential unavailable". Each
+message ends with what to do next on a line of its own; TROUBLESHOOTING.md
+lists them. No error, log entry or formatted value holds a secret, and text
+from the network reaches them bounded and without control characters.
 
 # Logging and tracing
 

@@ -28,38 +28,33 @@ const (
 type InteractiveBrowserCredentialOptions struct {
 	azcore.ClientOptions
 
-	// AdditionallyAllowedTenants specifies tenants to which the credential may authenticate, in addition to
-	// TenantID. When TenantID is empty, this option has no effect and the credential will authenticate to
-	// any requested tenant. Add the wildcard value "*" to allow the credential to authenticate to any tenant.
+	// AdditionallyAllowedTenants are tenants, besides TenantID, the credential may authenticate to; "*"
+	// allows any. Without TenantID, the credential authenticates to any requested tenant.
 	AdditionallyAllowedTenants []string
 
-	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
-	// to enable the credential to use data from a previous authentication.
+	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
+	// authentication.
 	AuthenticationRecord AuthenticationRecord
 
 	// Broker signs the user in through the operating system's authentication broker when one is
 	// available, and through the browser otherwise. nil: never use a broker. See [BrokerOptions].
 	Broker *BrokerOptions
 
-	// Cache is where the credential keeps tokens. The zero value keeps them in
-	// memory, for this credential only.
+	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
 	Cache Cache
 
-	// ClientID is the ID of the application to which users will authenticate. When not set, users
-	// will authenticate to an Azure development application, which isn't recommended for production
-	// scenarios. When AuthenticationRecord is set and ClientID isn't, the record's client ID is used.
+	// ClientID is the ID of the application users authenticate to: by default the AuthenticationRecord's,
+	// else an Azure development application, which isn't recommended for production.
 	ClientID string
 
-	// DisableAutomaticAuthentication prevents the credential from automatically prompting the user to authenticate.
-	// When this option is true, GetToken will return AuthenticationRequiredError when user interaction is necessary
-	// to acquire a token.
+	// DisableAutomaticAuthentication makes GetToken return AuthenticationRequiredError, instead of
+	// prompting the user, when user interaction is necessary.
 	DisableAutomaticAuthentication bool
 
-	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
-	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
-	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
-	// the application responsible for ensuring the configured authority is valid and trustworthy. Microsoft's own
-	// clouds cost no such request either way: their metadata is known.
+	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
+	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
+	// application responsible for the authority being valid and trustworthy. Set it only for
+	// disconnected or private clouds such as Azure Stack.
 	DisableInstanceDiscovery bool
 
 	// DomainHint skips the home realm discovery page, sending the user
@@ -67,9 +62,8 @@ type InteractiveBrowserCredentialOptions struct {
 	// example "contoso.com").
 	DomainHint string
 
-	// EnableSupportLogging adds account identifiers (username, home account
-	// ID, tenant) to the credential's log entries, for support cases. Secrets
-	// never appear in the log, with or without it.
+	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
+	// credential's log entries, for support cases. Secrets never appear there.
 	EnableSupportLogging bool
 
 	// ErrorPage replaces the page the browser shows when sign-in fails. It is
@@ -116,8 +110,8 @@ type InteractiveBrowserCredentialOptions struct {
 	// successful sign-in instead of showing a page.
 	SuccessRedirectURL string
 
-	// TenantID is the Microsoft Entra tenant the credential authenticates in. Defaults to the
-	// "organizations" tenant, which can authenticate work and school accounts.
+	// TenantID is the Microsoft Entra tenant the credential authenticates in; by default
+	// "organizations" (work and school accounts).
 	TenantID string
 
 	// Timeout limits how long the user has to sign in; default 5 minutes.
@@ -320,30 +314,22 @@ func errNoBrowser(why error) error {
 
 // waitLeft is how long the sign-in may still take, for a person to read.
 func waitLeft(ctx context.Context) string {
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		return "as long as it takes"
-	}
+	deadline, _ := ctx.Deadline() // acquire's Timeout always sets one
 	return humanDuration(time.Until(deadline).Round(time.Second))
 }
 
 // humanDuration writes d without zero parts: "5m", not "5m0s".
 func humanDuration(d time.Duration) string {
-	if d <= 0 {
+	switch {
+	case d <= 0:
 		return "0s"
-	}
-	if d%time.Second != 0 {
+	case d%time.Second != 0:
 		return d.String()
 	}
-	var b strings.Builder
-	for _, u := range []struct {
-		unit time.Duration
-		name string
-	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
-		if n := d / u.unit; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.name)
-			d -= n * u.unit
-		}
+	// "1h0m30s" → "1h30s", "2h0m0s" → "2h".
+	s := strings.Replace(d.String(), "h0m", "h", 1)
+	if strings.HasSuffix(s, "m0s") || strings.HasSuffix(s, "h0s") {
+		s = s[:len(s)-2]
 	}
-	return b.String()
+	return s
 }

@@ -18,29 +18,25 @@ const credNameUsernamePassword = "UsernamePasswordCredential"
 type UsernamePasswordCredentialOptions struct {
 	azcore.ClientOptions
 
-	// AdditionallyAllowedTenants specifies additional tenants for which the credential may acquire tokens.
-	// Add the wildcard value "*" to allow the credential to acquire tokens for any tenant in which the
-	// application is registered.
+	// AdditionallyAllowedTenants are tenants, besides the credential's, it may acquire tokens for; "*"
+	// allows any in which the application is registered.
 	AdditionallyAllowedTenants []string
 
-	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
-	// to enable the credential to use data from a previous authentication.
+	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
+	// authentication.
 	AuthenticationRecord AuthenticationRecord
 
-	// Cache is where the credential keeps tokens. The zero value keeps them in
-	// memory, for this credential only.
+	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
 	Cache Cache
 
-	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
-	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
-	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
-	// the application responsible for ensuring the configured authority is valid and trustworthy. Microsoft's own
-	// clouds cost no such request either way: their metadata is known.
+	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
+	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
+	// application responsible for the authority being valid and trustworthy. Set it only for
+	// disconnected or private clouds such as Azure Stack.
 	DisableInstanceDiscovery bool
 
-	// EnableSupportLogging adds account identifiers (username, home account
-	// ID, tenant) to the credential's log entries, for support cases. Secrets
-	// never appear in the log, with or without it.
+	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
+	// credential's log entries, for support cases. Secrets never appear there.
 	EnableSupportLogging bool
 }
 
