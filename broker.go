@@ -30,24 +30,21 @@ type BrokerOptions struct {
 
 	// EnableMSAPassthrough lets personal Microsoft accounts sign in to
 	// first-party Microsoft applications through a work or school tenant
-	// (azure-identity's enable_msa_passthrough). Other applications don't
-	// need it.
+	// (azure-identity's enable_msa_passthrough).
 	EnableMSAPassthrough bool
 
-	// UseDefaultBrokerAccount signs in silently as the account the device is
-	// signed in with (the broker's first account) before showing any
-	// prompt.
+	// UseDefaultBrokerAccount first signs in silently as the device's account
+	// (the broker's first), before showing any prompt.
 	UseDefaultBrokerAccount bool
 
 	// RequireBroker makes the credential return a [CredentialUnavailableError]
 	// when no broker can be used, instead of signing in through the browser.
 	RequireBroker bool
 
-	// MSALRuntimePath, on Windows only, is where MSALRuntime
-	// (msalruntime.dll; msalruntime_arm64.dll on arm64, msalruntime_x86.dll
-	// on 386) is when it isn't beside the executable: the DLL or its
-	// directory, as an absolute path. The working directory and PATH are
-	// never searched. Empty means beside the executable only.
+	// MSALRuntimePath, on Windows, is the absolute path of MSALRuntime
+	// (msalruntime.dll, msalruntime_arm64.dll or msalruntime_x86.dll) or its
+	// directory; empty means beside the executable. The working directory and
+	// PATH are never searched.
 	MSALRuntimePath string
 }
 
@@ -191,7 +188,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	defer cancel()
 	p := b.params(r, nil)
 	p.Username, p.Prompt, p.DomainHint = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint
-	p.ParentWindow, p.MSAPassthrough = b.opts.ParentWindowHandle, b.opts.EnableMSAPassthrough
+	p.ParentWindow = b.opts.ParentWindowHandle
 	res, err := b.client.AcquireTokenInteractively(ctx, p)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -284,14 +281,13 @@ func (b *brokerBackend) tenantOf(r tokenRequest) string {
 }
 
 func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.TokenParams {
-	tenant := b.tenantOf(r)
 	claims := r.Claims
 	if r.EnableCAE {
 		claims = withCP1(claims)
 	}
 	return broker.TokenParams{
 		ClientID:       b.cfg.clientID,
-		Authority:      b.cfg.authorityHost + tenant,
+		Authority:      b.cfg.authorityHost + b.tenantOf(r),
 		Scopes:         r.Scopes,
 		Claims:         claims,
 		Account:        acct,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +24,8 @@ const (
 	moduleVersion = "v0.1.0"
 )
 
+var _ = []azcore.TokenCredential{(*InteractiveBrowserCredential)(nil), (*DeviceCodeCredential)(nil), (*UsernamePasswordCredential)(nil)}
+
 // credential is the core every credential embeds: silent first (the warm
 // index, then the backend's cache and refresh token), then the backend's
 // sign-in unless automatic authentication is disabled.
@@ -43,8 +44,8 @@ type credential struct {
 	session atomic.Pointer[session] // read without locking
 	mu      sync.Mutex              // serializes writers of session, and writes into its index
 
-	silentFlights flights // one silent acquisition per token key at a time
-	signInFlight  flights // one interactive sign-in per credential at a time
+	silentFlights flights[silentKey] // one silent acquisition per token at a time
+	signInFlight  flights[string]    // one interactive sign-in at a time
 }
 
 // session is who is signed in (nil record: nobody) and their warm tokens.
@@ -229,7 +230,7 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 		return nil, errNoAccount
 	}
 	// Callers of another session don't join this flight: its token isn't theirs.
-	key := r.flightKey() + "\x00" + strconv.FormatUint(began.epoch, 10)
+	key := silentKey{began.epoch, keyOf(r), r.Claims}
 	v, _, err := c.silentFlights.do(ctx, key, func(ctx context.Context) (any, error) {
 		s := c.session.Load()
 		if s.epoch != began.epoch {
@@ -540,9 +541,15 @@ type backendFactory func(cfg backendConfig) (backend, error)
 // x/sync/singleflight, each caller waits on its own context, and the call
 // runs on its own: it goes on while any caller waits and ends when the last
 // leaves, so a short deadline doesn't cut a sign-in short for the others.
-type flights struct {
-	mu sync.Mutex         // guards m, and the refs of its flights
-	m  map[string]*flight // calls in progress, by key
+type flights[K comparable] struct {
+	mu sync.Mutex    // guards m, and the refs of its flights
+	m  map[K]*flight // calls in progress
+}
+
+type silentKey struct {
+	epoch  uint64
+	token  indexKey
+	claims string
 }
 
 // flight is one call in progress. done closes when v and err are set.
@@ -557,12 +564,12 @@ type flight struct {
 // do runs fn for key unless a call for key is in progress, and waits for
 // it or ctx. started reports whether this caller's fn ran. fn's context has
 // ctx's values, and ends when every waiting caller has returned.
-func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, started bool, err error) {
+func (fs *flights[K]) do(ctx context.Context, key K, fn func(context.Context) (any, error)) (v any, started bool, err error) {
 	fs.mu.Lock()
 	f, ok := fs.m[key]
 	if !ok {
 		if fs.m == nil {
-			fs.m = map[string]*flight{}
+			fs.m = map[K]*flight{}
 		}
 		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		f = &flight{done: make(chan struct{}), cancel: cancel}
@@ -607,7 +614,7 @@ func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) 
 }
 
 // waiting returns how many callers wait on key's call, for tests.
-func (fs *flights) waiting(key string) int {
+func (fs *flights[K]) waiting(key K) int {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if f, ok := fs.m[key]; ok {

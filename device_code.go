@@ -156,8 +156,6 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 	return &DeviceCodeCredential{credential: c}, nil
 }
 
-var _ azcore.TokenCredential = (*DeviceCodeCredential)(nil)
-
 // deviceCodeMessage is the service's device code response bounded and made
 // safe for a terminal, since custom prompts print it too.
 func deviceCodeMessage(r public.DeviceCodeResult) (DeviceCodeMessage, error) {

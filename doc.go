@@ -16,10 +16,6 @@ for offline tests of credentials and of whole applications.
 
 # A complete program
 
-The first run asks the user to sign in, with a code to enter at a web page;
-the persistent cache keeps the tokens and remembers the account, so later
-runs are silent.
-
 	package main
 
 	import (
@@ -59,20 +55,12 @@ the record names the account, the cache holds its tokens.
 
 # Which credential
 
-	Situation                                         Credential
-	------------------------------------------------  ---------------------------------------------
-	Desktop, or a terminal on a machine with a        InteractiveBrowserCredential
-	browser (WSL opens the Windows browser)
-	SSH session, container, or no browser at all      DeviceCodeCredential
-	Browser if possible, otherwise device code        azidentity.NewChainedTokenCredential with an
-	                                                  InteractiveBrowserCredential, then a
-	                                                  DeviceCodeCredential (the browser
-	                                                  credential fails at once where no
-	                                                  browser can be opened)
-	A managed Linux device whose Conditional Access   InteractiveBrowserCredential with Broker set
-	requires a compliant device                       (Microsoft's identity broker over D-Bus)
-	Legacy automation with a password and no MFA      UsernamePasswordCredential (deprecated)
-	Tests of code that takes a credential             any of them, against entratest
+Use [InteractiveBrowserCredential] on a desktop or a terminal with a browser
+(WSL opens the Windows browser), [DeviceCodeCredential] over SSH, in a
+container or with no browser, azidentity.NewChainedTokenCredential of the two
+for either (the browser credential fails at once where no browser opens), and
+InteractiveBrowserCredential with Broker on a managed device whose Conditional
+Access requires a compliant one. [UsernamePasswordCredential] is deprecated.
 
 # Silent first
 

@@ -57,18 +57,17 @@ type InteractiveBrowserCredentialOptions struct {
 	// disconnected or private clouds such as Azure Stack.
 	DisableInstanceDiscovery bool
 
-	// DomainHint skips the home realm discovery page, sending the user
-	// straight to the sign-in page of this domain's identity provider (for
-	// example "contoso.com").
+	// DomainHint sends the user straight to the sign-in page of this domain's
+	// identity provider (such as "contoso.com"), skipping home realm discovery.
 	DomainHint string
 
 	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
 	// credential's log entries, for support cases. Secrets never appear there.
 	EnableSupportLogging bool
 
-	// ErrorPage replaces the page the browser shows when sign-in fails. It is
-	// executed with a value whose Error and Description fields hold the
-	// service's error code and description (html/template escapes them).
+	// ErrorPage replaces the page the browser shows when sign-in fails. Its
+	// data's Error and Description fields hold the service's error code and
+	// description.
 	ErrorPage *template.Template
 
 	// ErrorRedirectURL, when set, sends the browser there instead of showing
@@ -92,15 +91,13 @@ type InteractiveBrowserCredentialOptions struct {
 	// as azidentity's does, so a chain moves on, say to [DeviceCodeCredential].
 	PrintURLIfNoBrowser bool
 
-	// Prompt overrides the "prompt" sent to Microsoft Entra ID: "select_account"
-	// (the default: show the account picker), "login" (ask for credentials
-	// even if the user is signed in), "consent", "create" or "none".
+	// Prompt is the "prompt" sent to Microsoft Entra ID: "select_account" (the
+	// default), "login", "consent", "create" or "none".
 	Prompt string
 
-	// RedirectURL is the URL Microsoft Entra ID will redirect to with the authorization code. It must be
-	// a redirect URI registered for the application, on a loopback host: "http://localhost",
-	// "http://127.0.0.1" or "http://[::1]", with an optional fixed port (for SSH tunnels) and path. The
-	// default, "http://localhost" on a random port, suits applications that registered "http://localhost".
+	// RedirectURL is the URL Microsoft Entra ID will redirect to with the authorization code: a redirect
+	// URI registered for the application on "http://localhost", "http://127.0.0.1" or "http://[::1]", with
+	// an optional fixed port (for SSH tunnels) and path. The default is "http://localhost" on a random port.
 	RedirectURL string
 
 	// SuccessPage replaces the page the browser shows after a successful sign-in.
@@ -173,8 +170,6 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 	f.clientID = c.opts.ClientID
 	return &InteractiveBrowserCredential{credential: c}, nil
 }
-
-var _ azcore.TokenCredential = (*InteractiveBrowserCredential)(nil)
 
 // browserFlow is the browser credential's sign-in.
 type browserFlow struct {

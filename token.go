@@ -37,12 +37,6 @@ func keyOf(r tokenRequest) indexKey {
 	return k
 }
 
-// flightKey is the key under which callers share one silent acquisition.
-func (r tokenRequest) flightKey() string {
-	k := keyOf(r)
-	return fmt.Sprintf("%s\x00%s\x00%t\x00%s", k.tenant, k.scope, k.cae, r.Claims)
-}
-
 // indexEntry is a token served without asking the backend until serveUntil:
 // Unix nanoseconds on the wall clock, which keeps counting while a laptop
 // sleeps (Go's monotonic clock doesn't); zero never serves.

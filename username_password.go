@@ -83,5 +83,3 @@ func NewUsernamePasswordCredential(tenantID string, clientID string, username st
 	}
 	return &UsernamePasswordCredential{credential: c}, nil
 }
-
-var _ azcore.TokenCredential = (*UsernamePasswordCredential)(nil)
