@@ -58,8 +58,7 @@ type session struct {
 	epoch  uint64
 }
 
-// newCredential builds the core over MSAL, for a credential whose sign-in is
-// acquire.
+// newCredential builds the core over MSAL, with acquire as its sign-in.
 func newCredential(name string, o coreOptions, acquire acquireFunc) (*credential, error) {
 	return newCredentialWith(name, o, msalBackendFactory(acquire, nil))
 }
@@ -146,11 +145,10 @@ func (c *credential) request(ctx context.Context, opts policy.TokenRequestOption
 }
 
 // GetToken requests an access token from Microsoft Entra ID: from memory
-// while the one it holds is fresh, then silently (the token cache, a refresh
-// token), and otherwise by signing the user in the credential's way (the
-// browser, a device code, a username and password) unless
+// while it holds a fresh one, then silently (the token cache, a refresh
+// token), then by signing the user in the credential's way unless
 // DisableAutomaticAuthentication is set. Goroutines that ask at once share
-// one sign-in. This method is called automatically by Azure SDK clients.
+// one sign-in. Azure SDK clients call it.
 func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	if c == nil {
 		return azcore.AccessToken{}, errZeroCredential

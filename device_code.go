@@ -102,16 +102,14 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 	if options != nil {
 		o = *options
 	}
-	prompt := o.UserPrompt
 	var ui *deviceCodeUI
-	if prompt == nil {
+	if o.UserPrompt == nil {
 		ui = newDeviceCodeUI(h.stderr)
 	}
-	timeout := o.Timeout
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
-		if timeout > 0 {
+		if o.Timeout > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = withUserTimeout(ctx, timeout)
+			ctx, cancel = withUserTimeout(ctx, o.Timeout)
 			defer cancel()
 		}
 		dc, err := client.AcquireTokenByDeviceCode(ctx, r.Scopes, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
@@ -124,7 +122,7 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 		}
 		if ui != nil {
 			defer ui.show(msg)()
-		} else if err := prompt(ctx, msg); err != nil {
+		} else if err := o.UserPrompt(ctx, msg); err != nil {
 			return public.AuthResult{}, withContextCause(ctx, fmt.Errorf("UserPrompt returned an error, so the sign-in stopped: %w", err))
 		}
 		ar, err = dc.AuthenticationResult(ctx)

@@ -33,9 +33,7 @@ type AuthenticationFailedError struct {
 	RawResponse *http.Response
 
 	// ErrorCode is the OAuth error code, such as "invalid_grant",
-	// "access_denied" or "expired_token", when the service or the user's
-	// browser sent one, or when the credential knows it (a device code that
-	// expired is "expired_token").
+	// "access_denied" or "expired_token" (a device code that expired).
 	ErrorCode string
 
 	// ErrorCodes are the AADSTS numbers the service reported, such as 50126.
@@ -155,8 +153,8 @@ type CredentialUnavailableError struct {
 
 // NewCredentialUnavailableError is an error a credential of your own returns
 // to say that it can't attempt authentication here, as azidentity's function
-// of the same name. ChainedTokenCredential (azidentity's) then tries its next
-// credential. The message is the error's text, as given.
+// of the same name: chains then try their next credential. The message is
+// the error's text, as given.
 func NewCredentialUnavailableError(message string) error {
 	return &CredentialUnavailableError{message: message}
 }
@@ -181,8 +179,7 @@ func (e *CredentialUnavailableError) Error() string {
 }
 
 // Unwrap returns the cause (if any) and azidentity's credential-unavailable
-// marker, which azidentity's ChainedTokenCredential and DefaultAzureCredential
-// look for with [errors.As] to decide to try their next credential.
+// marker, which its chains look for to try their next credential.
 func (e *CredentialUnavailableError) Unwrap() []error {
 	// The marker's type is unexported; azidentity's constructor makes one.
 	msg := e.message

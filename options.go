@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,9 +26,7 @@ const developerSignOnClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // [github.com/azinteractive/azinteractive/cache.New] makes a persistent one,
 // encrypted by the platform and shared across processes (and with Python's
 // azure-identity), which can also remember the signed-in account. As with
-// azidentity's Cache, a value is built by that package and set as a
-// credential's Cache option; it has no methods to call besides String, which
-// describes it, and IsZero, which reports whether it keeps tokens in memory.
+// azidentity's Cache, a credential's Cache option is its only use.
 type Cache = tokencache.Persistence
 
 // coreOptions is what each credential tells the shared core.
@@ -155,12 +154,8 @@ func resolveTenant(credType, defaultTenant, requested string, allowed []string) 
 	if !validTenantID(requested) {
 		return "", errInvalidTenant(credType, requested)
 	}
-	for _, t := range allowed {
-		if t == "*" || t == requested {
-			return requested, nil
-		}
-	}
-	if len(allowed) == 0 && (defaultTenant == "" || defaultTenant == organizationsTenantID) {
+	if slices.Contains(allowed, "*") || slices.Contains(allowed, requested) ||
+		len(allowed) == 0 && (defaultTenant == "" || defaultTenant == organizationsTenantID) {
 		return requested, nil
 	}
 	return "", fmt.Errorf("%s: the token request is for tenant %q, but TenantID is %q and AdditionallyAllowedTenants doesn't include it\n"+
@@ -169,10 +164,8 @@ func resolveTenant(credType, defaultTenant, requested string, allowed []string) 
 
 // normalizeAllowedTenants copies the list, collapsing it when it holds "*".
 func normalizeAllowedTenants(tenants []string) []string {
-	for _, t := range tenants {
-		if t == "*" {
-			return []string{"*"}
-		}
+	if slices.Contains(tenants, "*") {
+		return []string{"*"}
 	}
 	return append([]string(nil), tenants...)
 }
