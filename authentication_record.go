@@ -15,17 +15,12 @@ import (
 const authenticationRecordVersion = "1.0"
 
 // AuthenticationRecord is non-secret account information about a signed-in
-// user. Credentials use it to find that user's cached tokens. Get one from a
-// credential's Authenticate method, save it (it marshals to JSON), and pass
+// user, with which credentials find that user's cached tokens. Get one from
+// a credential's Authenticate method, save it (it marshals to JSON), and pass
 // it back in the AuthenticationRecord option so a later run signs in
-// silently.
-//
-// It is azidentity's own type, so a record moves between this module and
-// azidentity (chains, shared record files, interfaces that name it) without
-// conversion. Its JSON is the one azure-identity writes in every language;
-// credentials accept records written by any of them, with the authority as a
-// bare host (Python, .NET), as "https://host" (azidentity, and this module)
-// or as a full authority URL.
+// silently. It is azidentity's own type; credentials accept records written
+// by azure-identity in any language, with the authority as a bare host,
+// "https://host" or a full authority URL.
 type AuthenticationRecord = azidentity.AuthenticationRecord
 
 // recordHost returns the lowercase host of a record's authority, in any of

@@ -55,9 +55,8 @@ type DeviceCodeCredentialOptions struct {
 	// "organizations" (work and school accounts). Required for single-tenant applications.
 	TenantID string
 
-	// Timeout limits how long the user has to finish signing in. Zero means
-	// until the device code expires (typically 15 minutes). Either way the
-	// caller's context can end the wait sooner.
+	// Timeout limits how long the user has to sign in; zero means until the
+	// device code expires (typically 15 minutes).
 	Timeout time.Duration
 
 	// UserPrompt controls how the credential presents authentication instructions. The credential calls
@@ -131,8 +130,7 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 		case ctx.Err() != nil:
 			err = withContextCause(ctx, err)
 		case errors.Is(err, context.DeadlineExceeded):
-			// MSAL stops polling when the code expires; neither the
-			// caller's context nor Timeout ended.
+			// MSAL stops polling when the code expires.
 			err = errDeviceCodeExpired()
 		}
 		return ar, err

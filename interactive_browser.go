@@ -65,9 +65,8 @@ type InteractiveBrowserCredentialOptions struct {
 	// credential's log entries, for support cases. Secrets never appear there.
 	EnableSupportLogging bool
 
-	// ErrorPage replaces the page the browser shows when sign-in fails. Its
-	// data's Error and Description fields hold the service's error code and
-	// description.
+	// ErrorPage replaces the page the browser shows when sign-in fails; its
+	// data's Error and Description fields hold the service's.
 	ErrorPage *template.Template
 
 	// ErrorRedirectURL, when set, sends the browser there instead of showing
@@ -111,8 +110,8 @@ type InteractiveBrowserCredentialOptions struct {
 	// "organizations" (work and school accounts).
 	TenantID string
 
-	// Timeout limits how long the user has to sign in; default 5 minutes.
-	// Then GetToken returns an [AuthenticationFailedError] that
+	// Timeout limits how long the user has to sign in (default 5 minutes);
+	// then GetToken returns an [AuthenticationFailedError] that
 	// errors.Is context.DeadlineExceeded.
 	Timeout time.Duration
 }

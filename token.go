@@ -115,8 +115,7 @@ type TokenInfo struct {
 	Token string
 	// ExpiresOn is when the token expires.
 	ExpiresOn time.Time
-	// RefreshOn is when the service suggests refreshing the token; zero when
-	// it made no suggestion.
+	// RefreshOn is when the service suggests refreshing the token, if it did.
 	RefreshOn time.Time
 	// TokenType is the token's type, such as "Bearer".
 	TokenType string
