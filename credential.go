@@ -363,18 +363,14 @@ func (c *credential) SignOut(ctx context.Context) error {
 	old := c.session.Load()
 	c.session.Store(&session{index: newTokenIndex(), epoch: old.epoch + 1})
 	c.mu.Unlock()
-	var errs []error
+	var err error
 	if old.record != nil {
-		if err := c.backend.removeAccount(ctx, *old.record); err != nil {
-			errs = append(errs, err)
-		}
+		err = c.backend.removeAccount(ctx, *old.record)
 	}
 	if c.records != nil {
-		if err := c.records.Delete(c.recordKey()); err != nil {
-			errs = append(errs, err)
-		}
+		err = errors.Join(err, c.records.Delete(c.recordKey()))
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return fmt.Errorf("%s: signing out: %w", c.name, err)
 	}
 	logf("%s: signed out", c.name)

@@ -134,11 +134,11 @@ func (t TokenInfo) GoString() string { return "azinteractive." + t.String() }
 
 // Format keeps the token out of every fmt verb.
 func (t TokenInfo) Format(f fmt.State, verb rune) {
+	s := t.String()
 	if verb == 'v' && f.Flag('#') {
-		_, _ = fmt.Fprint(f, t.GoString())
-		return
+		s = t.GoString()
 	}
-	_, _ = fmt.Fprint(f, t.String())
+	_, _ = fmt.Fprint(f, s)
 }
 
 const redactedToken = "<redacted>"
