@@ -10,26 +10,21 @@ import (
 	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
-// authenticationRecordVersion is the only version of the record's JSON that
-// Go, Python, .NET, JavaScript and Java write.
+// authenticationRecordVersion is the only one that azure-identity writes, in
+// every language.
 const authenticationRecordVersion = "1.0"
 
 // AuthenticationRecord is non-secret account information about a signed-in
-// user. Credentials use it to find that user's cached tokens. Get one from a
-// credential's Authenticate method, save it (it marshals to JSON), and pass
+// user, with which credentials find that user's cached tokens. Get one from
+// a credential's Authenticate method, save it (it marshals to JSON), and pass
 // it back in the AuthenticationRecord option so a later run signs in
-// silently.
-//
-// It is azidentity's own type, so a record moves between this module and
-// azidentity (chains, shared record files, interfaces that name it) without
-// conversion. Its JSON is the one azure-identity writes in every language;
-// credentials accept records written by any of them, with the authority as a
-// bare host (Python, .NET), as "https://host" (azidentity, and this module)
-// or as a full authority URL.
+// silently. It is azidentity's own type; credentials accept records written
+// by azure-identity in any language, with the authority as a bare host,
+// "https://host" or a full authority URL.
 type AuthenticationRecord = azidentity.AuthenticationRecord
 
 // recordHost returns the lowercase host of a record's authority, in any of
-// the forms records are written with; "" when it names none.
+// its forms; "" when it names none.
 func recordHost(authority string) (string, error) {
 	if authority == "" || !strings.Contains(authority, "://") {
 		return strings.ToLower(strings.TrimSuffix(authority, "/")), nil
@@ -41,15 +36,12 @@ func recordHost(authority string) (string, error) {
 	return strings.ToLower(u.Host), nil
 }
 
-// recordAuthority is the authority a record is written with: azidentity's
-// form, "https://host".
+// recordAuthority is azidentity's form of a record's authority.
 func recordAuthority(host string) string { return "https://" + strings.ToLower(host) }
 
-// isZeroRecord reports whether r is empty, as when no user has signed in.
 func isZeroRecord(r AuthenticationRecord) bool { return r == AuthenticationRecord{} }
 
-// msalAccount is the record as MSAL's account; only HomeAccountID selects
-// tokens.
+// msalAccount is the record as MSAL's account; HomeAccountID selects tokens.
 func msalAccount(a AuthenticationRecord) public.Account {
 	host, _ := recordHost(a.Authority)
 	return public.Account{
@@ -76,9 +68,7 @@ func newAuthenticationRecord(ar public.AuthResult) (AuthenticationRecord, error)
 	if len(username) > maxUsernameLen {
 		return AuthenticationRecord{}, tooLong("the ID token's preferred_username", len(username), maxUsernameLen)
 	}
-	// Applications print the username ("Signed in as ..."): it came from
-	// the network, so nothing in it may drive their terminal. Tokens are
-	// found by HomeAccountID, never by username.
+	// Applications print it, and it came from the network.
 	username = safetext.Line(username)
 	return AuthenticationRecord{
 		Authority:     recordAuthority(u.Host),

@@ -15,19 +15,14 @@ import (
 )
 
 // BrokerOptions makes [InteractiveBrowserCredential] sign users in through the
-// operating system's authentication broker: on Linux, Microsoft's identity
-// broker (microsoft-identity-broker, installed with Intune Company Portal),
-// which managed devices need for Conditional Access policies that require a
-// compliant device and for device-bound tokens. It's the counterpart of
-// azure-identity-broker's InteractiveBrowserBrokerCredential in Python.
-//
-// On Windows it is the Web Account Manager (WAM), reached through Microsoft's
-// MSALRuntime library, which the application ships beside its executable
-// (see MSALRuntimePath). The macOS broker is not supported: there, on Windows
-// without MSALRuntime, and on Linux when no broker runs on the D-Bus session
-// bus, the credential signs in through the browser as it would without a
-// broker (it logs why), or, with RequireBroker, returns a
-// [CredentialUnavailableError].
+// operating system's authentication broker, which Conditional Access policies
+// that require a compliant device need: on Linux, Microsoft's identity broker
+// (installed with Intune Company Portal); on Windows, the Web Account Manager
+// (WAM) through Microsoft's MSALRuntime library, which the application ships
+// beside its executable. It's the counterpart of Python's
+// InteractiveBrowserBrokerCredential. Where no broker can be used (macOS, or
+// none is running) the credential signs in through the browser and logs why,
+// or, with RequireBroker, returns a [CredentialUnavailableError].
 type BrokerOptions struct {
 	// ParentWindowHandle is the window the broker's sign-in dialog belongs
 	// to (azure-identity's parent_window_handle). Zero means none.
@@ -35,24 +30,21 @@ type BrokerOptions struct {
 
 	// EnableMSAPassthrough lets personal Microsoft accounts sign in to
 	// first-party Microsoft applications through a work or school tenant
-	// (azure-identity's enable_msa_passthrough). Other applications don't
-	// need it.
+	// (azure-identity's enable_msa_passthrough).
 	EnableMSAPassthrough bool
 
-	// UseDefaultBrokerAccount signs in silently as the account the device is
-	// signed in with (the broker's first account) before showing any
-	// prompt.
+	// UseDefaultBrokerAccount first signs in silently as the device's account
+	// (the broker's first), before showing any prompt.
 	UseDefaultBrokerAccount bool
 
 	// RequireBroker makes the credential return a [CredentialUnavailableError]
 	// when no broker can be used, instead of signing in through the browser.
 	RequireBroker bool
 
-	// MSALRuntimePath, on Windows only, is where MSALRuntime
-	// (msalruntime.dll; msalruntime_arm64.dll on arm64, msalruntime_x86.dll
-	// on 386) is when it isn't beside the executable: the DLL or its
-	// directory, as an absolute path. The working directory and PATH are
-	// never searched. Empty means beside the executable only.
+	// MSALRuntimePath, on Windows, is the absolute path of MSALRuntime
+	// (msalruntime.dll, msalruntime_arm64.dll or msalruntime_x86.dll) or its
+	// directory; empty means beside the executable. The working directory and
+	// PATH are never searched.
 	MSALRuntimePath string
 }
 
@@ -66,26 +58,13 @@ type brokerClient interface {
 	RemoveAccount(ctx context.Context, clientID string, a broker.Account) error
 }
 
-// windowsBroker is the Windows broker's client, set by broker_windows.go in
-// Windows builds only.
+// windowsBroker is set by broker_windows.go.
 var windowsBroker func(BrokerOptions) brokerClient
 
-// brokerChoice is what a broker backend has settled on.
-type brokerChoice int
-
-const (
-	undecided brokerChoice = iota
-	useBroker
-	useBrowser
-)
-
-// brokerBackend signs users in through the identity broker, or through the
-// browser (fallback) when there is none. The choice is made at the first
-// call that gets a definite answer (a broker, or none on the bus, or not
-// Linux) and kept, so one credential doesn't mix the two; a call that gets no
-// answer (the bus failed) falls back without choosing, and the next asks
-// again. With RequireBroker a missing broker is an error each time instead,
-// and never a choice.
+// brokerBackend signs users in through the broker, or the browser (fallback)
+// when there is none. The first definite answer is kept, so one credential
+// doesn't mix the two; a call that gets none (the bus failed) falls back
+// without choosing. With RequireBroker a missing broker is an error instead.
 type brokerBackend struct {
 	cfg      backendConfig
 	opts     BrokerOptions
@@ -94,19 +73,13 @@ type brokerBackend struct {
 	fallback backend
 	goos     string
 
-	// mu guards choice, undecidedLogged and accounts.
-	mu     sync.Mutex
-	choice brokerChoice
-	// undecidedLogged: a call fell back for want of an answer and said so;
-	// later ones don't repeat it until the choice is made.
-	undecidedLogged bool
-	// accounts are the broker's account objects by home account ID: the
-	// broker wants its own object back in silent requests.
-	accounts map[string]broker.Account
+	mu                 sync.Mutex // guards the fields below
+	decided, viaBroker bool
+	undecidedLogged    bool                      // a fallback without a decision was logged
+	accounts           map[string]broker.Account // by home account ID: silent requests need the broker's own object
 }
 
-// brokerBackendFactory builds the broker backend of a browser credential, over
-// the browser's backend as its fallback.
+// brokerBackendFactory builds the broker backend over the browser's.
 func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fallback backendFactory) backendFactory {
 	return func(cfg backendConfig) (backend, error) {
 		fb, err := fallback(cfg)
@@ -128,10 +101,10 @@ func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fa
 // gets a definite answer.
 func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 	b.mu.Lock()
-	choice := b.choice
+	decided, viaBroker := b.decided, b.viaBroker
 	b.mu.Unlock()
-	if choice != undecided {
-		return choice == useBroker, nil
+	if decided {
+		return viaBroker, nil
 	}
 	why, definite := "", true
 	if b.client == nil {
@@ -145,40 +118,32 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 			}
 			return false, withContextCause(ctx, err)
 		case err != nil:
-			// Only a missing session bus is an answer; a bus that failed
-			// may work next time. MSALRuntime is loaded once per
-			// process: its failure is an answer.
+			// A bus that failed may work next time; no session bus, or
+			// MSALRuntime (loaded once per process) failing, won't.
 			why, definite = err.Error(), b.goos == "windows" || errors.Is(err, broker.ErrNoSessionBus)
 		case !ok:
 			why = broker.ErrUnavailable.Error()
 		}
 	}
-	// why may quote what the bus or another process said; it goes into a
-	// log entry or an error.
-	why = networkLine(why)
+	why = networkLine(why) // it may quote another process
 	if why != "" && b.opts.RequireBroker {
 		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+why, "", nil)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.choice != undecided {
-		return b.choice == useBroker, nil
-	}
 	switch {
+	case b.decided:
 	case why == "":
-		b.choice = useBroker
+		b.decided, b.viaBroker = true, true
 		logf("%s: signing in through the identity broker", b.cfg.name)
 	case definite:
-		b.choice = useBrowser
+		b.decided = true
 		logf("%s: signing in through the browser: %s", b.cfg.name, why)
-	default:
-		if !b.undecidedLogged {
-			b.undecidedLogged = true
-			logf("%s: signing in through the browser this time; the identity broker will be asked again next time: %s", b.cfg.name, why)
-		}
-		return false, nil
+	case !b.undecidedLogged:
+		b.undecidedLogged = true
+		logf("%s: signing in through the browser this time; the identity broker will be asked again next time: %s", b.cfg.name, why)
 	}
-	return b.choice == useBroker, nil
+	return b.viaBroker, nil
 }
 
 func (b *brokerBackend) silent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error) {
@@ -214,8 +179,6 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 			return res, nil
 		}
 		if ctx.Err() != nil {
-			// The caller's context ended it, not the broker: classify
-			// explains that, as for every other flow.
 			return tokenResult{}, withContextCause(ctx, ctx.Err())
 		}
 		logf("%s: signing in silently as the device's account failed; asking the user: %s", b.cfg.name, firstLine(err.Error()))
@@ -225,7 +188,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	defer cancel()
 	p := b.params(r, nil)
 	p.Username, p.Prompt, p.DomainHint = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint
-	p.ParentWindow, p.MSAPassthrough = b.opts.ParentWindowHandle, b.opts.EnableMSAPassthrough
+	p.ParentWindow = b.opts.ParentWindowHandle
 	res, err := b.client.AcquireTokenInteractively(ctx, p)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -323,7 +286,6 @@ func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (
 	return broker.Account{}, errNotInBroker
 }
 
-// tenantOf is the tenant r asks for.
 func (b *brokerBackend) tenantOf(r tokenRequest) string {
 	if r.TenantID != "" {
 		return r.TenantID
@@ -331,16 +293,14 @@ func (b *brokerBackend) tenantOf(r tokenRequest) string {
 	return b.cfg.tenant
 }
 
-// params is the broker request for r.
 func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.TokenParams {
-	tenant := b.tenantOf(r)
 	claims := r.Claims
 	if r.EnableCAE {
 		claims = withCP1(claims)
 	}
 	return broker.TokenParams{
 		ClientID:       b.cfg.clientID,
-		Authority:      b.cfg.authorityHost + tenant,
+		Authority:      b.cfg.authorityHost + b.tenantOf(r),
 		Scopes:         r.Scopes,
 		Claims:         claims,
 		Account:        acct,
@@ -348,10 +308,9 @@ func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.Toke
 	}
 }
 
-// result is the core's view of a broker token, remembering its account.
-// The broker's answer is checked as any network answer is: it must be a
-// live token of the account (and tenant) asked for, its username is bounded
-// and made safe to print, and its authority is the configured cloud's.
+// result checks a broker token as any network answer (a live token of the
+// account and tenant asked for, a bounded username, the configured cloud) and
+// remembers its account.
 func (b *brokerBackend) result(res *broker.TokenResult, asked *broker.Account, tenant string) (tokenResult, error) {
 	a := res.Account
 	switch {
@@ -410,17 +369,16 @@ func withCP1(claims string) string {
 	return string(b)
 }
 
-// brokerError gives the broker's failures this module's error types. The
-// broker's own error stays in the chain, codes and all.
+// brokerError gives the broker's failures this module's error types, with
+// the broker's own error in the chain.
 func (b *brokerBackend) brokerError(err error) error {
 	var be *broker.Error
 	switch {
 	case errors.As(err, &be):
 		e := newAuthenticationFailedError(b.cfg.name, "the identity broker refused the sign-in", "", err)
-		// What the broker said, made safe: it quotes the service.
-		e.description = networkText(err.Error(), maxDescriptionLen)
-		// The service's number, as the broker quotes it; else the broker's
-		// own errorCode, which is often the same number.
+		e.description = networkText(err.Error())
+		// The service's number as the broker quotes it, else the broker's
+		// errorCode, often the same.
 		if n, ok := aadstsCode(be.Context, false); ok {
 			e.ErrorCodes = []int{n}
 		} else if be.ErrorCode > 0 && be.ErrorCode <= math.MaxInt32 {
@@ -428,12 +386,12 @@ func (b *brokerBackend) brokerError(err error) error {
 		}
 		switch {
 		case be.Canceled():
-			e.message, e.hint = "the sign-in was canceled in the identity broker's window", "Sign in again to continue."
+			e.message, e.hint = "the sign-in was canceled in the identity broker's window", oauthHints["access_denied"]
 		case be.InteractionRequired():
 			e.ErrorCode = "interaction_required"
 			e.message = "the identity broker needs the user to sign in interactively"
 		case be.Status == broker.StatusAccountNotFound:
-			e.message, e.hint = "the identity broker doesn't know the account", "Sign in again to continue."
+			e.message, e.hint = "the identity broker doesn't know the account", oauthHints["access_denied"]
 		case be.Status == broker.StatusNoNetwork, be.Status == broker.StatusNetworkTemporarilyUnavailable:
 			e.message, e.hint = "the identity broker can't reach the network", "Check the device's network connection, then try again."
 		}
@@ -448,6 +406,6 @@ func (b *brokerBackend) brokerError(err error) error {
 		return err
 	}
 	e := newAuthenticationFailedError(b.cfg.name, "the identity broker failed", "", err)
-	e.description = networkText(err.Error(), maxDescriptionLen)
+	e.description = networkText(err.Error())
 	return e
 }

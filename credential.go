@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,95 +24,62 @@ const (
 	moduleVersion = "v0.1.0"
 )
 
+var _ = []azcore.TokenCredential{(*InteractiveBrowserCredential)(nil), (*DeviceCodeCredential)(nil), (*UsernamePasswordCredential)(nil)}
+
 // credential is the core every credential embeds: silent first (the warm
 // index, then the backend's cache and refresh token), then the backend's
 // sign-in unless automatic authentication is disabled.
 type credential struct {
-	name                    string
-	spanGetToken, spanAuthn string
-	opts                    coreOptions
-	tenant                  string
-	allowedTenants          []string
-	domainTenant            *msalhttp.DomainTenant // tenant's ID, when tenant is a domain
-	defaultScope            []string
-	tracer                  tracing.Tracer
-	// traced is whether tracer records spans; when it doesn't, the warm path
-	// starts none.
-	traced  bool
-	backend backend
-	store   *tokencache.Store
-	// now is the wall clock token expiry is judged by; tests move it.
-	now func() time.Time
+	name         string
+	opts         coreOptions // resolved
+	domainTenant *msalhttp.DomainTenant
+	defaultScope []string
+	tracer       tracing.Tracer
+	traced       bool // whether tracer records spans; the warm path starts none when not
+	backend      backend
+	store        *tokencache.Store
+	now          func() time.Time       // the wall clock expiry is judged by; tests move it
+	records      tokencache.RecordStore // remembers the user beside a persistent cache, or nil
 
-	// records remembers the signed-in user beside a persistent cache; nil
-	// when the application keeps records itself.
-	records tokencache.RecordStore
+	session atomic.Pointer[session] // read without locking
+	mu      sync.Mutex              // serializes writers of session, and writes into its index
 
-	// session is who is signed in and what may be served to them. Readers
-	// load it without locking.
-	session atomic.Pointer[session]
-	mu      sync.Mutex // serializes writers of session, and writes into its index
-
-	silentFlights flights // one silent acquisition per token key at a time
-	signInFlight  flights // one interactive sign-in per credential at a time
+	silentFlights flights[silentKey] // one silent acquisition per token at a time
+	signInFlight  flights[string]    // one interactive sign-in at a time
 }
 
-// session is who is signed in (nil record: nobody) and the tokens that may be
-// served to them without asking the backend. A session is never changed once
-// published, except for the entries of its index: signing out, or
-// signing in as another user, publishes one with a new epoch. A call
-// remembers a token only into the epoch it began in, so nothing a call
-// fetched for a user who has since signed out is served or indexed.
+// session is who is signed in (nil record: nobody) and their warm tokens.
+// Only its index's entries change once published: signing out, or in as
+// another user, publishes a new epoch. A call indexes a token only into the
+// epoch it began in, so a signed-out user's token is never served.
 type session struct {
 	record *AuthenticationRecord
 	index  *tokenIndex
 	epoch  uint64
 }
 
-// newCredential builds the core over MSAL, for a credential whose sign-in is
-// acquire. newClient is nil except in unit tests.
+// newCredential builds the core over MSAL, with acquire as its sign-in.
 func newCredential(name string, o coreOptions, acquire acquireFunc) (*credential, error) {
 	return newCredentialWith(name, o, msalBackendFactory(acquire, nil))
 }
 
 // newCredentialWith builds the core over the backend newBackend returns.
 func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*credential, error) {
-	c := &credential{
-		name:         name,
-		spanGetToken: name + ".GetToken",
-		spanAuthn:    name + ".Authenticate",
-		opts:         o,
-		now:          time.Now,
-	}
-	// Defaults, the AuthenticationRecord's client, tenant and authority,
-	// AZURE_AUTHORITY_HOST: options_resolve.go.
 	o, host, err := resolveOptions(name, o)
 	if err != nil {
 		return nil, err
 	}
-	c.tenant = o.TenantID
-	c.allowedTenants = o.AdditionallyAllowedTenants
-	var record *AuthenticationRecord
-	if r := o.AuthenticationRecord; !isZeroRecord(r) {
-		rec := r
-		record = &rec
-	}
-	c.opts = o
-	c.records = tokencache.RecordsOf(o.Cache)
-	if record == nil && c.records != nil {
-		// Remember-me: the user who signed in last time, with these options.
-		if rec, ok := c.loadRecord(); ok {
-			record = &rec
-		}
+	c := &credential{name: name, opts: o, now: time.Now, records: tokencache.RecordsOf(o.Cache)}
+	rec := o.AuthenticationRecord
+	record := &rec
+	if isZeroRecord(rec) {
+		record = c.loadRecord() // remember-me: who signed in last time
 	}
 	c.session.Store(&session{record: record, index: newTokenIndex()})
-
 	c.defaultScope = defaultScopeFor(o.Cloud, host)
 
-	// Every body this pipeline carries is a secret: passwords, codes and
-	// refresh tokens out, tokens and device codes back. Applications set
-	// IncludeBody for their service clients, often in options they share
-	// with credentials; it must not put tokens in their log.
+	// Every body this pipeline carries is a secret (passwords, codes, tokens);
+	// an IncludeBody shared with service clients must not log them.
 	o.Logging.IncludeBody = false
 	azClient, err := azcore.NewClient(moduleName, moduleVersion, runtime.PipelineOptions{
 		Tracing: runtime.TracingOptions{Namespace: "Microsoft.Entra"},
@@ -124,8 +90,7 @@ func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*
 	c.tracer = azClient.Tracer()
 	c.traced = c.tracer.Enabled()
 	c.domainTenant = msalhttp.NewDomainTenant(o.TenantID, host, msalhttp.Client{Pipeline: azClient, Log: logLine})
-	warn := func(msg string) { logf("%s: %s", name, msg) }
-	c.store, err = tokencache.Open(o.Cache, warn)
+	c.store, err = tokencache.Open(o.Cache, func(msg string) { logf("%s: %s", name, msg) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -160,21 +125,19 @@ func defaultScopeFor(cc cloud.Configuration, host string) []string {
 	if audience == "" {
 		return nil
 	}
-	// azidentity's form: for ARM's audience "https://management.core.windows.net/"
-	// that is ".../"+"/.default", a double slash Entra ID expects for resources
-	// registered with a trailing slash.
+	// azidentity's form: ARM's audience ends in "/", and Entra ID expects the
+	// double slash for resources registered with a trailing slash.
 	return []string{audience + "/.default"}
 }
 
-// request resolves the tenant of opts. Its scopes are validated separately,
-// by validateScopes, because the warm path needn't: only validated requests
-// are ever indexed, so an invalid one can't find a token there.
+// request resolves the tenant of opts. The warm path needn't validate the
+// scopes: only validated requests are indexed.
 func (c *credential) request(ctx context.Context, opts policy.TokenRequestOptions) (tokenRequest, error) {
 	t, err := c.resolveTenant(ctx, opts.TenantID)
 	if err != nil {
 		return tokenRequest{}, err
 	}
-	if t == c.tenant {
+	if t == c.opts.TenantID {
 		// MSAL refuses WithTenantID("organizations"); "" means the authority's.
 		t = ""
 	}
@@ -182,11 +145,10 @@ func (c *credential) request(ctx context.Context, opts policy.TokenRequestOption
 }
 
 // GetToken requests an access token from Microsoft Entra ID: from memory
-// while the one it holds is fresh, then silently (the token cache, a refresh
-// token), and otherwise by signing the user in the credential's way (the
-// browser, a device code, a username and password) unless
+// while it holds a fresh one, then silently (the token cache, a refresh
+// token), then by signing the user in the credential's way unless
 // DisableAutomaticAuthentication is set. Goroutines that ask at once share
-// one sign-in. This method is called automatically by Azure SDK clients.
+// one sign-in. Azure SDK clients call it.
 func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	if c == nil {
 		return azcore.AccessToken{}, errZeroCredential
@@ -199,34 +161,29 @@ func (c *credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 			return e.token, nil
 		}
 	}
-	ctx, end := runtime.StartSpan(ctx, c.spanGetToken, c.tracer, nil)
 	e, err := c.getToken(ctx, opts)
-	end(err)
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
 	return e.token, nil
 }
 
-// GetTokenInfo is GetToken with the token's type and account.
+// GetTokenInfo is GetToken returning the token's type and account as well.
 func (c *credential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
 	if c == nil {
 		return TokenInfo{}, errZeroCredential
 	}
-	ctx, end := runtime.StartSpan(ctx, c.spanGetToken, c.tracer, nil)
 	e, err := c.getToken(ctx, opts)
-	end(err)
 	if err != nil {
 		return TokenInfo{}, err
 	}
-	info := TokenInfo{Token: e.token.Token, ExpiresOn: e.token.ExpiresOn, RefreshOn: e.token.RefreshOn, TokenType: e.tokenType}
-	if e.account != nil {
-		info.Account = *e.account
-	}
-	return info, nil
+	t := e.token
+	return TokenInfo{Token: t.Token, ExpiresOn: t.ExpiresOn, RefreshOn: t.RefreshOn, TokenType: e.tokenType, Account: *e.account}, nil
 }
 
-func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptions) (*indexEntry, error) {
+func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptions) (_ *indexEntry, err error) {
+	ctx, end := runtime.StartSpan(ctx, c.name+".GetToken", c.tracer, nil)
+	defer func() { end(err) }()
 	r, err := c.request(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -239,9 +196,8 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 	if err := validateScopes(c.name, r.Scopes); err != nil {
 		return nil, err
 	}
-	// A sign-in by another goroutine may make the silent attempt succeed,
-	// so try silently again after waiting for one (bounded, in case the
-	// user keeps signing in to accounts that lack this token).
+	// Another goroutine's sign-in may make silence succeed: try again after
+	// one (bounded, should the user keep choosing accounts that lack it).
 	for attempt := 0; ; attempt++ {
 		e, silentErr := c.silent(ctx, r)
 		if silentErr == nil {
@@ -271,16 +227,14 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 	if began.record == nil {
 		return nil, errNoAccount
 	}
-	// Callers in another session (after a sign-out or a switch of user)
-	// don't join this flight: its token isn't theirs.
-	key := r.flightKey() + "\x00" + strconv.FormatUint(began.epoch, 10)
+	// Callers of another session don't join this flight: its token isn't theirs.
+	key := silentKey{began.epoch, keyOf(r), r.Claims}
 	v, _, err := c.silentFlights.do(ctx, key, func(ctx context.Context) (any, error) {
 		s := c.session.Load()
 		if s.epoch != began.epoch {
 			return nil, errSignedOutDuringCall
 		}
-		// A flight that finished just before this one began may have
-		// indexed the token already.
+		// A flight that just finished may have indexed it.
 		if r.Claims == "" {
 			if e, ok := s.index.get(keyOf(r), c.now().UnixNano()); ok {
 				return e, nil
@@ -302,10 +256,10 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 	return v.(*indexEntry), nil
 }
 
-// interactive runs the credential's sign-in, or waits for the one already
-// running. led reports whether the sign-in was this caller's own; a caller
-// that joined another's successful sign-in returns !led and nil, to try
-// silently again. force makes such a caller run its own sign-in after it.
+// interactive runs the credential's sign-in, or waits for the one running.
+// led reports whether it was this caller's own; one that joined another's
+// success returns !led and nil, to try silently again, unless force makes it
+// run its own sign-in after.
 func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool) (e *indexEntry, led bool, err error) {
 	for {
 		v, led, err := c.signInFlight.do(ctx, "sign-in", func(ctx context.Context) (any, error) { return c.signIn(ctx, r) })
@@ -317,9 +271,7 @@ func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool
 		case led:
 			return v.(*indexEntry), true, nil
 		case err != nil:
-			// The user refused, failed or let the Timeout run out on this
-			// sign-in a moment ago; a second prompt for the same burst of
-			// requests would nag.
+			// The user just refused or timed out: a second prompt would nag.
 			return nil, false, err
 		case !force:
 			return nil, false, nil
@@ -346,8 +298,7 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	}
 	next := &session{record: &rec, index: cur.index, epoch: cur.epoch}
 	if cur.record == nil || cur.record.HomeAccountID != rec.HomeAccountID {
-		// Another user: what was fetched for the previous one must not be
-		// served, nor indexed by calls still running for them.
+		// Another user: nothing fetched for the previous one may be served.
 		next.index, next.epoch = newTokenIndex(), cur.epoch+1
 	}
 	c.session.Store(next)
@@ -365,13 +316,15 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	return e, nil
 }
 
-// Authenticate signs a user in interactively, always, and returns the record
-// that identifies the user for later silent use.
+// Authenticate signs the user in, always, in the credential's way (a browser,
+// a device code, a password), and returns the record that identifies them;
+// later GetToken calls use it. With nil options or no scopes, it asks for
+// Azure Resource Manager's scope.
 func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (rec AuthenticationRecord, err error) {
 	if c == nil {
 		return AuthenticationRecord{}, errZeroCredential
 	}
-	ctx, end := runtime.StartSpan(ctx, c.spanAuthn, c.tracer, nil)
+	ctx, end := runtime.StartSpan(ctx, c.name+".Authenticate", c.tracer, nil)
 	defer func() { end(err) }()
 	var o policy.TokenRequestOptions
 	if opts != nil {
@@ -400,6 +353,8 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 // SignOut forgets the signed-in user: their tokens leave memory and the
 // token cache (persistent or not), and the credential's record is cleared.
 // Calls that began before it get no token of the user, and write none.
+// Afterwards the credential signs a user in again (or returns
+// AuthenticationRequiredError when automatic authentication is disabled).
 func (c *credential) SignOut(ctx context.Context) error {
 	if c == nil {
 		return errZeroCredential
@@ -408,28 +363,22 @@ func (c *credential) SignOut(ctx context.Context) error {
 	old := c.session.Load()
 	c.session.Store(&session{index: newTokenIndex(), epoch: old.epoch + 1})
 	c.mu.Unlock()
-	var errs []error
+	var err error
 	if old.record != nil {
-		if err := c.backend.removeAccount(ctx, *old.record); err != nil {
-			errs = append(errs, err)
-		}
+		err = c.backend.removeAccount(ctx, *old.record)
 	}
 	if c.records != nil {
-		if err := c.records.Delete(c.recordKey()); err != nil {
-			errs = append(errs, err)
-		}
+		err = errors.Join(err, c.records.Delete(c.recordKey()))
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return fmt.Errorf("%s: signing out: %w", c.name, err)
 	}
 	logf("%s: signed out", c.name)
 	return nil
 }
 
-// remember indexes res, a token for r, into the session of epoch, and
-// returns its entry. ok is false when that session has ended (the user
-// signed out, or another signed in, while the call ran): the token is then
-// neither indexed nor served.
+// remember indexes res, a token for r, into the session of epoch. ok is false
+// when that session ended while the call ran: the token is then not served.
 func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e *indexEntry, ok bool) {
 	now := c.now()
 	c.mu.Lock()
@@ -443,11 +392,11 @@ func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e 
 		s.index.put(keyOf(r), e, now.UnixNano())
 	}
 	c.mu.Unlock()
+	who := ""
 	if c.opts.EnableSupportLogging {
-		logf("%s.GetToken() acquired a token for scopes %q for %s", c.name, r.Scopes, s.record.Username)
-	} else {
-		logf("%s.GetToken() acquired a token for scopes %q", c.name, r.Scopes)
+		who = " for " + s.record.Username
 	}
+	logf("%s.GetToken() acquired a token for scopes %q%s", c.name, r.Scopes, who)
 	return e, true
 }
 
@@ -460,38 +409,39 @@ func firstLine(s string) string {
 
 var errNoAccount = errors.New("no user has signed in")
 
-// errZeroCredential is what a credential that no constructor made returns,
-// rather than panicking on its nil core.
+// errZeroCredential is what a credential no constructor made returns.
 var errZeroCredential = newCredentialUnavailableError("azinteractive", "this credential is a zero value",
 	"Create credentials with NewInteractiveBrowserCredential, NewDeviceCodeCredential or NewUsernamePasswordCredential.", nil)
 
-// errSignedOutDuringCall ends a call that was getting a token for a user who
-// signed out (or was replaced by another) before it finished.
+// errSignedOutDuringCall ends a call whose user signed out (or was replaced).
 var errSignedOutDuringCall = fmt.Errorf("%w: SignOut was called, or another user signed in, while this request ran", errNoAccount)
 
 // recordKey names this application's remembered record.
 func (c *credential) recordKey() string { return strings.ToLower(c.opts.ClientID) }
 
-// loadRecord reads the remembered record. A missing, unreadable or foreign
-// record is no record: the user signs in again.
-func (c *credential) loadRecord() (AuthenticationRecord, bool) {
+// loadRecord reads the remembered record, if any. A missing, unreadable or
+// foreign record is none: the user signs in again.
+func (c *credential) loadRecord() *AuthenticationRecord {
+	if c.records == nil {
+		return nil
+	}
 	b, err := c.records.Load(c.recordKey())
 	if err != nil {
 		logf("%s: the remembered AuthenticationRecord can't be read; the user will sign in again: %v", c.name, err)
-		return AuthenticationRecord{}, false
+		return nil
 	}
 	if len(b) == 0 {
-		return AuthenticationRecord{}, false
+		return nil
 	}
 	var rec AuthenticationRecord
 	if err := json.Unmarshal(b, &rec); err != nil {
 		logf("%s: ignoring the remembered AuthenticationRecord: %v", c.name, err)
-		return AuthenticationRecord{}, false
+		return nil
 	}
 	if rec.ClientID != "" && !strings.EqualFold(rec.ClientID, c.opts.ClientID) {
-		return AuthenticationRecord{}, false
+		return nil
 	}
-	return rec, true
+	return &rec
 }
 
 // saveRecord remembers rec, when the cache remembers records. Failing to is
@@ -509,26 +459,29 @@ func (c *credential) saveRecord(rec AuthenticationRecord) {
 	}
 }
 
-// resolveTenant picks the tenant of a token request: resolveTenant's rules,
-// and a request naming the ID of the credential's domain tenant is for the
-// credential's own tenant.
+// resolveTenant is resolveTenant's rules, where a request naming the ID of
+// the credential's domain tenant is for the credential's own tenant.
 func (c *credential) resolveTenant(ctx context.Context, requested string) (string, error) {
+	own := c.opts.TenantID
 	if requested != "" && c.domainTenant.Known(requested) {
-		return c.tenant, nil
+		return own, nil
 	}
-	t, err := resolveTenant(c.name, c.tenant, requested, c.allowedTenants)
+	t, err := resolveTenant(c.name, own, requested, c.opts.AdditionallyAllowedTenants)
 	if err != nil && c.domainTenant.Is(ctx, requested) {
-		return c.tenant, nil
+		return own, nil
 	}
 	return t, err
 }
 
-// signedInTenant reports whether tenant at host is the tenant of the
-// credential's AuthenticationRecord: one its user signed in to, on the same
-// cloud.
+// signedInTenant reports whether tenant at host is the signed-in user's, on
+// the same cloud.
 func (c *credential) signedInTenant(host, tenant string) bool {
 	s := c.session.Load()
-	return s != nil && s.record != nil && strings.EqualFold(s.record.TenantID, tenant) && sameCloudAs(s.record, host)
+	if s == nil || s.record == nil || !strings.EqualFold(s.record.TenantID, tenant) {
+		return false
+	}
+	h, err := recordHost(s.record.Authority)
+	return err == nil && msalhttp.SameCloud(h, host)
 }
 
 // tokenRequest is one token request, validated, with the tenant resolved.
@@ -540,8 +493,7 @@ type tokenRequest struct {
 	EnableCAE bool
 }
 
-// tokenResult is a token and the user it belongs to, as any backend returns
-// it: the core never sees MSAL's or the broker's types.
+// tokenResult is a token and its user, as any backend returns it.
 type tokenResult struct {
 	Token     string
 	TokenType string // "Bearer" when the backend doesn't say
@@ -551,14 +503,11 @@ type tokenResult struct {
 	Account   AuthenticationRecord
 }
 
-// backend is where the core gets tokens: MSAL's public client with the
-// credential's own sign-in flow, or the operating system's broker. The core
-// owns everything around it (the warm index, one sign-in at a time, waiters
-// on their own contexts, sign-out, errors); a backend only talks to its
-// token source.
+// backend is where the core gets tokens: MSAL with the credential's own
+// sign-in flow, or the OS broker. The core owns everything around it (the
+// warm index, one sign-in at a time, sign-out, errors).
 type backend interface {
-	// silent returns a token for r without the user: a cached one, or one
-	// redeemed with the account's refresh token.
+	// silent returns a cached token, or redeems the refresh token.
 	silent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error)
 	// interactive signs a user in for r. The core runs one at a time.
 	interactive(ctx context.Context, r tokenRequest) (tokenResult, error)
@@ -566,8 +515,7 @@ type backend interface {
 	removeAccount(ctx context.Context, account AuthenticationRecord) error
 }
 
-// backendConfig is what the core resolved from a credential's options, for
-// its backend.
+// backendConfig is what the core resolved for its backend.
 type backendConfig struct {
 	name              string // the credential's type, for messages
 	clientID          string
@@ -575,24 +523,27 @@ type backendConfig struct {
 	tenant            string // the credential's tenant
 	instanceDiscovery bool
 	pipeline          *azcore.Client
-	tenantKnown       func(host, tenant string) bool // which tenants MSAL needn't request the OpenID configuration of
+	tenantKnown       func(host, tenant string) bool // tenants whose OpenID configuration MSAL needn't fetch
 	store             *tokencache.Store
 	now               func() time.Time
 }
 
-// backendFactory builds a credential's backend. Each credential passes its
-// own to the core.
+// backendFactory builds a credential's backend.
 type backendFactory func(cfg backendConfig) (backend, error)
 
-// flights runs one call per key at a time for the callers that ask at once.
-// Unlike x/sync/singleflight, every caller waits on its own context, and the
-// call runs on a context of its own: it goes on while any caller still
-// waits, whoever started it, and ends when the last one leaves. So a caller
-// with a short deadline returns on time while a slow sign-in carries on for
-// the others, and one sign-in is never cut short for callers still waiting.
-type flights struct {
-	mu sync.Mutex         // guards m, and the refs of its flights
-	m  map[string]*flight // calls in progress, by key
+// flights runs one call per key for the callers that ask at once. Unlike
+// x/sync/singleflight, each caller waits on its own context, and the call
+// runs on its own: it goes on while any caller waits and ends when the last
+// leaves, so a short deadline doesn't cut a sign-in short for the others.
+type flights[K comparable] struct {
+	mu sync.Mutex    // guards m, and the refs of its flights
+	m  map[K]*flight // calls in progress
+}
+
+type silentKey struct {
+	epoch  uint64
+	token  indexKey
+	claims string
 }
 
 // flight is one call in progress. done closes when v and err are set.
@@ -605,15 +556,14 @@ type flight struct {
 }
 
 // do runs fn for key unless a call for key is in progress, and waits for
-// that call or for ctx. started reports whether this caller's fn ran. fn's
-// context carries ctx's values but not its cancellation: it ends when every
-// caller waiting on the call has returned.
-func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, started bool, err error) {
+// it or ctx. started reports whether this caller's fn ran. fn's context has
+// ctx's values, and ends when every waiting caller has returned.
+func (fs *flights[K]) do(ctx context.Context, key K, fn func(context.Context) (any, error)) (v any, started bool, err error) {
 	fs.mu.Lock()
 	f, ok := fs.m[key]
 	if !ok {
 		if fs.m == nil {
-			fs.m = map[string]*flight{}
+			fs.m = map[K]*flight{}
 		}
 		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		f = &flight{done: make(chan struct{}), cancel: cancel}
@@ -641,8 +591,7 @@ func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) 
 		f.refs--
 		last := f.refs == 0
 		if last {
-			// Nobody waits for this call any more: end it, and let the
-			// next caller start afresh rather than join a call ending.
+			// Nobody waits: end it, and let the next caller start afresh.
 			if fs.m[key] == f {
 				delete(fs.m, key)
 			}
@@ -650,9 +599,8 @@ func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) 
 		}
 		fs.mu.Unlock()
 		if last {
-			// The call ends with its context (a prompt closes, a request
-			// is abandoned); the last caller sees it end, as it would
-			// had it run the call itself, so nothing it started runs on.
+			// As if it had run the call itself, the last caller returns
+			// only once the call has ended, so nothing it started runs on.
 			<-f.done
 		}
 		return nil, !ok, ctx.Err()
@@ -660,17 +608,11 @@ func (fs *flights) do(ctx context.Context, key string, fn func(context.Context) 
 }
 
 // waiting returns how many callers wait on key's call, for tests.
-func (fs *flights) waiting(key string) int {
+func (fs *flights[K]) waiting(key K) int {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if f, ok := fs.m[key]; ok {
 		return f.refs
 	}
 	return 0
-}
-
-// sameCloudAs reports whether host is of the cloud rec was signed in on.
-func sameCloudAs(rec *AuthenticationRecord, host string) bool {
-	h, err := recordHost(rec.Authority)
-	return err == nil && msalhttp.SameCloud(h, host)
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/azinteractive/azinteractive/internal/safetext"
 	"golang.org/x/term"
@@ -23,64 +22,51 @@ const credNameDeviceCode = "DeviceCodeCredential"
 type DeviceCodeCredentialOptions struct {
 	azcore.ClientOptions
 
-	// AdditionallyAllowedTenants specifies tenants to which the credential may authenticate, in addition to
-	// TenantID. When TenantID is empty, this option has no effect and the credential will authenticate to
-	// any requested tenant. Add the wildcard value "*" to allow the credential to authenticate to any tenant.
+	// AdditionallyAllowedTenants are tenants, besides TenantID, the credential may authenticate to; "*"
+	// allows any. Without TenantID, the credential authenticates to any requested tenant.
 	AdditionallyAllowedTenants []string
 
-	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
-	// to enable the credential to use data from a previous authentication.
+	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
+	// authentication.
 	AuthenticationRecord AuthenticationRecord
 
-	// Cache is where the credential keeps tokens. The zero value keeps them in
-	// memory, for this credential only.
+	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
 	Cache Cache
 
-	// ClientID is the ID of the application to which users will authenticate. When not set, users
-	// will authenticate to an Azure development application, which isn't recommended for production
-	// scenarios. When AuthenticationRecord is set and ClientID isn't, the record's client ID is used.
+	// ClientID is the ID of the application users authenticate to: by default the AuthenticationRecord's,
+	// else an Azure development application, which isn't recommended for production.
 	ClientID string
 
-	// DisableAutomaticAuthentication prevents the credential from automatically prompting the user to authenticate.
-	// When this option is true, GetToken will return AuthenticationRequiredError when user interaction is necessary
-	// to acquire a token.
+	// DisableAutomaticAuthentication makes GetToken return AuthenticationRequiredError, instead of
+	// prompting the user, when user interaction is necessary.
 	DisableAutomaticAuthentication bool
 
-	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
-	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
-	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
-	// the application responsible for ensuring the configured authority is valid and trustworthy.
-	//
-	// An authority on one of Microsoft's own clouds (login.microsoftonline.com, the US Government and China
-	// clouds and the other national clouds) costs no such request either way: its instance metadata is known,
-	// so a credential that starts over a filled persistent cache gets its first token with no request at all.
+	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
+	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
+	// application responsible for the authority being valid and trustworthy. Set it only for
+	// disconnected or private clouds such as Azure Stack.
 	DisableInstanceDiscovery bool
 
-	// EnableSupportLogging adds account identifiers (username, home account
-	// ID, tenant) to the credential's log entries, for support cases. Secrets
-	// never appear in the log, with or without it.
+	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
+	// credential's log entries, for support cases. Secrets never appear there.
 	EnableSupportLogging bool
 
-	// TenantID is the Microsoft Entra tenant the credential authenticates in. Defaults to the
-	// "organizations" tenant, which can authenticate work and school accounts. Required for single-tenant
-	// applications.
+	// TenantID is the Microsoft Entra tenant the credential authenticates in; by default
+	// "organizations" (work and school accounts). Required for single-tenant applications.
 	TenantID string
 
-	// Timeout limits how long the user has to finish signing in. Zero means
-	// until the device code expires (typically 15 minutes). Either way the
-	// caller's context can end the wait sooner.
+	// Timeout limits how long the user has to sign in; zero means until the
+	// device code expires (typically 15 minutes).
 	Timeout time.Duration
 
 	// UserPrompt controls how the credential presents authentication instructions. The credential calls
 	// this function with authentication details when it receives a device code; their text is already
 	// bounded in size and free of control characters. Returning an error stops the sign-in.
 	//
-	// By default the credential writes to standard error (never standard output, which may be a pipe)
-	// exactly two things: the service's message, one line ("To sign in, use a web browser to open the
-	// page https://microsoft.com/devicelogin and enter the code ABCD1234 to authenticate."), and, only on
-	// a terminal, a countdown line below it ("Waiting for you to sign in: the code ABCD1234 expires in
-	// 14:59") that it rewrites each second and erases when the sign-in ends. It says nothing about how the
-	// sign-in ended: the application does, with what GetToken or Authenticate returns.
+	// By default the credential writes to standard error (standard output may be a pipe) the service's
+	// message, one line, and, only on a terminal, a countdown line below it ("Waiting for you to sign in:
+	// the code ABCD1234 expires in 14:59") that it rewrites each second and erases when the sign-in ends.
+	// How the sign-in ended is for the application to say.
 	UserPrompt func(context.Context, DeviceCodeMessage) error
 }
 
@@ -115,16 +101,14 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 	if options != nil {
 		o = *options
 	}
-	prompt := o.UserPrompt
 	var ui *deviceCodeUI
-	if prompt == nil {
+	if o.UserPrompt == nil {
 		ui = newDeviceCodeUI(h.stderr)
 	}
-	timeout := o.Timeout
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
-		if timeout > 0 {
+		if o.Timeout > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = withUserTimeout(ctx, timeout)
+			ctx, cancel = withUserTimeout(ctx, o.Timeout)
 			defer cancel()
 		}
 		dc, err := client.AcquireTokenByDeviceCode(ctx, r.Scopes, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
@@ -137,7 +121,7 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 		}
 		if ui != nil {
 			defer ui.show(msg)()
-		} else if err := prompt(ctx, msg); err != nil {
+		} else if err := o.UserPrompt(ctx, msg); err != nil {
 			return public.AuthResult{}, withContextCause(ctx, fmt.Errorf("UserPrompt returned an error, so the sign-in stopped: %w", err))
 		}
 		ar, err = dc.AuthenticationResult(ctx)
@@ -146,8 +130,7 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 		case ctx.Err() != nil:
 			err = withContextCause(ctx, err)
 		case errors.Is(err, context.DeadlineExceeded):
-			// MSAL stops polling when the code expires; neither the
-			// caller's context nor Timeout ended.
+			// MSAL stops polling when the code expires.
 			err = errDeviceCodeExpired()
 		}
 		return ar, err
@@ -169,44 +152,16 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 	return &DeviceCodeCredential{credential: c}, nil
 }
 
-// Authenticate prompts a user to log in via the device code flow. Subsequent
-// GetToken calls will automatically use the returned AuthenticationRecord.
-// With nil options or no scopes, it asks for Azure Resource Manager's scope.
-func (c *DeviceCodeCredential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (AuthenticationRecord, error) {
-	return c.credential.Authenticate(ctx, opts)
-}
-
-// GetTokenInfo is GetToken returning the token's type and account as well.
-func (c *DeviceCodeCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
-	return c.credential.GetTokenInfo(ctx, opts)
-}
-
-// SignOut removes the signed-in user's tokens from memory and from the token
-// cache, and forgets the user. Afterwards the credential must sign the user in
-// again (or return AuthenticationRequiredError when automatic authentication
-// is disabled).
-func (c *DeviceCodeCredential) SignOut(ctx context.Context) error {
-	return c.credential.SignOut(ctx)
-}
-
-var _ azcore.TokenCredential = (*DeviceCodeCredential)(nil)
-
-// deviceCodeMessage is what the user is shown of the service's device code
-// response: each field bounded in size and safe for a terminal, since custom
-// prompts print it too.
+// deviceCodeMessage is the service's device code response bounded and made
+// safe for a terminal, since custom prompts print it too.
 func deviceCodeMessage(r public.DeviceCodeResult) (DeviceCodeMessage, error) {
-	for _, f := range []struct {
-		name  string
-		value string
-		limit int
-	}{
-		{"the device code response's message", r.Message, maxDeviceCodeMessageLen},
-		{"the device code response's user_code", r.UserCode, maxUserCodeLen},
-		{"the device code response's verification_uri", r.VerificationURL, maxVerificationURLLen},
-	} {
-		if len(f.value) > f.limit {
-			return DeviceCodeMessage{}, tooLong(f.name, len(f.value), f.limit)
-		}
+	switch {
+	case len(r.Message) > maxDeviceCodeMessageLen:
+		return DeviceCodeMessage{}, tooLong("the device code response's message", len(r.Message), maxDeviceCodeMessageLen)
+	case len(r.UserCode) > maxUserCodeLen:
+		return DeviceCodeMessage{}, tooLong("the device code response's user_code", len(r.UserCode), maxUserCodeLen)
+	case len(r.VerificationURL) > maxVerificationURLLen:
+		return DeviceCodeMessage{}, tooLong("the device code response's verification_uri", len(r.VerificationURL), maxVerificationURLLen)
 	}
 	return DeviceCodeMessage{
 		UserCode:        safetext.Line(r.UserCode),
@@ -216,27 +171,13 @@ func deviceCodeMessage(r public.DeviceCodeResult) (DeviceCodeMessage, error) {
 	}, nil
 }
 
-// errDeviceCodeExpired is the error of a device code sign-in that nobody
-// finished before the code expired.
 func errDeviceCodeExpired() error {
 	e := newAuthenticationFailedError(credNameDeviceCode, "the device code expired before anyone signed in with it", oauthHints["expired_token"], nil)
 	e.ErrorCode = "expired_token"
 	return e
 }
 
-// deviceCodeUI is the default device code prompt. It writes to standard error
-// (standard output may be a pipe the program's data goes to, or buffered away
-// under docker and notebooks), and writes exactly this:
-//
-//   - the service's message, one line ("To sign in, use a web browser to
-//     open the page https://microsoft.com/devicelogin and enter the code
-//     ABCD1234 to authenticate.");
-//   - on a terminal only, below it, one countdown line ("Waiting for you to
-//     sign in: the code ABCD1234 expires in 14:59"), rewritten in place each
-//     second and erased when the sign-in ends, however it ends.
-//
-// It says nothing about how the sign-in ended: the application does, with
-// the error or the account it gets back, and would otherwise repeat it.
+// deviceCodeUI is the default prompt that UserPrompt's doc describes.
 type deviceCodeUI struct {
 	out      io.Writer
 	terminal bool
@@ -252,9 +193,8 @@ func newDeviceCodeUI(out io.Writer) *deviceCodeUI {
 	return ui
 }
 
-// show prints the instructions and, on a terminal, starts the countdown. The
-// returned function stops and erases the countdown; it may be called more
-// than once. m's text is already safe for a terminal (deviceCodeMessage).
+// show prints the instructions and, on a terminal, starts the countdown,
+// which finish stops and erases.
 func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func()) {
 	_, _ = fmt.Fprintln(ui.out, m.Message)
 	if !ui.terminal || m.ExpiresOn.IsZero() {
@@ -266,12 +206,9 @@ func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func()) {
 		t := time.NewTicker(ui.tick)
 		defer t.Stop()
 		for {
-			left := m.ExpiresOn.Sub(ui.now()).Round(time.Second)
-			if left < 0 {
-				left = 0
-			}
+			left := int(max(m.ExpiresOn.Sub(ui.now()).Round(time.Second), 0) / time.Second)
 			// \r returns to the line's start and ESC[K clears it.
-			_, _ = fmt.Fprintf(ui.out, "\r\x1b[KWaiting for you to sign in: the code %s expires in %s", m.UserCode, formatLeft(left))
+			_, _ = fmt.Fprintf(ui.out, "\r\x1b[KWaiting for you to sign in: the code %s expires in %d:%02d", m.UserCode, left/60, left%60)
 			select {
 			case <-stop:
 				return
@@ -279,18 +216,9 @@ func (ui *deviceCodeUI) show(m DeviceCodeMessage) (finish func()) {
 			}
 		}
 	})
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			close(stop)
-			wg.Wait()
-			_, _ = fmt.Fprint(ui.out, "\r\x1b[K")
-		})
-	}
-}
-
-// formatLeft writes a duration as m:ss, the way a countdown reads.
-func formatLeft(d time.Duration) string {
-	s := int(d / time.Second)
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
+	return sync.OnceFunc(func() {
+		close(stop)
+		wg.Wait()
+		_, _ = fmt.Fprint(ui.out, "\r\x1b[K")
+	})
 }

@@ -16,10 +16,6 @@ for offline tests of credentials and of whole applications.
 
 # A complete program
 
-The first run asks the user to sign in, with a code to enter at a web page;
-the persistent cache keeps the tokens and remembers the account, so later
-runs are silent.
-
 	package main
 
 	import (
@@ -59,42 +55,29 @@ the record names the account, the cache holds its tokens.
 
 # Which credential
 
-	Situation                                         Credential
-	------------------------------------------------  ---------------------------------------------
-	Desktop, or a terminal on a machine with a        InteractiveBrowserCredential
-	browser (WSL opens the Windows browser)
-	SSH session, container, or no browser at all      DeviceCodeCredential
-	Browser if possible, otherwise device code        azidentity.NewChainedTokenCredential with an
-	                                                  InteractiveBrowserCredential, then a
-	                                                  DeviceCodeCredential (the browser
-	                                                  credential fails at once where no
-	                                                  browser can be opened)
-	A managed Linux device whose Conditional Access   InteractiveBrowserCredential with Broker set
-	requires a compliant device                       (Microsoft's identity broker over D-Bus)
-	Legacy automation with a password and no MFA      UsernamePasswordCredential (deprecated)
-	Tests of code that takes a credential             any of them, against entratest
+Use [InteractiveBrowserCredential] on a desktop or a terminal with a browser
+(WSL opens the Windows browser), [DeviceCodeCredential] over SSH, in a
+container or with no browser, azidentity.NewChainedTokenCredential of the two
+for either (the browser credential fails at once where no browser opens), and
+InteractiveBrowserCredential with Broker on a managed device whose Conditional
+Access requires a compliant one. [UsernamePasswordCredential] is deprecated.
 
 # Silent first
 
-Every GetToken is silent when it can be: a warm token from the credential's
-index (no lock, no allocation), then MSAL's cache and refresh token, and only
-then a sign-in — unless DisableAutomaticAuthentication is set, in which case
-GetToken returns [AuthenticationRequiredError] and the application calls
-Authenticate when it suits it. One sign-in serves both CAE and non-CAE
-requests.
+Every GetToken is silent when it can be: a warm token from memory (no lock, no
+allocation), then MSAL's cache and refresh token, and only then a sign-in,
+unless DisableAutomaticAuthentication makes it return
+[AuthenticationRequiredError]. One sign-in serves CAE and non-CAE requests.
 
 # Errors
 
 Errors are [AuthenticationFailedError], [AuthenticationRequiredError] and
 [CredentialUnavailableError]. They wrap their cause, so errors.Is(err,
-context.DeadlineExceeded) and errors.Is(err, context.Canceled) hold when a
-context ended the request, and azidentity's chains treat the last two as
-"credential unavailable", as they do [NewCredentialUnavailableError]'s for a
-credential of your own. Each message ends with what to do next (when there
-is something to do) on a line of its own; TROUBLESHOOTING.md lists them. No
-error, log entry or formatted value ever holds a token, password, code or
-refresh token, and text from the network reaches them only bounded in size
-and without control characters.
+context.DeadlineExceeded) holds when a context ended the request, and
+azidentity's chains treat the last two as "credential unavailable". Each
+message ends with what to do next on a line of its own; TROUBLESHOOTING.md
+lists them. No error, log entry or formatted value holds a secret, and text
+from the network reaches them bounded and without control characters.
 
 # Logging and tracing
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,13 +20,8 @@ import (
 	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
-// This file holds the error types and their one constructor each. Which type
-// a failure becomes, and what its message says, is decided in one place:
-// classify, in error_classify.go.
-//
-// Every message has the same shape: the credential's name, what happened (one
-// line, or the service's multi-line description), the request and response
-// when there was one, and, on its own last line, what to do next.
+// Every message reads: the credential's name, what happened, the request and
+// response when there was one, and, on its own last line, what to do next.
 
 // AuthenticationFailedError reports that Microsoft Entra ID, or the user, refused
 // a sign-in or a token. Use [errors.As] to get one; [errors.Is] reports
@@ -37,9 +33,7 @@ type AuthenticationFailedError struct {
 	RawResponse *http.Response
 
 	// ErrorCode is the OAuth error code, such as "invalid_grant",
-	// "access_denied" or "expired_token", when the service or the user's
-	// browser sent one, or when the credential knows it (a device code that
-	// expired is "expired_token").
+	// "access_denied" or "expired_token" (a device code that expired).
 	ErrorCode string
 
 	// ErrorCodes are the AADSTS numbers the service reported, such as 50126.
@@ -53,13 +47,10 @@ type AuthenticationFailedError struct {
 	credType    string
 	message     string // what happened, one line, never empty
 	description string // the service's error_description, made safe
-	hint        string // what to do next, one sentence
+	hint        string // what to do next; "" means hintFor's
 	err         error
 }
 
-// newAuthenticationFailedError is the one constructor of
-// AuthenticationFailedError: the service's details (RawResponse, codes,
-// description) are set by classify, which alone reads responses.
 func newAuthenticationFailedError(credType, message, hint string, err error) *AuthenticationFailedError {
 	return &AuthenticationFailedError{credType: credType, message: message, hint: hint, err: err}
 }
@@ -67,19 +58,16 @@ func newAuthenticationFailedError(credType, message, hint string, err error) *Au
 // Error describes the failure and, on its last line, what to do about it.
 func (e *AuthenticationFailedError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.credType)
-	b.WriteString(": ")
-	e.writeSummary(&b)
+	b.WriteString(e.credType + ": " + e.headline())
 	if e.description != "" {
-		b.WriteString(": ")
-		b.WriteString(e.description)
+		b.WriteString(": " + e.description)
 	}
 	if r := e.RawResponse; r != nil {
 		b.WriteString("\n")
-		if r.Request != nil && r.Request.URL != nil {
-			fmt.Fprintf(&b, "%s %s://%s%s\n", r.Request.Method, r.Request.URL.Scheme, r.Request.URL.Host, r.Request.URL.Path)
+		if u := r.Request; u != nil && u.URL != nil {
+			fmt.Fprintf(&b, "%s %s://%s%s\n", u.Method, u.URL.Scheme, u.URL.Host, u.URL.Path)
 		}
-		fmt.Fprintf(&b, "RESPONSE %s", r.Status)
+		b.WriteString("RESPONSE " + r.Status)
 	}
 	hint := e.hint
 	if hint == "" {
@@ -89,23 +77,12 @@ func (e *AuthenticationFailedError) Error() string {
 	return b.String()
 }
 
-// writeSummary writes what happened, with the error code.
-func (e *AuthenticationFailedError) writeSummary(b *strings.Builder) {
-	b.WriteString(e.message)
+// headline is what happened, with the error code.
+func (e *AuthenticationFailedError) headline() string {
 	if e.ErrorCode != "" && !strings.Contains(e.message, e.ErrorCode) {
-		fmt.Fprintf(b, " (%s)", e.ErrorCode)
+		return e.message + " (" + e.ErrorCode + ")"
 	}
-}
-
-// summary is the failure in one line, for another error that quotes it.
-func (e *AuthenticationFailedError) summary() string {
-	var b strings.Builder
-	e.writeSummary(&b)
-	if e.description != "" {
-		b.WriteString(": ")
-		b.WriteString(firstLine(e.description))
-	}
-	return b.String()
+	return e.message
 }
 
 // Unwrap returns the cause, so that [errors.Is] and [errors.As] see through.
@@ -126,12 +103,9 @@ type AuthenticationRequiredError struct {
 	TokenRequestOptions policy.TokenRequestOptions
 
 	credType string
-	err      error
+	err      error // why the silent attempt failed, if known
 }
 
-// newAuthenticationRequiredError is the one constructor of
-// AuthenticationRequiredError. cause, if not nil, says why the silent attempt
-// failed (an expired refresh token, say).
 func newAuthenticationRequiredError(credType string, opts policy.TokenRequestOptions, cause error) *AuthenticationRequiredError {
 	return &AuthenticationRequiredError{TokenRequestOptions: opts, credType: credType, err: cause}
 }
@@ -139,16 +113,16 @@ func newAuthenticationRequiredError(credType string, opts policy.TokenRequestOpt
 // Error says that the user must sign in.
 func (e *AuthenticationRequiredError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.credType)
-	b.WriteString(": can't acquire a token without user interaction")
+	b.WriteString(e.credType + ": can't acquire a token without user interaction")
 	var failed *AuthenticationFailedError
 	switch {
 	case errors.As(e.err, &failed):
-		b.WriteString(": ")
-		b.WriteString(failed.summary())
+		b.WriteString(": " + failed.headline())
+		if failed.description != "" {
+			b.WriteString(": " + firstLine(failed.description))
+		}
 	case e.err != nil:
-		b.WriteString(": ")
-		b.WriteString(firstLine(e.err.Error()))
+		b.WriteString(": " + firstLine(e.err.Error()))
 	}
 	writeHint(&b, "Call Authenticate to sign the user in interactively.")
 	return b.String()
@@ -157,8 +131,7 @@ func (e *AuthenticationRequiredError) Error() string {
 // Unwrap returns the cause (if any), a [CredentialUnavailableError], and
 // azidentity's credential-unavailable marker that its chains look for.
 func (e *AuthenticationRequiredError) Unwrap() []error {
-	unavailable := newCredentialUnavailableError(e.credType, "user interaction is required", "", nil)
-	errs := []error{unavailable}
+	errs := []error{newCredentialUnavailableError(e.credType, "user interaction is required", "", nil)}
 	if e.err != nil {
 		errs = append(errs, e.err)
 	}
@@ -180,14 +153,12 @@ type CredentialUnavailableError struct {
 
 // NewCredentialUnavailableError is an error a credential of your own returns
 // to say that it can't attempt authentication here, as azidentity's function
-// of the same name. ChainedTokenCredential (azidentity's) then tries its next
-// credential. The message is the error's text, as given.
+// of the same name: chains then try their next credential. The message is
+// the error's text, as given.
 func NewCredentialUnavailableError(message string) error {
 	return &CredentialUnavailableError{message: message}
 }
 
-// newCredentialUnavailableError is the one constructor of
-// CredentialUnavailableError inside this module.
 func newCredentialUnavailableError(credType, message, hint string, err error) *CredentialUnavailableError {
 	return &CredentialUnavailableError{credType: credType, message: message, hint: hint, err: err}
 }
@@ -198,25 +169,19 @@ func (e *CredentialUnavailableError) Error() string {
 		return e.message
 	}
 	var b strings.Builder
-	b.WriteString(e.credType)
-	b.WriteString(": ")
-	b.WriteString(e.message)
+	b.WriteString(e.credType + ": " + e.message)
 	if e.err != nil {
-		// The cause may quote what another process sent (a D-Bus error
-		// from whoever owns the broker's name).
-		b.WriteString(": ")
-		b.WriteString(networkLine(firstLine(e.err.Error())))
+		// The cause may quote another process (a D-Bus error).
+		b.WriteString(": " + networkLine(firstLine(e.err.Error())))
 	}
 	writeHint(&b, e.hint)
 	return b.String()
 }
 
 // Unwrap returns the cause (if any) and azidentity's credential-unavailable
-// marker, which azidentity's ChainedTokenCredential and DefaultAzureCredential
-// look for with [errors.As] to decide to try their next credential.
+// marker, which its chains look for to try their next credential.
 func (e *CredentialUnavailableError) Unwrap() []error {
-	// The marker's type is unexported in azidentity; NewCredentialUnavailableError
-	// is the supported way to make one.
+	// The marker's type is unexported; azidentity's constructor makes one.
 	msg := e.message
 	if e.credType != "" {
 		msg = e.credType + ": " + msg
@@ -231,31 +196,19 @@ func (e *CredentialUnavailableError) Unwrap() []error {
 // NonRetriable tells azcore's retry policy not to retry.
 func (*CredentialUnavailableError) NonRetriable() {}
 
-// writeHint puts hint on a line of its own: the last line of every message,
-// after the service's description and the request, where a reader looks
-// for what to do.
+// writeHint puts hint on the message's last line, where a reader looks for
+// what to do.
 func writeHint(b *strings.Builder, hint string) {
-	if hint == "" {
-		return
+	if hint != "" {
+		b.WriteString("\n" + hint)
 	}
-	b.WriteString("\n")
-	b.WriteString(hint)
 }
 
-// classify turns the failure of a sign-in or token request into the error the
-// application gets. It is the one place that decides the error's type and
-// explains it; ctx is the context the caller passed in, so that the message
-// blames the caller's context only when that context ended.
-//
-// In order:
-//   - an error that already has its type (a flow that knew exactly what
-//     happened, such as a device code that expired) is returned as is;
-//   - a context that ended: the credential's Timeout (the user took too
-//     long) or the caller's context (deadline or cancellation);
-//   - the service's error response, read from MSAL's error: OAuth code,
-//     AADSTS numbers, description, claims challenge;
-//   - an error the service sent through the browser's redirect;
-//   - anything else, with its text made safe and on one line.
+// classify turns a failed sign-in or token request into the error the
+// application gets; it alone decides the type. In order: an error that
+// already has its type; a context that ended (Timeout, or the caller's ctx);
+// the service's error response; an error sent through the browser's
+// redirect; anything else, made safe and on one line.
 func classify(ctx context.Context, credType string, err error) error {
 	if err == nil {
 		return nil
@@ -301,19 +254,16 @@ func withUserTimeout(ctx context.Context, d time.Duration) (context.Context, con
 	return context.WithTimeoutCause(ctx, d, &userTimeoutError{timeout: d})
 }
 
-// withContextCause returns err, the error of an operation that ran under ctx,
-// with ctx's cause in its chain when ctx ended. A flow calls it on errors
-// from its own contexts (the ones that carry the credential's Timeout), so
-// that classify can tell a timeout from the caller's cancellation.
+// withContextCause puts ctx's cause in err's chain when ctx ended, so that
+// classify can tell a Timeout from the caller's cancellation.
 func withContextCause(ctx context.Context, err error) error {
 	if ctx.Err() == nil {
 		return err
 	}
-	cause := context.Cause(ctx)
-	if errors.Is(err, cause) {
-		return err
+	if cause := context.Cause(ctx); !errors.Is(err, cause) {
+		return fmt.Errorf("%w: %w", cause, err)
 	}
-	return fmt.Errorf("%w: %w", cause, err)
+	return err
 }
 
 // fromContext explains a failure that a context ended, or returns nil.
@@ -329,15 +279,12 @@ func fromContext(ctx context.Context, credType string, err error) *Authenticatio
 	if !errors.Is(err, ctxErr) {
 		err = fmt.Errorf("%w: %w", ctxErr, err)
 	}
-	var msg, hint string
+	msg, hint := "the caller's context was canceled before a token was acquired", ""
 	if errors.Is(ctxErr, context.DeadlineExceeded) {
 		msg = "the caller's context deadline passed before a token was acquired"
 		hint = "Allow more time in the context passed to GetToken or Authenticate."
-	} else {
-		msg = "the caller's context was canceled before a token was acquired"
 	}
 	if cause := context.Cause(ctx); cause != nil && cause != ctxErr {
-		// context.WithCancelCause and WithDeadlineCause say why.
 		msg += " (" + networkLine(cause.Error()) + ")"
 		if !errors.Is(err, cause) {
 			err = fmt.Errorf("%w: %w", err, cause)
@@ -346,23 +293,14 @@ func fromContext(ctx context.Context, credType string, err error) *Authenticatio
 	return newAuthenticationFailedError(credType, msg, hint, err)
 }
 
-// entraError is the JSON body of a Microsoft Entra ID error response.
-type entraError struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
-	Codes       []int  `json:"error_codes"`
-	Claims      string `json:"claims"`
-}
-
 // fromResponse reads the service's error response that MSAL returned.
 func fromResponse(credType string, call msalerrors.CallErr, err error) *AuthenticationFailedError {
 	e := newAuthenticationFailedError(credType, "authentication failed", "", err)
 	e.RawResponse = call.Resp
-	// azcore's Payload reads the body once and leaves it readable again.
-	b, rerr := runtime.Payload(call.Resp)
+	b, rerr := runtime.Payload(call.Resp) // leaves the body readable again
 	if rerr != nil || len(b) == 0 {
-		// MSAL's device code poll reads the body without rewinding it;
-		// its error text still holds the body.
+		// MSAL's device code poll reads the body without rewinding it; its
+		// error text still holds it.
 		if _, after, ok := strings.Cut(call.Err.Error(), "reply status code was "); ok {
 			if _, body, ok := strings.Cut(after, "\n"); ok {
 				b = []byte(body)
@@ -370,22 +308,25 @@ func fromResponse(credType string, call msalerrors.CallErr, err error) *Authenti
 			}
 		}
 	}
-	var body entraError
+	var body struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+		Codes       []int  `json:"error_codes"`
+		Claims      string `json:"claims"`
+	}
 	if json.Unmarshal(b, &body) == nil {
 		e.ErrorCode = networkField(body.Error, maxErrorCodeLen)
-		e.description = networkText(body.Description, maxDescriptionLen)
+		e.description = networkText(body.Description)
 		e.ErrorCodes = body.Codes
 		e.Claims = body.Claims
 	}
 	if e.description == "" {
 		e.message = fmt.Sprintf("authentication failed with HTTP status %d", call.Resp.StatusCode)
 	}
-	e.hint = hintFor(credType, e.ErrorCode, e.ErrorCodes)
 	return e
 }
 
-// fromRedirect reads an error the service sent through the browser to the
-// redirect server.
+// fromRedirect reads an error the service sent through the browser.
 func fromRedirect(credType string, re *loopback.ResponseError) *AuthenticationFailedError {
 	msg := "the sign-in failed"
 	if re.Cancelled() {
@@ -393,30 +334,23 @@ func fromRedirect(credType string, re *loopback.ResponseError) *AuthenticationFa
 	}
 	e := newAuthenticationFailedError(credType, msg, "", re)
 	e.ErrorCode = networkField(re.Code, maxErrorCodeLen)
-	e.description = networkText(re.Description, maxDescriptionLen)
-	// The service's description starts with "AADSTSnnnnn:"; keep the number.
+	e.description = networkText(re.Description)
 	if n, ok := aadstsCode(re.Description, true); ok {
 		e.ErrorCodes = []int{n}
 	}
-	e.hint = hintFor(credType, e.ErrorCode, e.ErrorCodes)
 	return e
 }
 
-// msalQuotes precede the body MSAL quotes in the error for a response it
-// couldn't decode, a body that for a token response holds the tokens.
-var msalQuotes = []string{"\nraw message was:", "\njson message bytes were:"}
-
-// withoutResponseBody returns err, or, when err quotes a response body that
-// MSAL couldn't decode, an error with err's message up to the quote that
-// still matches the context errors err did. MSAL's error type for this has
-// no Unwrap, so nothing below it is lost.
+// withoutResponseBody drops the response body that MSAL quotes when it can't
+// decode one (a token response's body holds tokens). MSAL's error type has
+// no Unwrap, so only the context errors need keeping.
 func withoutResponseBody(err error) error {
 	var undecodable msalerrors.InvalidJsonErr
 	if !errors.As(err, &undecodable) {
 		return err
 	}
 	msg := err.Error()
-	for _, q := range msalQuotes {
+	for _, q := range []string{"\nraw message was:", "\njson message bytes were:"} {
 		if i := strings.Index(msg, q); i >= 0 {
 			msg = msg[:i]
 		}
@@ -439,36 +373,31 @@ type redactedError struct {
 func (e *redactedError) Error() string   { return e.msg }
 func (e *redactedError) Unwrap() []error { return e.causes }
 
-// networkLine is text of an error made safe for a one-line message: it may
-// quote what a server or a browser sent.
-func networkLine(s string) string {
-	s, _ = safetext.Truncate(s, maxDescriptionLen)
-	return safetext.Line(s)
-}
+// networkLine makes text from a server, a browser or another process safe
+// for a one-line message.
+func networkLine(s string) string { return networkField(s, maxDescriptionLen) }
 
-// networkField is a short field from the network (an error code), cut to n
-// bytes and made safe.
+// networkField is a field from the network, cut to n bytes and made safe.
 func networkField(s string, n int) string {
 	s, _ = safetext.Truncate(s, n)
 	return safetext.Line(s)
 }
 
-// networkText is a description from the network, cut to n bytes, made safe
-// and with its line breaks kept (Entra ID puts its trace ID, correlation ID
-// and timestamp on lines of their own).
-func networkText(s string, n int) string {
-	s, _ = safetext.Truncate(s, n)
+// networkText is a description from the network, bounded and made safe,
+// keeping its line breaks (Entra ID puts trace and correlation IDs on lines
+// of their own).
+func networkText(s string) string {
+	s, _ = safetext.Truncate(s, maxDescriptionLen)
 	return safetext.Lines(s)
 }
 
 // hintFor says what to do about the failures users meet most. Every AADSTS
-// code here has a row in TROUBLESHOOTING.md (TestTroubleshootingAADSTSRows
-// checks both ways). Codes are documented at
-// https://learn.microsoft.com/entra/identity-platform/reference-error-codes.
+// code here has a row in TROUBLESHOOTING.md (TestTroubleshootingAADSTSRows);
+// see https://learn.microsoft.com/entra/identity-platform/reference-error-codes.
 func hintFor(credType, code string, codes []int) string {
 	for _, c := range codes {
 		if h := aadstsHints[c]; h != "" {
-			if (c == 50076 || c == 50079) && credType == credNameUsernamePassword {
+			if h == hintMFA && credType == credNameUsernamePassword {
 				return "A password alone can't satisfy multifactor authentication: use InteractiveBrowserCredential or DeviceCodeCredential, passing them the error's Claims."
 			}
 			return h
@@ -477,10 +406,16 @@ func hintFor(credType, code string, codes []int) string {
 	return oauthHints[code]
 }
 
-// aadstsHints are the hints for AADSTS error numbers.
+const (
+	hintMFA     = "The account requires multifactor authentication: sign in again and complete the second step."
+	hintDevice  = "Conditional Access requires a compliant or joined device: enroll the device (Intune Company Portal) and, on Linux, sign in through the identity broker (InteractiveBrowserCredentialOptions.Broker)."
+	hintNewCode = "Start the sign-in again, and finish it before the new code expires."
+	hintStale   = "The saved sign-in is no longer valid: sign in again."
+)
+
 var aadstsHints = map[int]string{
-	50076:   "The account requires multifactor authentication: sign in again and complete the second step.",
-	50079:   "The account requires multifactor authentication: sign in again and complete the second step.",
+	50076:   hintMFA,
+	50079:   hintMFA,
 	50126:   "Check the username and password.",
 	50034:   "The user doesn't exist in this tenant: check the username and TenantID.",
 	50057:   "The user account is disabled: ask an administrator to enable it.",
@@ -490,53 +425,42 @@ var aadstsHints = map[int]string{
 	90002:   "The tenant wasn't found: check TenantID (a tenant ID, or a verified domain such as contoso.onmicrosoft.com) and that the cloud (ClientOptions.Cloud, AZURE_AUTHORITY_HOST) is the tenant's.",
 	50020:   "The account isn't in the tenant: sign in with an account of that tenant, or set TenantID to the account's home tenant (\"consumers\" or \"common\" for personal Microsoft accounts).",
 	50011:   "The redirect URI isn't registered for the application: register it, or set RedirectURL to a registered one.",
-	53000:   "Conditional Access requires a compliant or joined device: enroll the device (Intune Company Portal) and, on Linux, sign in through the identity broker (InteractiveBrowserCredentialOptions.Broker).",
-	53001:   "Conditional Access requires a compliant or joined device: enroll the device (Intune Company Portal) and, on Linux, sign in through the identity broker (InteractiveBrowserCredentialOptions.Broker).",
-	70019:   "Start the sign-in again, and finish it before the new code expires.",
-	70020:   "Start the sign-in again, and finish it before the new code expires.",
-	70000:   "The saved sign-in is no longer valid: sign in again.",
-	700082:  "The saved sign-in is no longer valid: sign in again.",
-	9002313: "The saved sign-in is no longer valid: sign in again.",
-	50173:   "The saved sign-in is no longer valid: sign in again.",
+	53000:   hintDevice,
+	53001:   hintDevice,
+	70019:   hintNewCode,
+	70020:   hintNewCode,
+	70000:   hintStale,
+	700082:  hintStale,
+	9002313: hintStale,
+	50173:   hintStale,
 }
 
-// oauthHints are the hints for OAuth error codes that came without a known
-// AADSTS number.
+// oauthHints are for OAuth error codes that came without a known AADSTS number.
 var oauthHints = map[string]string{
 	"access_denied":          "Sign in again to continue.",
 	"authorization_declined": "The user declined the sign-in: sign in again to continue.",
-	"expired_token":          "Start the sign-in again, and finish it before the new code expires.",
+	"expired_token":          hintNewCode,
 	"interaction_required":   "Sign in again interactively.",
 }
 
-// aadstsCode reads an AADSTS error number in text: the one text starts with
-// (after spaces) when atStart, as Entra's error descriptions do, else the
-// first anywhere, as the broker quotes the service inside its own words. A
-// run of more than 9 digits is no AADSTS number.
+// An AADSTS number has at most 9 digits. Entra's descriptions start with
+// one; the broker quotes one inside its own words.
+var (
+	aadstsAtStart  = regexp.MustCompile(`^ *AADSTS(\d{1,9})(?:\D|$)`)
+	aadstsAnywhere = regexp.MustCompile(`AADSTS(\d{1,9})(?:\D|$)`)
+)
+
+// aadstsCode reads the AADSTS number text starts with, or when !atStart its
+// first anywhere.
 func aadstsCode(text string, atStart bool) (int, bool) {
-	const prefix = "AADSTS"
+	re := aadstsAnywhere
 	if atStart {
-		text = strings.TrimLeft(text, " ")
-		if !strings.HasPrefix(text, prefix) {
-			return 0, false
-		}
+		re = aadstsAtStart
 	}
-	for {
-		i := strings.Index(text, prefix)
-		if i < 0 {
-			return 0, false
-		}
-		text = text[i+len(prefix):]
-		j := 0
-		for j < len(text) && '0' <= text[j] && text[j] <= '9' {
-			j++
-		}
-		if j > 0 && j <= 9 {
-			n, err := strconv.Atoi(text[:j])
-			return n, err == nil
-		}
-		if atStart {
-			return 0, false
-		}
+	m := re.FindStringSubmatch(text)
+	if m == nil {
+		return 0, false
 	}
+	n, err := strconv.Atoi(m[1])
+	return n, err == nil
 }

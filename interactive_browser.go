@@ -3,84 +3,70 @@ package azinteractive
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	"github.com/azinteractive/azinteractive/internal/browser"
 	"github.com/azinteractive/azinteractive/internal/loopback"
+	"golang.org/x/oauth2"
 )
 
-const credNameBrowser = "InteractiveBrowserCredential"
-
-// defaultBrowserTimeout is how long the user has to sign in, as in Python's
-// azure-identity.
-const defaultBrowserTimeout = 5 * time.Minute
+const (
+	credNameBrowser       = "InteractiveBrowserCredential"
+	defaultBrowserTimeout = 5 * time.Minute // as in Python's azure-identity
+)
 
 // InteractiveBrowserCredentialOptions contains optional parameters for
 // [InteractiveBrowserCredential]. The zero value, like nil, means the defaults.
 type InteractiveBrowserCredentialOptions struct {
 	azcore.ClientOptions
 
-	// AdditionallyAllowedTenants specifies tenants to which the credential may authenticate, in addition to
-	// TenantID. When TenantID is empty, this option has no effect and the credential will authenticate to
-	// any requested tenant. Add the wildcard value "*" to allow the credential to authenticate to any tenant.
+	// AdditionallyAllowedTenants are tenants, besides TenantID, the credential may authenticate to; "*"
+	// allows any. Without TenantID, the credential authenticates to any requested tenant.
 	AdditionallyAllowedTenants []string
 
-	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
-	// to enable the credential to use data from a previous authentication.
+	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
+	// authentication.
 	AuthenticationRecord AuthenticationRecord
 
 	// Broker signs the user in through the operating system's authentication broker when one is
-	// available, and through the browser otherwise. nil: never use a broker. Only Linux's identity
-	// broker is supported; see [BrokerOptions].
+	// available, and through the browser otherwise. nil: never use a broker. See [BrokerOptions].
 	Broker *BrokerOptions
 
-	// Cache is where the credential keeps tokens. The zero value keeps them in
-	// memory, for this credential only.
+	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
 	Cache Cache
 
-	// ClientID is the ID of the application to which users will authenticate. When not set, users
-	// will authenticate to an Azure development application, which isn't recommended for production
-	// scenarios. When AuthenticationRecord is set and ClientID isn't, the record's client ID is used.
+	// ClientID is the ID of the application users authenticate to: by default the AuthenticationRecord's,
+	// else an Azure development application, which isn't recommended for production.
 	ClientID string
 
-	// DisableAutomaticAuthentication prevents the credential from automatically prompting the user to authenticate.
-	// When this option is true, GetToken will return AuthenticationRequiredError when user interaction is necessary
-	// to acquire a token.
+	// DisableAutomaticAuthentication makes GetToken return AuthenticationRequiredError, instead of
+	// prompting the user, when user interaction is necessary.
 	DisableAutomaticAuthentication bool
 
-	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
-	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
-	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
-	// the application responsible for ensuring the configured authority is valid and trustworthy.
-	//
-	// An authority on one of Microsoft's own clouds (login.microsoftonline.com, the US Government and China
-	// clouds and the other national clouds) costs no such request either way: its instance metadata is known,
-	// so a credential that starts over a filled persistent cache gets its first token with no request at all.
+	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
+	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
+	// application responsible for the authority being valid and trustworthy. Set it only for
+	// disconnected or private clouds such as Azure Stack.
 	DisableInstanceDiscovery bool
 
-	// DomainHint skips the home realm discovery page, sending the user
-	// straight to the sign-in page of this domain's identity provider (for
-	// example "contoso.com").
+	// DomainHint sends the user straight to the sign-in page of this domain's
+	// identity provider (such as "contoso.com"), skipping home realm discovery.
 	DomainHint string
 
-	// EnableSupportLogging adds account identifiers (username, home account
-	// ID, tenant) to the credential's log entries, for support cases. Secrets
-	// never appear in the log, with or without it.
+	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
+	// credential's log entries, for support cases. Secrets never appear there.
 	EnableSupportLogging bool
 
-	// ErrorPage replaces the page the browser shows when sign-in fails. It is
-	// executed with a value whose Error and Description fields hold the
-	// service's error code and description (html/template escapes them).
+	// ErrorPage replaces the page the browser shows when sign-in fails; its
+	// data's Error and Description fields hold the service's.
 	ErrorPage *template.Template
 
 	// ErrorRedirectURL, when set, sends the browser there instead of showing
@@ -90,35 +76,27 @@ type InteractiveBrowserCredentialOptions struct {
 	// LoginHint pre-populates the account prompt with a username. Users may choose to authenticate a different account.
 	LoginHint string
 
-	// OpenURL replaces how the sign-in URL is presented to the user: open a
-	// particular browser, print it, show a QR code. The credential calls it
-	// once its redirect server is listening, then waits for the browser to
-	// come back. Returning an error means "no browser here" (see
-	// PrintURLIfNoBrowser). By default the credential opens the system
-	// browser (the Windows browser under WSL) and says so on standard error.
+	// OpenURL replaces how the sign-in URL is presented (a particular browser,
+	// a QR code), once the redirect server listens. An error means "no browser
+	// here" (see PrintURLIfNoBrowser). By default the credential opens the
+	// system browser (the Windows browser under WSL) and says so on stderr.
 	OpenURL func(ctx context.Context, url string) error
 
-	// PrintURLIfNoBrowser changes what happens when no browser can be opened
-	// (no display, an SSH session, or opening one failed). By default the
-	// credential fails at once with a [CredentialUnavailableError], as
-	// azidentity's and Python's do, so that a chain moves on to its next
-	// credential, such as [DeviceCodeCredential]. With PrintURLIfNoBrowser
-	// it prints the sign-in URL to standard error instead and waits (up to
-	// Timeout) for the user to open it in a browser that can reach the
-	// redirect port: on this machine, or on the user's own over SSH port
-	// forwarding (set RedirectURL to a fixed port, such as
-	// "http://localhost:8400", and connect with ssh -L 8400:localhost:8400).
+	// PrintURLIfNoBrowser: when no browser can be opened (no display, SSH),
+	// print the sign-in URL to stderr and wait up to Timeout for the user to
+	// open it where the redirect port is reachable (over SSH, set RedirectURL
+	// to "http://localhost:8400" and use ssh -L 8400:localhost:8400). By
+	// default the credential fails at once with a [CredentialUnavailableError],
+	// as azidentity's does, so a chain moves on, say to [DeviceCodeCredential].
 	PrintURLIfNoBrowser bool
 
-	// Prompt overrides the "prompt" sent to Microsoft Entra ID: "select_account"
-	// (the default: show the account picker), "login" (ask for credentials
-	// even if the user is signed in), "consent", "create" or "none".
+	// Prompt is the "prompt" sent to Microsoft Entra ID: "select_account" (the
+	// default), "login", "consent", "create" or "none".
 	Prompt string
 
-	// RedirectURL is the URL Microsoft Entra ID will redirect to with the authorization code. It must be
-	// a redirect URI registered for the application, on a loopback host: "http://localhost",
-	// "http://127.0.0.1" or "http://[::1]", with an optional fixed port (for SSH tunnels) and path. The
-	// default, "http://localhost" on a random port, suits applications that registered "http://localhost".
+	// RedirectURL is the URL Microsoft Entra ID will redirect to with the authorization code: a redirect
+	// URI registered for the application on "http://localhost", "http://127.0.0.1" or "http://[::1]", with
+	// an optional fixed port (for SSH tunnels) and path. The default is "http://localhost" on a random port.
 	RedirectURL string
 
 	// SuccessPage replaces the page the browser shows after a successful sign-in.
@@ -128,22 +106,20 @@ type InteractiveBrowserCredentialOptions struct {
 	// successful sign-in instead of showing a page.
 	SuccessRedirectURL string
 
-	// TenantID is the Microsoft Entra tenant the credential authenticates in. Defaults to the
-	// "organizations" tenant, which can authenticate work and school accounts.
+	// TenantID is the Microsoft Entra tenant the credential authenticates in; by default
+	// "organizations" (work and school accounts).
 	TenantID string
 
-	// Timeout limits how long the user has to finish signing in in the
-	// browser. Defaults to 5 minutes; the caller's context can end the wait
-	// sooner. When it expires GetToken returns an [AuthenticationFailedError]
-	// for which errors.Is(err, context.DeadlineExceeded) holds.
+	// Timeout limits how long the user has to sign in (default 5 minutes);
+	// then GetToken returns an [AuthenticationFailedError] that
+	// errors.Is context.DeadlineExceeded.
 	Timeout time.Duration
 }
 
 // InteractiveBrowserCredential opens a browser to interactively authenticate a user.
 //
 // It runs the authorization code flow with PKCE through its own loopback
-// server, which listens before the browser opens, ignores stray requests
-// (favicons, prefetches, other local processes) and gives up after Timeout.
+// server, which ignores stray requests and gives up after Timeout.
 type InteractiveBrowserCredential struct {
 	*credential
 }
@@ -162,7 +138,6 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 		o.Timeout = defaultBrowserTimeout
 	}
 	if o.RedirectURL != "" {
-		// Fail at construction, not at the first sign-in.
 		if _, err := loopback.ParseRedirectURL(o.RedirectURL); err != nil {
 			return nil, fmt.Errorf("%s: RedirectURL: %w", credNameBrowser, err)
 		}
@@ -195,52 +170,18 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 	return &InteractiveBrowserCredential{credential: c}, nil
 }
 
-// Authenticate opens the default browser so a user can log in. Subsequent
-// GetToken calls will automatically use the returned AuthenticationRecord.
-// With nil options or no scopes, it asks for Azure Resource Manager's scope.
-func (c *InteractiveBrowserCredential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (AuthenticationRecord, error) {
-	return c.credential.Authenticate(ctx, opts)
-}
-
-// GetTokenInfo is GetToken returning the token's type and account as well.
-func (c *InteractiveBrowserCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
-	return c.credential.GetTokenInfo(ctx, opts)
-}
-
-// SignOut removes the signed-in user's tokens from memory and from the token
-// cache, and forgets the user. Afterwards the credential must sign the user in
-// again (or return AuthenticationRequiredError when automatic authentication
-// is disabled).
-func (c *InteractiveBrowserCredential) SignOut(ctx context.Context) error {
-	return c.credential.SignOut(ctx)
-}
-
-var _ azcore.TokenCredential = (*InteractiveBrowserCredential)(nil)
-
-// browserFlow is the browser credential's way to sign a user in.
+// browserFlow is the browser credential's sign-in.
 type browserFlow struct {
 	o        InteractiveBrowserCredentialOptions
 	host     host
 	clientID string
 }
 
-// oidcScopes are added to the authorize request so that the service returns
-// an ID token (the account) and a refresh token (silent reuse). MSAL adds
-// them itself to token requests, but not to AuthCodeURL.
-var oidcScopes = []string{"openid", "offline_access", "profile"}
-
 func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
 	ctx, cancel := withUserTimeout(ctx, f.o.Timeout)
 	defer cancel()
 
-	verifier, challenge, err := pkce()
-	if err != nil {
-		return public.AuthResult{}, err
-	}
-	state, err := randomString(24)
-	if err != nil {
-		return public.AuthResult{}, err
-	}
+	verifier, state := oauth2.GenerateVerifier(), rand.Text()
 	srv, err := loopback.Listen(loopback.Config{
 		RedirectURL:        f.o.RedirectURL,
 		State:              state,
@@ -251,7 +192,12 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 		Logf:               func(format string, args ...any) { logf(credNameBrowser+": redirect server: "+format, args...) },
 	})
 	if err != nil {
-		return public.AuthResult{}, errRedirectServer(err)
+		var hint string
+		var inUse *loopback.PortInUseError
+		if errors.As(err, &inUse) {
+			hint = inUse.Remedy()
+		}
+		return public.AuthResult{}, newCredentialUnavailableError(credNameBrowser, "couldn't start the local server that receives the sign-in", hint, err)
 	}
 	defer srv.Close()
 	redirectURI := srv.RedirectURI()
@@ -267,7 +213,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	if err != nil {
 		return public.AuthResult{}, withContextCause(ctx, err)
 	}
-	authURL, err = completeAuthURL(authURL, state, challenge, f.o.Prompt)
+	authURL, err = completeAuthURL(authURL, state, oauth2.S256ChallengeFromVerifier(verifier), f.o.Prompt)
 	if err != nil {
 		return public.AuthResult{}, err
 	}
@@ -307,46 +253,21 @@ func completeAuthURL(raw, state, challenge, prompt string) (string, error) {
 	return u.String(), nil
 }
 
+// withOIDCScopes adds what makes the service return an ID token (the
+// account) and a refresh token; MSAL adds them to token requests, but not to
+// AuthCodeURL.
 func withOIDCScopes(scopes []string) []string {
-	out := append([]string(nil), scopes...)
-	for _, s := range oidcScopes {
-		found := false
-		for _, have := range scopes {
-			if strings.EqualFold(have, s) {
-				found = true
-				break
-			}
-		}
-		if !found {
+	out := slices.Clone(scopes)
+	for _, s := range []string{"openid", "offline_access", "profile"} {
+		if !slices.ContainsFunc(scopes, func(have string) bool { return strings.EqualFold(have, s) }) {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// pkce returns an RFC 7636 verifier and its S256 challenge.
-func pkce() (verifier, challenge string, err error) {
-	verifier, err = randomString(32)
-	if err != nil {
-		return "", "", err
-	}
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(sum[:]), nil
-}
-
-func randomString(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// open shows the user the sign-in page. With the default opener it says on
-// standard error that a browser was opened and how long the credential
-// waits. When no browser can be opened it fails at once with a
-// CredentialUnavailableError, unless PrintURLIfNoBrowser asks it to print
-// the URL and wait.
+// open shows the user the sign-in page, or prints its URL when no browser
+// can be opened and PrintURLIfNoBrowser is set.
 func (f *browserFlow) open(ctx context.Context, authURL string) error {
 	opener := f.o.OpenURL
 	var why error
@@ -385,44 +306,24 @@ func errNoBrowser(why error) error {
 		"(RedirectURL \"http://localhost:8400\" and ssh -L 8400:localhost:8400) and set PrintURLIfNoBrowser to have the sign-in URL printed.", why)
 }
 
-// errRedirectServer is the error of a redirect server that couldn't start.
-func errRedirectServer(err error) error {
-	var hint string
-	var inUse *loopback.PortInUseError
-	if errors.As(err, &inUse) {
-		hint = inUse.Remedy()
-	}
-	return newCredentialUnavailableError(credNameBrowser, "couldn't start the local server that receives the sign-in", hint, err)
-}
-
-// waitLeft is how long the sign-in may still take, for a person to read:
-// "5m", "1m30s", "2h".
+// waitLeft is how long the sign-in may still take, for a person to read.
 func waitLeft(ctx context.Context) string {
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		return "as long as it takes"
-	}
+	deadline, _ := ctx.Deadline() // acquire's Timeout always sets one
 	return humanDuration(time.Until(deadline).Round(time.Second))
 }
 
-// humanDuration writes d without zero parts: "5m", not "5m0s". Durations
-// that aren't whole seconds are written as time.Duration does ("300ms").
+// humanDuration writes d without zero parts: "5m", not "5m0s".
 func humanDuration(d time.Duration) string {
-	if d <= 0 {
+	switch {
+	case d <= 0:
 		return "0s"
-	}
-	if d%time.Second != 0 {
+	case d%time.Second != 0:
 		return d.String()
 	}
-	var b strings.Builder
-	for _, u := range []struct {
-		unit time.Duration
-		name string
-	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
-		if n := d / u.unit; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.name)
-			d -= n * u.unit
-		}
+	// "1h0m30s" → "1h30s", "2h0m0s" → "2h".
+	s := strings.Replace(d.String(), "h0m", "h", 1)
+	if strings.HasSuffix(s, "m0s") || strings.HasSuffix(s, "h0s") {
+		s = s[:len(s)-2]
 	}
-	return b.String()
+	return s
 }

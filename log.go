@@ -14,12 +14,10 @@ import (
 // home account ID) appear only when a credential's EnableSupportLogging is set.
 const EventAuthentication log.Event = "Authentication"
 
-// azcore exposes only the listener side of its log (azcore/log.SetListener);
-// the writer lives in the SDK's internal module, which Go's import rule keeps
-// from other modules. Linking to it puts our entries in the same stream as
-// azidentity's and the pipeline's, under the application's one listener and
-// event filter, which is what a user of azcore expects. Its signature has been
-// stable since the module's first release; TestLogReachesAzcoreListener pins it.
+// azcore exposes only its log's listener; the writer is in the SDK's internal
+// module. Linking to it puts our entries in azidentity's stream, under the
+// application's one listener and event filter. Its signature has been stable
+// since the first release; TestLogReachesAzcoreListener pins it.
 //
 //go:linkname azlogWrite github.com/Azure/azure-sdk-for-go/sdk/internal/log.Write
 func azlogWrite(cls log.Event, message string)
@@ -34,7 +32,6 @@ func logf(format string, args ...any) {
 	}
 }
 
-// logLine writes msg as an EventAuthentication entry when a listener wants one.
 func logLine(msg string) {
 	if azlogShould(EventAuthentication) {
 		azlogWrite(EventAuthentication, msg)

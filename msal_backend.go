@@ -24,20 +24,19 @@ type msalClient interface {
 
 var _ msalClient = (*public.Client)(nil)
 
-// acquireFunc is how a credential signs a user in through MSAL: the one step
-// that differs between credentials. The core calls it at most once at a time
-// per credential.
+// acquireFunc is how a credential signs a user in through MSAL, the step
+// that differs between credentials; the core runs one at a time.
 type acquireFunc func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error)
 
 // newClientFunc builds the MSAL client of one CAE mode over its cache.
 type newClientFunc func(cae bool, cache cache.ExportReplace) (msalClient, error)
 
-// msalBackend gets tokens from MSAL's public client. MSAL needs a client per
-// CAE mode (only a CAE client announces the CP1 capability); both share one
-// tokencache.Store, so one sign-in serves both.
+// msalBackend gets tokens from MSAL's public client: one per CAE mode (only
+// a CAE client announces CP1) over one tokencache.Store, so one sign-in
+// serves both.
 type msalBackend struct {
 	cfg     backendConfig
-	clients [2]msalClient // indexed by cae
+	clients map[bool]msalClient // by cae
 	acquire acquireFunc
 }
 
@@ -48,19 +47,18 @@ func msalBackendFactory(acquire acquireFunc, newClient newClientFunc) backendFac
 		if newClient == nil {
 			newClient = publicClientFactory(cfg)
 		}
-		b := &msalBackend{cfg: cfg, acquire: acquire}
-		for i, cae := range []bool{false, true} {
+		b := &msalBackend{cfg: cfg, acquire: acquire, clients: map[bool]msalClient{}}
+		for _, cae := range []bool{false, true} {
 			client, err := newClient(cae, cfg.store.Mode(cae))
 			if err != nil {
 				return nil, err
 			}
-			b.clients[i] = client
+			b.clients[cae] = client
 		}
 		return b, nil
 	}
 }
 
-// publicClientFactory returns the production newClientFunc.
 func publicClientFactory(cfg backendConfig) newClientFunc {
 	return func(cae bool, tc cache.ExportReplace) (msalClient, error) {
 		o := []public.Option{
@@ -82,17 +80,9 @@ func publicClientFactory(cfg backendConfig) newClientFunc {
 	}
 }
 
-func (b *msalBackend) client(cae bool) msalClient {
-	if cae {
-		return b.clients[1]
-	}
-	return b.clients[0]
-}
-
-// silent asks MSAL's cache. A token there is served without waiting for
-// anything: the first try is a lookup that may not send a request. Only
-// when MSAL must redeem the refresh token does the call go through the
-// Store's Redeem, which keeps other processes from redeeming it at once.
+// silent first only looks in MSAL's cache, without waiting for anything;
+// redeeming the refresh token goes through the Store's Redeem, which keeps
+// other processes from redeeming it at once.
 func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (tokenResult, error) {
 	ar, err := b.acquireSilent(context.WithValue(b.cfg.store.Silent(ctx), lookupKey{}, true), r, account)
 	if errors.Is(err, errMustRedeem) {
@@ -103,8 +93,7 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 	}
 	if err != nil {
 		if ar.AccessToken != "" && ar.ExpiresOn.After(b.cfg.now()) {
-			// MSAL's proactive refresh failed but the cached token is still
-			// good: serve it rather than prompt.
+			// A proactive refresh failed; the cached token is still good.
 			logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v",
 				b.cfg.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
 			return resultOf(ar, account), nil
@@ -117,22 +106,19 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 // acquireSilent is one silent MSAL call.
 func (b *msalBackend) acquireSilent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (public.AuthResult, error) {
 	callCtx := b.cfg.store.Begin(ctx, r.Scopes)
-	ar, err := b.client(r.EnableCAE).AcquireTokenSilent(callCtx, r.Scopes,
+	ar, err := b.clients[r.EnableCAE].AcquireTokenSilent(callCtx, r.Scopes,
 		public.WithSilentAccount(msalAccount(account)), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 	ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
 	return ar, err
 }
 
-// lookupKey marks the context of a silent call that may only read the
-// cache: lookupGate stops its token request.
+// lookupKey marks the context of a silent call that may only read the cache.
 type lookupKey struct{}
 
-// errMustRedeem stops a lookup's token request: the cache holds no token
-// to serve as it is.
 var errMustRedeem = errors.New("the cache holds no access token to serve without redeeming the refresh token")
 
-// lookupGate refuses a lookup's token requests (the only POSTs of a silent
-// call); its metadata requests (GETs, mostly answered in process) may go.
+// lookupGate refuses a lookup's token requests (its only POSTs); metadata
+// GETs may go.
 func lookupGate(r *http.Request) error {
 	if r.Method == http.MethodPost && r.Context().Value(lookupKey{}) != nil {
 		return errMustRedeem
@@ -142,7 +128,7 @@ func lookupGate(r *http.Request) error {
 
 func (b *msalBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {
 	callCtx := b.cfg.store.Begin(ctx, r.Scopes)
-	ar, err := b.acquire(callCtx, b.client(r.EnableCAE), r)
+	ar, err := b.acquire(callCtx, b.clients[r.EnableCAE], r)
 	if err != nil {
 		return tokenResult{}, err
 	}
@@ -161,7 +147,6 @@ func (b *msalBackend) removeAccount(ctx context.Context, account AuthenticationR
 	return b.cfg.store.RemoveAccount(ctx, account.HomeAccountID)
 }
 
-// resultOf converts MSAL's result.
 func resultOf(ar public.AuthResult, account AuthenticationRecord) tokenResult {
 	res := tokenResult{Token: ar.AccessToken, TokenType: "Bearer", ExpiresOn: ar.ExpiresOn.UTC(), Account: account}
 	if !ar.Metadata.RefreshOn.IsZero() {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,8 +17,8 @@ import (
 	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
 
-// developerSignOnClientID is the Azure development application that users sign
-// in to when an application doesn't set ClientID, as in every Azure SDK.
+// developerSignOnClientID is the Azure development application, as in every
+// Azure SDK.
 const developerSignOnClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
 // Cache is where a credential keeps tokens. The zero value keeps them in memory
@@ -25,13 +26,10 @@ const developerSignOnClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // [github.com/azinteractive/azinteractive/cache.New] makes a persistent one,
 // encrypted by the platform and shared across processes (and with Python's
 // azure-identity), which can also remember the signed-in account. As with
-// azidentity's Cache, a value is built by that package and set as a
-// credential's Cache option; it has no methods to call besides String, which
-// describes it, and IsZero, which reports whether it keeps tokens in memory.
+// azidentity's Cache, a credential's Cache option is its only use.
 type Cache = tokencache.Persistence
 
-// coreOptions is what each credential tells the shared core. The credential's
-// own behaviour (how it signs a user in) travels separately, as a function.
+// coreOptions is what each credential tells the shared core.
 type coreOptions struct {
 	azcore.ClientOptions
 	AdditionallyAllowedTenants     []string
@@ -44,24 +42,20 @@ type coreOptions struct {
 	TenantID                       string
 }
 
-// azureAuthorityHost is the environment variable azidentity and Python's
-// azure-identity read for the authority host of a sovereign or private cloud.
+// azureAuthorityHost names a sovereign or private cloud's authority host,
+// for azidentity and Python's azure-identity too.
 const azureAuthorityHost = "AZURE_AUTHORITY_HOST"
 
 // resolveOptions applies the defaults and the AuthenticationRecord to o, as
-// Python's azure-identity does, and returns the authority host (validated,
-// with a trailing slash):
+// Python's azure-identity does, and returns the validated authority host:
 //
-//   - ClientID: the option; else the record's; else the Azure development
-//     application. A record of another application than an explicit
-//     ClientID is an error: its tokens aren't this application's.
-//   - TenantID: the option; else the record's tenant (requests may then
-//     still name any tenant, as with no TenantID); else "organizations".
-//   - Authority host: ClientOptions.Cloud's, when set (it always wins); else
-//     the record's authority; else AZURE_AUTHORITY_HOST (https, or a bare
-//     host taken as https, as Python does); else the public cloud's. This is
-//     azidentity v1.15.0's precedence (setAuthorityHost) with Python's record
-//     step.
+//   - ClientID: the option, the record's, or the development application; a
+//     record of another application is an error (its tokens aren't ours).
+//   - TenantID: the option; the record's (requests may still name any
+//     tenant); "organizations".
+//   - Authority host: ClientOptions.Cloud's; the record's; AZURE_AUTHORITY_HOST
+//     (a bare host means https, as in Python); the public cloud's
+//     (azidentity's precedence with Python's record step).
 func resolveOptions(name string, o coreOptions) (coreOptions, string, error) {
 	r := o.AuthenticationRecord
 	switch {
@@ -81,8 +75,7 @@ func resolveOptions(name string, o coreOptions) (coreOptions, string, error) {
 	case r.TenantID != "":
 		o.TenantID = r.TenantID
 		if len(o.AdditionallyAllowedTenants) == 0 {
-			// The application named no tenant: like "organizations", the
-			// record's tenant doesn't restrict which tenants requests name.
+			// No TenantID: the record's doesn't restrict requests.
 			o.AdditionallyAllowedTenants = []string{"*"}
 		}
 	default:
@@ -123,22 +116,21 @@ func authorityHostOf(name string, cc cloud.Configuration, r AuthenticationRecord
 	return validateAuthorityHost(name, cloud.AzurePublic.ActiveDirectoryAuthorityHost)
 }
 
-// Tenant IDs the service treats as "any tenant of a kind" rather than one tenant.
 const (
 	organizationsTenantID = "organizations"
 	adfsTenantID          = "adfs"
 )
 
 // validTenantID is azidentity's rule: letters, digits, '.' and '-'. Anything
-// else (slashes, '%', '@', unicode look-alikes) could change the authority URL.
+// else (slashes, '%', '@', look-alikes, "..") could move the authority URL.
 func validTenantID(t string) bool {
-	if t == "" || len(t) > 256 || t == "." || t == ".." {
-		// "." and ".." are path segments that would move the authority.
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '.' || c == '-') {
+	return t != "" && len(t) <= 256 && t != "." && t != ".." && asciiOf(t, ".-")
+}
+
+// asciiOf reports whether s holds only ASCII letters, digits and extra.
+func asciiOf(s, extra string) bool {
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || strings.ContainsRune(extra, r)) {
 			return false
 		}
 	}
@@ -150,9 +142,8 @@ func errInvalidTenant(credType, t string) error {
 }
 
 // resolveTenant picks the tenant of a token request, with azidentity's rules:
-// the credential's tenant unless the request names another one, which must be
-// allowed by AdditionallyAllowedTenants (or by the credential having no
-// specific tenant and no allow-list).
+// the credential's, unless the request names another that
+// AdditionallyAllowedTenants allows (or there's no specific tenant nor list).
 func resolveTenant(credType, defaultTenant, requested string, allowed []string) (string, error) {
 	if requested == "" || requested == defaultTenant {
 		return defaultTenant, nil
@@ -163,12 +154,8 @@ func resolveTenant(credType, defaultTenant, requested string, allowed []string) 
 	if !validTenantID(requested) {
 		return "", errInvalidTenant(credType, requested)
 	}
-	for _, t := range allowed {
-		if t == "*" || t == requested {
-			return requested, nil
-		}
-	}
-	if len(allowed) == 0 && (defaultTenant == "" || defaultTenant == organizationsTenantID) {
+	if slices.Contains(allowed, "*") || slices.Contains(allowed, requested) ||
+		len(allowed) == 0 && (defaultTenant == "" || defaultTenant == organizationsTenantID) {
 		return requested, nil
 	}
 	return "", fmt.Errorf("%s: the token request is for tenant %q, but TenantID is %q and AdditionallyAllowedTenants doesn't include it\n"+
@@ -177,17 +164,14 @@ func resolveTenant(credType, defaultTenant, requested string, allowed []string) 
 
 // normalizeAllowedTenants copies the list, collapsing it when it holds "*".
 func normalizeAllowedTenants(tenants []string) []string {
-	for _, t := range tenants {
-		if t == "*" {
-			return []string{"*"}
-		}
+	if slices.Contains(tenants, "*") {
+		return []string{"*"}
 	}
 	return append([]string(nil), tenants...)
 }
 
-// validateScopes rejects what no authority accepts before any request is
-// made: no scopes, empty scopes, and scopes with spaces or control characters
-// (which would split into other scopes on the wire).
+// validateScopes rejects, before any request, what no authority accepts:
+// scopes with spaces or controls would split into others on the wire.
 func validateScopes(credType string, scopes []string) error {
 	if len(scopes) == 0 {
 		return fmt.Errorf("%s: a token request needs at least one scope, such as \"https://management.azure.com/.default\"", credType)
@@ -200,8 +184,6 @@ func validateScopes(credType string, scopes []string) error {
 			return fmt.Errorf("%s: scope %q isn't valid UTF-8", credType, s)
 		}
 		for _, r := range s {
-			// Unicode spaces too: a server that splits the list on them
-			// would see other scopes than the user asked for.
 			if r <= ' ' || r == 0x7f || r == '"' || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) {
 				return fmt.Errorf("%s: scope %q contains a space, a quote, a backslash or a control character; pass each scope as its own string", credType, s)
 			}
@@ -211,9 +193,8 @@ func validateScopes(credType string, scopes []string) error {
 }
 
 // validateAuthorityHost checks an authority host before anything is sent to
-// it: https only, a plain ASCII host (punycode for international names, so a
-// look-alike can't pass), and nothing that could move the request elsewhere
-// (user info, query, fragment, encoded separators).
+// it: https, a plain ASCII host (so no look-alike passes), and nothing that
+// could move the request elsewhere (user info, query, escapes).
 func validateAuthorityHost(credType, host string) (string, error) {
 	return validateHostFrom(credType, host, "authority host %q is invalid: %s. Set azcore.ClientOptions.Cloud.ActiveDirectoryAuthorityHost to a URL such as https://login.microsoftonline.com/")
 }
@@ -240,11 +221,8 @@ func validateHostFrom(credType, host, format string) (string, error) {
 	case strings.Contains(host, "%") || strings.Contains(host, "\\"):
 		return fail("it must not contain escapes or backslashes")
 	}
-	for i := 0; i < len(u.Host); i++ {
-		c := u.Host[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || strings.IndexByte(".-:[]", c) >= 0) {
-			return fail("the host must be ASCII letters, digits, '.', '-' (punycode for international names) and a port")
-		}
+	if !asciiOf(u.Host, ".-:[]") {
+		return fail("the host must be ASCII letters, digits, '.', '-' (punycode for international names) and a port")
 	}
 	if h := u.Hostname(); h == "" || strings.Contains(h, ":") && !strings.HasPrefix(u.Host, "[") {
 		// url.Parse takes "host:1:2" for a host "host:1" with port 2.
@@ -259,10 +237,8 @@ func validateHostFrom(credType, host, format string) (string, error) {
 			return fail("its path must not contain \".\" segments")
 		}
 	}
-	for _, r := range path {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || strings.ContainsRune("-._~/", r)) {
-			return fail("its path must be ASCII letters, digits, '-', '.', '_', '~' and '/'")
-		}
+	if !asciiOf(path, "-._~/") {
+		return fail("its path must be ASCII letters, digits, '-', '.', '_', '~' and '/'")
 	}
 	out := "https://" + u.Host + "/"
 	if path != "" {
@@ -273,27 +249,15 @@ func validateHostFrom(credType, host, format string) (string, error) {
 
 var errNoDefaultScope = errors.New("authenticating in this cloud requires a scope: pass one in TokenRequestOptions.Scopes")
 
-// What this module accepts from the network. Every field that reaches a
-// user, a log or memory has a bound: a hostile or broken authority (or
-// anything on the path to it) can't make a credential hold hundreds of
-// megabytes, or print pages of text into a terminal.
+// Bounds on what this module accepts from the network, so that a hostile
+// authority can't fill memory or a terminal. Entra ID's are far smaller.
 const (
-	// maxDescriptionLen bounds an error description kept in an error;
-	// longer ones are cut, and say so.
-	maxDescriptionLen = 4 << 10
-	// maxErrorCodeLen bounds an OAuth error code ("invalid_grant").
-	maxErrorCodeLen = 128
-
-	// Device code fields: Entra ID's message is one sentence of about 150
-	// characters (longer in some languages), its code about ten letters, its
-	// URL short.
+	maxDescriptionLen       = 4 << 10 // longer ones are cut, and say so
+	maxErrorCodeLen         = 128
 	maxDeviceCodeMessageLen = 4 << 10
 	maxUserCodeLen          = 128
 	maxVerificationURLLen   = 2 << 10
-
-	// maxUsernameLen bounds the username of an ID token (preferred_username
-	// or upn). Entra ID's are at most a few hundred characters.
-	maxUsernameLen = 1 << 10
+	maxUsernameLen          = 1 << 10
 )
 
 // tooLong is the error for a field over its bound.
@@ -301,8 +265,7 @@ func tooLong(what string, n, limit int) error {
 	return fmt.Errorf("%s is %d bytes, more than the %d this module accepts; refusing it", what, n, limit)
 }
 
-// host is what a credential knows of the machine it runs on: where its
-// notices go, its environment and its OS. Tests pass their own.
+// host is the machine a credential runs on; tests pass their own.
 type host struct {
 	stderr io.Writer
 	getenv func(string) string

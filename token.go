@@ -17,8 +17,8 @@ import (
 // expiryMargin matches MSAL's: a token this close to expiry isn't served.
 const expiryMargin = 5 * time.Minute
 
-// indexKey selects a token. Scope holds the request's only scope, or its
-// sorted scopes joined by spaces; tenant is "" for the credential's own.
+// indexKey selects a token: the request's only scope, or its sorted scopes
+// joined by spaces; tenant "" is the credential's own.
 type indexKey struct {
 	tenant string
 	scope  string
@@ -37,31 +37,19 @@ func keyOf(r tokenRequest) indexKey {
 	return k
 }
 
-// flightKey is the key under which callers share one silent acquisition.
-func (r tokenRequest) flightKey() string {
-	k := keyOf(r)
-	cae := "0"
-	if k.cae {
-		cae = "1"
-	}
-	return k.tenant + "\x00" + k.scope + "\x00" + cae + "\x00" + r.Claims
-}
-
-// indexEntry is a token that may be served without asking the backend while
-// the wall clock reads before serveUntil.
+// indexEntry is a token served without asking the backend until serveUntil:
+// Unix nanoseconds on the wall clock, which keeps counting while a laptop
+// sleeps (Go's monotonic clock doesn't); zero never serves.
 type indexEntry struct {
-	token     azcore.AccessToken
-	tokenType string
-	account   *AuthenticationRecord
-	// serveUntil is Unix nanoseconds on the wall clock, which keeps counting
-	// while a laptop sleeps (Go's monotonic clock doesn't); zero never serves.
+	token      azcore.AccessToken
+	tokenType  string
+	account    *AuthenticationRecord
 	serveUntil int64
 }
 
-// newIndexEntry describes a token from a backend. It is served from the index
-// until the service's refresh-on time, and never within MSAL's expiry margin,
-// so azcore's BearerTokenPolicy, which refreshes at the same moments, reaches
-// the backend exactly when a refresh is due.
+// newIndexEntry serves a token until its refresh-on time and never within
+// MSAL's expiry margin, so azcore's BearerTokenPolicy, which refreshes at the
+// same moments, reaches the backend exactly when a refresh is due.
 func newIndexEntry(res tokenResult, rec *AuthenticationRecord, now time.Time) *indexEntry {
 	tt := res.TokenType
 	if tt == "" {
@@ -82,13 +70,12 @@ func newIndexEntry(res tokenResult, rec *AuthenticationRecord, now time.Time) *i
 	return e
 }
 
-// tokenIndex holds the warm tokens of one session. A session's index is
-// dropped with it, so a token can't outlive its user's sign-in.
+// tokenIndex holds the warm tokens of one session, and is dropped with it.
 type tokenIndex struct {
 	mu sync.RWMutex // guards m and sweepAt
 	m  map[indexKey]*indexEntry
-	// sweepAt is the size at which adding a key first drops expired
-	// entries; doubling it keeps the cost of a new key flat in cache size.
+	// sweepAt is the size at which a new key first drops expired entries;
+	// doubling it keeps a new key's cost flat.
 	sweepAt int
 }
 
@@ -105,7 +92,6 @@ func (ix *tokenIndex) get(k indexKey, now int64) (*indexEntry, bool) {
 	return e, true
 }
 
-// put makes e k's token.
 func (ix *tokenIndex) put(k indexKey, e *indexEntry, now int64) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -121,17 +107,15 @@ func (ix *tokenIndex) put(k indexKey, e *indexEntry, now int64) {
 }
 
 // TokenInfo is an access token with everything known about it, as returned by
-// a credential's GetTokenInfo method (azure-identity's get_token_info).
-// It never shows its token when printed or encoded: fmt's verbs, log/slog's
-// handlers, encoding/json and encoding/gob all write "<redacted>" in its
-// place. Read the Token field to use the token.
+// a credential's GetTokenInfo method (azure-identity's get_token_info). fmt,
+// log/slog, encoding/json and encoding/gob all show "<redacted>" for its
+// token: read the Token field to use it.
 type TokenInfo struct {
 	// Token is the access token. Treat it as a secret.
 	Token string
 	// ExpiresOn is when the token expires.
 	ExpiresOn time.Time
-	// RefreshOn is when the service suggests refreshing the token; zero when
-	// it made no suggestion.
+	// RefreshOn is when the service suggests refreshing the token, if it did.
 	RefreshOn time.Time
 	// TokenType is the token's type, such as "Bearer".
 	TokenType string
@@ -150,14 +134,13 @@ func (t TokenInfo) GoString() string { return "azinteractive." + t.String() }
 
 // Format keeps the token out of every fmt verb.
 func (t TokenInfo) Format(f fmt.State, verb rune) {
+	s := t.String()
 	if verb == 'v' && f.Flag('#') {
-		_, _ = fmt.Fprint(f, t.GoString())
-		return
+		s = t.GoString()
 	}
-	_, _ = fmt.Fprint(f, t.String())
+	_, _ = fmt.Fprint(f, s)
 }
 
-// redactedToken is what a TokenInfo shows in place of its token.
 const redactedToken = "<redacted>"
 
 // tokenInfoFields is a TokenInfo without methods, for its encodings.

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 )
 
@@ -19,32 +18,25 @@ const credNameUsernamePassword = "UsernamePasswordCredential"
 type UsernamePasswordCredentialOptions struct {
 	azcore.ClientOptions
 
-	// AdditionallyAllowedTenants specifies additional tenants for which the credential may acquire tokens.
-	// Add the wildcard value "*" to allow the credential to acquire tokens for any tenant in which the
-	// application is registered.
+	// AdditionallyAllowedTenants are tenants, besides the credential's, it may acquire tokens for; "*"
+	// allows any in which the application is registered.
 	AdditionallyAllowedTenants []string
 
-	// AuthenticationRecord returned by a call to a credential's Authenticate method. Set this option
-	// to enable the credential to use data from a previous authentication.
+	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
+	// authentication.
 	AuthenticationRecord AuthenticationRecord
 
-	// Cache is where the credential keeps tokens. The zero value keeps them in
-	// memory, for this credential only.
+	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
 	Cache Cache
 
-	// DisableInstanceDiscovery should be set true only by applications authenticating in disconnected clouds, or
-	// private clouds such as Azure Stack. It determines whether the credential requests Microsoft Entra instance metadata
-	// from https://login.microsoft.com before authenticating. Setting this to true will skip this request, making
-	// the application responsible for ensuring the configured authority is valid and trustworthy.
-	//
-	// An authority on one of Microsoft's own clouds (login.microsoftonline.com, the US Government and China
-	// clouds and the other national clouds) costs no such request either way: its instance metadata is known,
-	// so a credential that starts over a filled persistent cache gets its first token with no request at all.
+	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
+	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
+	// application responsible for the authority being valid and trustworthy. Set it only for
+	// disconnected or private clouds such as Azure Stack.
 	DisableInstanceDiscovery bool
 
-	// EnableSupportLogging adds account identifiers (username, home account
-	// ID, tenant) to the credential's log entries, for support cases. Secrets
-	// never appear in the log, with or without it.
+	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
+	// credential's log entries, for support cases. Secrets never appear there.
 	EnableSupportLogging bool
 }
 
@@ -69,10 +61,6 @@ type UsernamePasswordCredential struct {
 // NewUsernamePasswordCredential creates a UsernamePasswordCredential. clientID is the ID of the application the user
 // will authenticate to. Pass nil for options to accept defaults.
 func NewUsernamePasswordCredential(tenantID string, clientID string, username string, password string, options *UsernamePasswordCredentialOptions) (*UsernamePasswordCredential, error) {
-	return newUsernamePasswordCredential(tenantID, clientID, username, password, options)
-}
-
-func newUsernamePasswordCredential(tenantID, clientID, username, password string, options *UsernamePasswordCredentialOptions) (*UsernamePasswordCredential, error) {
 	var o UsernamePasswordCredentialOptions
 	if options != nil {
 		o = *options
@@ -95,23 +83,3 @@ func newUsernamePasswordCredential(tenantID, clientID, username, password string
 	}
 	return &UsernamePasswordCredential{credential: c}, nil
 }
-
-// Authenticate signs the user in with the password and returns a record of
-// the account. With nil options or no scopes, it asks for Azure Resource
-// Manager's scope.
-func (c *UsernamePasswordCredential) Authenticate(ctx context.Context, opts *policy.TokenRequestOptions) (AuthenticationRecord, error) {
-	return c.credential.Authenticate(ctx, opts)
-}
-
-// GetTokenInfo is GetToken returning the token's type and account as well.
-func (c *UsernamePasswordCredential) GetTokenInfo(ctx context.Context, opts policy.TokenRequestOptions) (TokenInfo, error) {
-	return c.credential.GetTokenInfo(ctx, opts)
-}
-
-// SignOut removes the user's tokens from memory and from the token cache, and
-// forgets the user. The next GetToken signs in with the password again.
-func (c *UsernamePasswordCredential) SignOut(ctx context.Context) error {
-	return c.credential.SignOut(ctx)
-}
-
-var _ azcore.TokenCredential = (*UsernamePasswordCredential)(nil)
