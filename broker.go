@@ -34,7 +34,8 @@ type BrokerOptions struct {
 	EnableMSAPassthrough bool
 
 	// UseDefaultBrokerAccount first signs in silently as the device's account
-	// (the broker's first), before showing any prompt.
+	// (on Windows, the account signed in to Windows; on Linux, the broker's
+	// account of LoginHint, else its first), before showing any prompt.
 	UseDefaultBrokerAccount bool
 
 	// RequireBroker makes the credential return a [CredentialUnavailableError]
