@@ -28,7 +28,7 @@ const developerSignOnClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // azidentity's Cache, a value is built by that package and set as a
 // credential's Cache option; it has no methods to call besides String, which
 // describes it, and IsZero, which reports whether it keeps tokens in memory.
-type Cache = tokencache.Persistence
+type Cache = tokencache.Cache
 
 // coreOptions is what each credential tells the shared core. The credential's
 // own behaviour (how it signs a user in) travels separately, as a function.

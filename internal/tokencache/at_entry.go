@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -165,42 +166,14 @@ func (e *atEntry) equal(raw []byte) bool {
 // a string without escapes (a token is base64url and dots), and returns
 // where its characters begin and end.
 func secretSpan(raw []byte) (start, end int, ok bool) {
-	p := rawScanner{b: raw}
-	p.space()
-	if !p.consume('{') {
-		return 0, 0, false
-	}
-	for {
-		p.space()
-		nameStart := p.i
-		if !p.skipString() {
-			return 0, 0, false
+	members(raw, func(name string, at int, val []byte) bool {
+		if name != "secret" {
+			return true
 		}
-		name := p.b[nameStart:p.i]
-		p.space()
-		if !p.consume(':') {
-			return 0, 0, false
+		if len(val) >= 2 && val[0] == '"' && !bytes.ContainsRune(val, '\\') {
+			start, end, ok = at+1, at+len(val)-1, true
 		}
-		p.space()
-		valStart := p.i
-		if !p.skipValue() {
-			return 0, 0, false
-		}
-		if string(name) == `"secret"` {
-			val := p.b[valStart:p.i]
-			if len(val) < 2 || val[0] != '"' {
-				return 0, 0, false
-			}
-			for _, c := range val[1 : len(val)-1] {
-				if c == '\\' {
-					return 0, 0, false
-				}
-			}
-			return valStart + 1, p.i - 1, true
-		}
-		p.space()
-		if !p.consume(',') {
-			return 0, 0, false
-		}
-	}
+		return false
+	})
+	return start, end, ok
 }

@@ -11,7 +11,7 @@ import (
 
 // overWithAzidentity is over(st) with theirs as azidentity/cache's store of
 // the non-CAE mode.
-func overWithAzidentity(st, theirs Storage) Persistence {
+func overWithAzidentity(st, theirs Storage) Cache {
 	p := over(st)
 	p.azidentity = func(cae bool, _ func(string)) Storage {
 		if cae {

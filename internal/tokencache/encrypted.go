@@ -27,15 +27,15 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // Encrypted returns a Persistence that keeps the caches of loc in the
 // platform's encrypted storage, after checking (bounded by ctx) that the
 // storage works here. Its error is an *UnavailableError.
-func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
+func Encrypted(ctx context.Context, loc Location) (Cache, error) {
 	if err := probeEncrypted(ctx, loc); err != nil {
 		ue := &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
 		if ctx.Err() != nil {
-			return Persistence{}, ue
+			return Cache{}, ue
 		}
 		return fallbackEncrypted(loc, ue)
 	}
-	return Persistence{
+	return Cache{
 		desc: encryptedStore,
 		open: checked(func(cae bool, warn func(string)) (Storage, error) {
 			return openEncrypted(loc, cae, warn)
@@ -57,8 +57,8 @@ func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
 // Plaintext returns a Persistence that keeps the caches of loc unencrypted,
 // in files only their owner may read: the layout of Python's azure-identity
 // with allow_unencrypted_storage, so the two share it.
-func Plaintext(loc Location) Persistence {
-	return Persistence{
+func Plaintext(loc Location) Cache {
+	return Cache{
 		desc: "unencrypted files in " + loc.Dir,
 		open: checked(func(cae bool, warn func(string)) (Storage, error) {
 			return newFileStorage(loc.Path(cae), nil, loc.OwnDir, warn), nil

@@ -68,6 +68,6 @@ func openAzidentity(loc Location, cae bool, _ func(string)) Storage {
 }
 
 // fallbackEncrypted: there is no other encrypted storage here.
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
-	return Persistence{}, unavailable
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
+	return Cache{}, unavailable
 }

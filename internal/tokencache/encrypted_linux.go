@@ -23,7 +23,7 @@ func probeEncrypted(ctx context.Context, _ Location) error { return probeSecretS
 // a Secret Service item with its schema and attributes, and the signal file
 // ~/.IdentityService/<name>.nocae|.cae.
 func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
-	return newSecretStorage(newSecretService(loc.schema(cae)), loc.Path(cae), loc.OwnDir, warn), nil
+	return newSecretStorage(newSecretService(loc.modeName(cae)), loc.Path(cae), loc.OwnDir, warn), nil
 }
 
 // openAzidentity is azidentity/cache's store on Linux, the kernel keyring's
@@ -45,11 +45,11 @@ func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
 // so a user switching from it keeps their sign-in. A reboot loses the key,
 // and with it the cache. unavailable says why the Secret Service can't be
 // used.
-func fallbackEncrypted(loc Location, unavailable *UnavailableError) (Persistence, error) {
+func fallbackEncrypted(loc Location, unavailable *UnavailableError) (Cache, error) {
 	if err := probeKernelKeyring(); err != nil {
 		var ue *UnavailableError
 		_ = errors.As(err, &ue)
-		return Persistence{}, &UnavailableError{
+		return Cache{}, &UnavailableError{
 			Store:  encryptedStore + " or " + kernelKeyringStore,
 			Remedy: strings.Join(slices.DeleteFunc([]string{unavailable.Remedy, ue.Remedy}, func(s string) bool { return s == "" }), "; or "),
 			Err:    fmt.Errorf("%w; and the %s: %w", unavailable.Err, kernelKeyringStore, ue.Err),
@@ -61,7 +61,7 @@ func fallbackEncrypted(loc Location, unavailable *UnavailableError) (Persistence
 		}
 		return openKernelKeyringIn(loc.Dir, false, loc.Name, cae, warn)
 	}
-	return WithWarning(Persistence{
+	return WithWarning(Cache{
 		desc:       kernelKeyringStore,
 		open:       checked(open),
 		redeemLock: loc.redeemLock(),

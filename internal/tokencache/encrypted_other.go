@@ -25,6 +25,6 @@ func openEncrypted(Location, bool, func(string)) (Storage, error) {
 func openAzidentity(Location, bool, func(string)) Storage { return nil }
 
 // fallbackEncrypted: there is no other encrypted storage here.
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
-	return Persistence{}, unavailable
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
+	return Cache{}, unavailable
 }

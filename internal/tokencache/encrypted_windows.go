@@ -52,6 +52,6 @@ func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
 }
 
 // fallbackEncrypted: there is no other encrypted storage here.
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
-	return Persistence{}, unavailable
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
+	return Cache{}, unavailable
 }

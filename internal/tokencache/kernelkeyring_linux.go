@@ -52,7 +52,7 @@ var (
 // gives the non-CAE cache no ".nocae".)
 func kernelKeyringName(name string, cae bool) string {
 	if cae {
-		return name + suffixCAE
+		return name + ".cae"
 	}
 	return name
 }

@@ -37,8 +37,8 @@ func kernelKeyringTest(t *testing.T) (kernelkeyring.Keyring, string, string) {
 
 // kernelPersistence is the Persistence the kernel keyring storage will be
 // wired into: both CAE modes of the named cache, checked before use.
-func kernelPersistence(name string) Persistence {
-	return Persistence{desc: kernelKeyringStore, open: checked(func(cae bool, warn func(string)) (Storage, error) {
+func kernelPersistence(name string) Cache {
+	return Cache{desc: kernelKeyringStore, open: checked(func(cae bool, warn func(string)) (Storage, error) {
 		return openKernelKeyring(name, cae, warn)
 	})}
 }

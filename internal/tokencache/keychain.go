@@ -38,7 +38,7 @@ const keychainProbePrefix = "azinteractive.probe."
 // CAE modes, so that its two caches overwrite each other; sharing it would
 // hand CAE tokens to non-CAE clients.
 func openKeychain(kc keychain, loc Location, cae bool, warn func(string)) *secretStorage {
-	item := keychainItem{kc: kc, service: loc.schema(cae), account: keychainAccount}
+	item := keychainItem{kc: kc, service: loc.modeName(cae), account: keychainAccount}
 	return newSecretStorage(item, loc.Path(cae), loc.OwnDir, warn)
 }
 
@@ -86,7 +86,7 @@ func azidentityKeychain(kc keychain, loc Location) Storage {
 
 // secretReader reads a secret store that belongs to another library: it is
 // never written.
-type secretReader struct{ store secretStore }
+type secretReader struct{ store secretItem }
 
 func (r secretReader) Read(ctx context.Context) ([]byte, error) { return r.store.read(ctx) }
 

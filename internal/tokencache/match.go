@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode"
@@ -70,173 +71,39 @@ func foldRune(r rune) rune {
 func scopeParts(target string) []string { return strings.Split(target, " ") }
 
 // entryTarget returns the target MSAL reads from an access token entry, and
-// ok false when it can't tell: the entry isn't an object, or a target field
-// holds something other than a string or null (MSAL then fails to decode the
-// whole cache, so such an entry belongs in every view, where it fails alike).
-//
-// MSAL's decoder (apps/internal/json) assigns a member to the struct field
-// whose json tag equals its name, or else to the field of that Go name, so
-// both "target" and "Scopes" set the target, the last one winning; a null
-// leaves it as it was.
+// ok false when the entry isn't an object or a target member holds neither
+// a string nor null: MSAL then fails to decode the whole cache, so such an
+// entry belongs in every view, where it fails alike. MSAL's decoder takes
+// both "target" (the json tag) and "Scopes" (the Go name), the last one
+// winning; a null leaves the target as it was.
 func entryTarget(raw []byte) (target string, ok bool) {
-	p := rawScanner{b: raw}
-	p.space()
-	if !p.consume('{') {
-		return "", false
-	}
-	p.space()
-	if p.consume('}') {
-		return "", true
-	}
-	for {
-		p.space()
-		nameStart := p.i
-		if !p.skipString() {
-			return "", false
-		}
-		name := p.b[nameStart:p.i]
-		p.space()
-		if !p.consume(':') {
-			return "", false
-		}
-		p.space()
-		valStart := p.i
-		if !p.skipValue() {
-			return "", false
-		}
-		if isTargetName(name) {
-			switch val := p.b[valStart:p.i]; {
-			case string(val) == "null":
-			case val[0] == '"':
-				s, ok := jsonString(val)
-				if !ok {
-					return "", false
-				}
-				target = s
-			default:
-				return "", false
-			}
-		}
-		p.space()
-		if p.consume('}') {
-			return target, true
-		}
-		if !p.consume(',') {
-			return "", false
-		}
-	}
-}
-
-// isTargetName reports whether a member's quoted name is "target" or
-// "Scopes" once unescaped.
-func isTargetName(quoted []byte) bool {
-	switch string(quoted) {
-	case `"target"`, `"Scopes"`:
-		return true
-	}
-	if !strings.ContainsRune(string(quoted), '\\') {
-		return false
-	}
-	s, ok := jsonString(quoted)
-	return ok && (s == "target" || s == "Scopes")
-}
-
-// jsonString decodes a quoted JSON string.
-func jsonString(quoted []byte) (string, bool) {
-	if !strings.ContainsRune(string(quoted), '\\') {
-		return string(quoted[1 : len(quoted)-1]), true
-	}
-	var s string
-	if err := json.Unmarshal(quoted, &s); err != nil {
-		return "", false
-	}
-	return s, true
-}
-
-// rawScanner walks JSON that encoding/json has already validated (stored
-// entries are json.RawMessage values of a decoded cache), so it only finds
-// where values end.
-type rawScanner struct {
-	b []byte
-	i int
-}
-
-func (p *rawScanner) space() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
-
-func (p *rawScanner) consume(c byte) bool {
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-// skipString moves past a quoted string.
-func (p *rawScanner) skipString() bool {
-	if !p.consume('"') {
-		return false
-	}
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case '\\':
-			p.i += 2
-		case '"':
-			p.i++
+	ok = members(raw, func(name string, _ int, val []byte) bool {
+		if (name != "target" && name != "Scopes") || string(val) == "null" {
 			return true
-		default:
-			p.i++
 		}
-	}
-	return false
+		return json.Unmarshal(val, &target) == nil
+	})
+	return target, ok
 }
 
-// skipValue moves past one value of any kind.
-func (p *rawScanner) skipValue() bool {
-	if p.i >= len(p.b) {
+// members calls f with the name, offset and raw value of each top-level
+// member of the object raw, in order, until f returns false. It reports whether raw
+// is an object and f never returned false.
+func members(raw []byte, f func(name string, at int, val []byte) bool) bool {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
 		return false
 	}
-	switch p.b[p.i] {
-	case '"':
-		return p.skipString()
-	case '{', '[':
-		depth := 0
-		for p.i < len(p.b) {
-			switch p.b[p.i] {
-			case '"':
-				if !p.skipString() {
-					return false
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					p.i++
-					return true
-				}
-			}
-			p.i++
+	for d.More() {
+		name, err := d.Token()
+		var v json.RawMessage
+		if err != nil || d.Decode(&v) != nil {
+			return false
 		}
-		return false
-	default: // number, true, false, null
-		start := p.i
-		for p.i < len(p.b) {
-			switch p.b[p.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return p.i > start
-			}
-			p.i++
+		at := int(d.InputOffset()) - len(v)
+		if !f(name.(string), at, raw[at:at+len(v)]) {
+			return false
 		}
-		return p.i > start
 	}
+	return true
 }

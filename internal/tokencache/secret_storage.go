@@ -7,7 +7,7 @@ import (
 
 // secretStore is an OS secret store holding one cache's bytes: the Secret
 // Service on Linux, the Keychain on macOS.
-type secretStore interface {
+type secretItem interface {
 	// read returns the secret, or nil when there is none.
 	read(ctx context.Context) ([]byte, error)
 	write(ctx context.Context, data []byte) error
@@ -18,7 +18,7 @@ type secretStore interface {
 // job, as in Microsoft's other libraries: every write touches it, and its
 // stamp moves. Its lock file sits beside it.
 type secretStorage struct {
-	store  secretStore
+	store  secretItem
 	signal string
 	lock   fileLock
 	ownDir bool // the directory belongs to caches alone (see Location.OwnDir)
@@ -32,7 +32,7 @@ var (
 
 // newSecretStorage returns the storage of store, whose signal file is
 // signal. Its check method vets the files before use.
-func newSecretStorage(store secretStore, signal string, ownDir bool, _ func(string)) *secretStorage {
+func newSecretStorage(store secretItem, signal string, ownDir bool, _ func(string)) *secretStorage {
 	return &secretStorage{store: store, signal: signal, lock: fileLock{path: signal + ".lockfile"}, ownDir: ownDir}
 }
 

@@ -43,7 +43,7 @@ type Store struct {
 	// storage I/O, which orders this process's read-modify-writes of
 	// storage, but never while waiting for redeemLock.
 	mu    sync.Mutex
-	parts [2]*part // indexed by cae
+	modes [2]*mode // indexed by cae
 	// removed maps a signed-out home account ID (lowercase) to the epoch of
 	// its sign-out: what calls that began before it write for that account
 	// is dropped.
@@ -63,7 +63,7 @@ type Store struct {
 
 // Open returns the Store of one credential over p. warn, when not nil, is
 // told about problems that don't stop the cache from working.
-func Open(p Persistence, warn func(msg string)) (*Store, error) {
+func Open(p Cache, warn func(msg string)) (*Store, error) {
 	if warn == nil {
 		warn = func(string) {}
 	}
@@ -79,9 +79,9 @@ func Open(p Persistence, warn func(msg string)) (*Store, error) {
 				return nil, err
 			}
 		}
-		s.parts[i] = &part{s: s, cae: cae, storage: st, m: newModel(), gen: 1, io: make(chan struct{}, 1)}
+		s.modes[i] = &mode{s: s, cae: cae, storage: st, m: newModel(), gen: 1, io: make(chan struct{}, 1)}
 		if st != nil && p.azidentity != nil {
-			s.parts[i].openAzidentity = sync.OnceValue(func() Storage { return p.azidentity(cae, warn) })
+			s.modes[i].openAzidentity = sync.OnceValue(func() Storage { return p.azidentity(cae, warn) })
 		}
 	}
 	if p.redeemLock != "" {
@@ -95,13 +95,13 @@ func Open(p Persistence, warn func(msg string)) (*Store, error) {
 
 // Mode returns the MSAL cache of one CAE mode. Each may serve one MSAL
 // client: the Store tracks what that client holds.
-func (s *Store) Mode(cae bool) cache.ExportReplace { return s.part(cae) }
+func (s *Store) Mode(cae bool) cache.ExportReplace { return s.mode(cae) }
 
-func (s *Store) part(cae bool) *part {
+func (s *Store) mode(cae bool) *mode {
 	if cae {
-		return s.parts[1]
+		return s.modes[1]
 	}
-	return s.parts[0]
+	return s.modes[0]
 }
 
 // Records returns where the Store remembers the signed-in user, or nil.
@@ -290,7 +290,7 @@ func (s *Store) lostRace(ctx context.Context, gen uint64) bool {
 			return false
 		}
 	}
-	for _, p := range s.parts {
+	for _, p := range s.modes {
 		if p.storage != nil {
 			_ = p.refresh(ctx, nil, 0)
 		}
@@ -303,7 +303,7 @@ func (s *Store) lostRace(ctx context.Context, gen uint64) bool {
 func (s *Store) afterWrites(f func()) {
 	s.mu.Lock()
 	var waits []<-chan struct{}
-	for _, p := range s.parts {
+	for _, p := range s.modes {
 		if p.writing {
 			waits = append(waits, p.written)
 		}
@@ -351,7 +351,7 @@ func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
 	hid := strings.ToLower(homeAccountID)
 	s.mu.Lock()
 	s.removed[hid] = s.epoch.Add(1)
-	for _, p := range s.parts {
+	for _, p := range s.modes {
 		p.m.removeAccount(homeAccountID)
 		p.changed() // MSAL holds the account: the next Replace hands it a new view
 		if p.storage != nil {
@@ -361,7 +361,7 @@ func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
 	s.mu.Unlock()
 	// Unlike a token's, a sign-out's write is waited for (within ctx): its
 	// caller must know whether storage still holds the account.
-	for _, p := range s.parts {
+	for _, p := range s.modes {
 		if p.storage == nil {
 			continue
 		}

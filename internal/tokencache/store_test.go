@@ -194,7 +194,7 @@ func TestStorageIsReadOnlyWhenItChanged(t *testing.T) {
 }
 
 func TestMemoryCacheIsTheZeroPersistence(t *testing.T) {
-	var p Persistence
+	var p Cache
 	assert.True(t, p.IsZero())
 	assert.Equal(t, "in-memory token cache", p.String())
 	s := openStore(t, p, nil)

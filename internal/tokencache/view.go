@@ -71,16 +71,6 @@ func newView(m *model, ats []*atEntry) *served {
 	return v
 }
 
-// fullView is the view of every entry of m, for a call whose scopes the
-// Store doesn't know.
-func fullView(m *model) *served {
-	ats := make([]*atEntry, 0, len(m.ats))
-	for _, e := range m.ats {
-		ats = append(ats, e)
-	}
-	return newView(m, ats)
-}
-
 // marshal writes v as MSAL's schema.
 func (v *served) marshal() []byte {
 	m := &model{sections: v.sections}

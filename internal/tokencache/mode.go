@@ -8,66 +8,53 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 )
 
-// part is the cache of one CAE mode: MSAL's cache.ExportReplace for that
-// mode's client. Its state is guarded by its Store's mu.
-type part struct {
+// mode is the cache of one CAE mode, MSAL's cache.ExportReplace for that
+// mode's client. Its state is guarded by its Store's mu, except io.
+type mode struct {
 	s   *Store
 	cae bool
-	// storage keeps the cache across processes; nil keeps it in memory, where
-	// m is all there is and is never marshalled whole.
+	// storage keeps the cache across processes; nil keeps it in memory only.
 	storage Storage
-	// openAzidentity returns azidentity/cache's store of the same cache, read
-	// while storage is empty (nil when there is none), opening it at the
-	// first call: most caches never need it.
+	// openAzidentity returns azidentity/cache's store of the same cache (or
+	// nil), opened at first use: read while storage is empty.
 	openAzidentity func() Storage
-	// m is the cache: storage as last read or written, with pending on top.
-	m *model
-	// gen counts the versions of m, from 1 (a served view of gen 0 is
-	// never current).
+	m              *model // storage as last read or written, with pending on top
+	// gen counts the versions of m, from 1: a view of gen 0 is never current.
 	gen uint64
-	// loaded is set once storage was read (or written): m then holds what
-	// it held, and a failing read can fall back on m.
+	// loaded is set once storage was read or written: a failing read can
+	// then fall back on m.
 	loaded bool
-	// stamp is storage's stamp when m was last in step with it, "" when
-	// unknown (the next access reads it).
+	// stamp is storage's stamp when m was last in step with it; "" is unknown.
 	stamp string
-	// pending are the changes in m that storage doesn't hold yet, because
-	// writing failed: each write tries them again.
-	pending []op
-	// rejected is the stamp of stored bytes MSAL (or this package) couldn't
-	// decode: the next write starts from an empty cache instead of merging
-	// into them, or they would survive every write.
-	rejected string
-	// readFailing is set while reading storage fails, so that one warning
-	// covers the run.
-	readFailing bool
-	// warned is the stamp last warned about, so that storage that can't be
-	// read or decoded is reported once per version.
-	warned string
-	// served is what MSAL holds in memory, nil when unknown.
-	served *served
-	// pendingGen counts the ops queued, so that a write knows whether
+	// pending are the changes storage doesn't hold yet because a write
+	// failed; pendingGen counts the ops queued, so a write knows whether
 	// pending changed while it wrote.
+	pending    []op
 	pendingGen uint64
-
-	// io is held by whoever uses storage (a write, or a read of a call): one
-	// at a time. Not guarded by s.mu: it is taken without it.
+	// rejected is the stamp of stored bytes that couldn't be decoded: the
+	// next write replaces them rather than merging into them.
+	rejected string
+	// readFailing is set while reads fail, and warned is the stamp last
+	// warned about, so that each problem is reported once.
+	readFailing bool
+	warned      string
+	served      *served // what MSAL holds, nil when unknown
+	// io is held by whoever uses storage, one at a time, taken without s.mu.
 	io chan struct{}
 	// writing is set while the writer goroutine runs; written is closed
-	// when that run ends; afterWrite runs then.
-	writing    bool
-	written    chan struct{}
-	afterWrite []func()
+	// when that run ends.
+	writing bool
+	written chan struct{}
 }
 
-var _ cache.ExportReplace = (*part)(nil)
+var _ cache.ExportReplace = (*mode)(nil)
 
 // changed records a change to m.
-func (p *part) changed() { p.gen++ }
+func (p *mode) changed() { p.gen++ }
 
 // Replace implements cache.ExportReplace: it hands MSAL the view the call
 // needs, unless MSAL holds it already.
-func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
+func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
 	s := p.s
 	c := s.callOf(ctx)
 	n := 0
@@ -84,19 +71,15 @@ func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var ats []*atEntry
+	var scopes []string
 	if c != nil {
-		ats = p.m.matching(c.scopes)
-		if v := p.served; v != nil && v.gen == p.gen && v.fits(ats) {
-			return nil
-		}
+		scopes = c.scopes
 	}
-	var v *served
-	if c == nil {
-		v = fullView(p.m)
-	} else {
-		v = newView(p.m, ats)
+	ats := p.m.matching(scopes) // all of them without a call
+	if v := p.served; c != nil && v != nil && v.gen == p.gen && v.fits(ats) {
+		return nil
 	}
+	v := newView(p.m, ats)
 	v.gen = p.gen
 	if err := u.Unmarshal(v.marshal()); err != nil {
 		// MSAL's message may quote the bytes it choked on, which may be a
@@ -117,10 +100,10 @@ func (p *part) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 }
 
 // Export implements cache.ExportReplace: what MSAL changed since its
-// Replace goes into the cache (its shared part into the other mode's cache
-// too) and then to storage. Export fails only when MSAL's own bytes can't
-// be read; storage that can't be written costs a warning, not the token.
-func (p *part) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
+// Replace goes into the cache (its shared sections into the other mode's
+// too) and then to storage. It fails only when MSAL's own bytes can't be
+// read: storage that can't be written costs a warning, not the token.
+func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
 	next, err := m.Marshal()
 	if err != nil {
 		return err
@@ -134,15 +117,13 @@ func (p *part) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 	s.mu.Lock()
 	writes := p.take(c, nextC)
 	s.mu.Unlock()
-	// Storage is written in the background; the call waits for it only
-	// briefly: the token is the caller's whatever storage does.
 	waitWrites(ctx, writes, writeGrace)
 	return nil
 }
 
 // take puts what MSAL changed into the cache and starts writing it, and
 // returns the writes to wait for. s.mu is held.
-func (p *part) take(c *call, nextC contract) []<-chan struct{} {
+func (p *mode) take(c *call, nextC contract) []<-chan struct{} {
 	s := p.s
 	all := p.served.diff(nextC)
 	changes, dropped := s.dropRemoved(c, all)
@@ -161,7 +142,7 @@ func (p *part) take(c *call, nextC contract) []<-chan struct{} {
 			v.gen = p.gen
 		}
 	}
-	other := s.part(!p.cae)
+	other := s.mode(!p.cae)
 	sh := shared(changes)
 	if len(sh) > 0 {
 		other.apply(sh)
@@ -204,7 +185,7 @@ func waitWrites(ctx context.Context, writes []<-chan struct{}, d time.Duration) 
 }
 
 // apply makes changes in m and queues them for storage.
-func (p *part) apply(changes []change) {
+func (p *mode) apply(changes []change) {
 	for _, ch := range changes {
 		if ch.section == sectionRefreshToken {
 			p.s.rtGen++
@@ -220,7 +201,7 @@ func (p *part) apply(changes []change) {
 }
 
 // warnOnce warns unless it already did about this version of storage.
-func (p *part) warnOnce(stamp, msg string) {
+func (p *mode) warnOnce(stamp, msg string) {
 	if stamp != "" && stamp == p.warned {
 		return
 	}
@@ -229,7 +210,7 @@ func (p *part) warnOnce(stamp, msg string) {
 }
 
 // name says which cache a message is about.
-func (p *part) name() string {
+func (p *mode) name() string {
 	if p.cae {
 		return "token cache (CAE)"
 	}
