@@ -61,7 +61,7 @@ func Plaintext(loc Location) Cache {
 	return Cache{
 		desc: "unencrypted files in " + loc.Dir,
 		open: checked(func(cae bool, warn func(string)) (Storage, error) {
-			return newFileStorage(loc.Path(cae), nil, loc.OwnDir, warn), nil
+			return newFileStorage(loc.Path(cae), nil, loc.OwnDir), nil
 		}),
 		redeemLock: loc.redeemLock(),
 	}

@@ -23,7 +23,7 @@ func probeEncrypted(ctx context.Context, _ Location) error { return probeSecretS
 // a Secret Service item with its schema and attributes, and the signal file
 // ~/.IdentityService/<name>.nocae|.cae.
 func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
-	return newSecretStorage(newSecretService(loc.modeName(cae)), loc.Path(cae), loc.OwnDir, warn), nil
+	return newSecretStorage(newSecretService(loc.modeName(cae)), loc.Path(cae), loc.OwnDir), nil
 }
 
 // openAzidentity is azidentity/cache's store on Linux, the kernel keyring's
@@ -32,7 +32,7 @@ func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
 	if probeKernelKeyring() != nil {
 		return nil
 	}
-	st, err := openKernelKeyring(loc.Name, cae, warn)
+	st, err := openKernelKeyring(loc, cae, warn)
 	if err != nil {
 		return nil
 	}
@@ -55,12 +55,7 @@ func fallbackEncrypted(loc Location, unavailable *UnavailableError) (Cache, erro
 			Err:    fmt.Errorf("%w; and the %s: %w", unavailable.Err, kernelKeyringStore, ue.Err),
 		}
 	}
-	open := func(cae bool, warn func(string)) (Storage, error) {
-		if loc.OwnDir {
-			return openKernelKeyring(loc.Name, cae, warn)
-		}
-		return openKernelKeyringIn(loc.Dir, false, loc.Name, cae, warn)
-	}
+	open := func(cae bool, warn func(string)) (Storage, error) { return openKernelKeyring(loc, cae, warn) }
 	return WithWarning(Cache{
 		desc:       kernelKeyringStore,
 		open:       checked(open),

@@ -18,7 +18,7 @@ const (
 // openEncrypted keeps a CAE mode's cache where Python's azure-identity does:
 // a DPAPI-sealed file %LOCALAPPDATA%\.IdentityService\<name>.nocae|.cae.
 func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
-	return newFileStorage(loc.Path(cae), dpapi{}, loc.OwnDir, warn), nil
+	return newFileStorage(loc.Path(cae), dpapi{}, loc.OwnDir), nil
 }
 
 // probeEncrypted seals and opens a throwaway blob; nothing is stored.
@@ -48,7 +48,7 @@ func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
 	if cae {
 		return nil
 	}
-	return newFileStorage(filepath.Join(loc.Dir, loc.Name), dpapi{}, loc.OwnDir, warn)
+	return newFileStorage(filepath.Join(loc.Dir, loc.Name), dpapi{}, loc.OwnDir)
 }
 
 // fallbackEncrypted: there is no other encrypted storage here.

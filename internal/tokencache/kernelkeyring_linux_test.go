@@ -39,7 +39,7 @@ func kernelKeyringTest(t *testing.T) (kernelkeyring.Keyring, string, string) {
 // wired into: both CAE modes of the named cache, checked before use.
 func kernelPersistence(name string) Cache {
 	return Cache{desc: kernelKeyringStore, open: checked(func(cae bool, warn func(string)) (Storage, error) {
-		return openKernelKeyring(name, cae, warn)
+		return openKernelKeyring(Location{Name: name, OwnDir: true}, cae, warn)
 	})}
 }
 
@@ -49,7 +49,7 @@ func openKernelStorage(t *testing.T, name string, cae bool, w *warnings) *kernel
 	if w != nil {
 		warn = w.warn
 	}
-	s, err := openKernelKeyring(name, cae, warn)
+	s, err := openKernelKeyring(Location{Name: name, OwnDir: true}, cae, warn)
 	require.NoError(t, err)
 	require.NoError(t, s.(checker).check(warn))
 	return s.(*kernelKeyringStorage)
@@ -101,11 +101,11 @@ func TestKernelKeyringStorageWithoutXDGCacheHome(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CACHE_HOME", "")
-	s, err := openKernelKeyring("some.cache", true, nil)
+	s, err := openKernelKeyring(Location{Name: "some.cache", OwnDir: true}, true, nil)
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(home, ".cache", ".IdentityService", "some.cache.cae"), s.(*kernelKeyringStorage).path)
 
-	_, err = openKernelKeyring("../escape", false, nil)
+	_, err = openKernelKeyring(Location{Name: "../escape", OwnDir: true}, false, nil)
 	require.Error(t, err)
 }
 
@@ -211,7 +211,7 @@ func TestKernelKeyringStorageRefusesSymlinks(t *testing.T) {
 	_, err := Open(kernelPersistence(name), func(string) {})
 	var unsafe *UnsafeFileError
 	require.ErrorAs(t, err, &unsafe, "opening a cache refuses it")
-	s, err := openKernelKeyring(name, false, nil)
+	s, err := openKernelKeyring(Location{Name: name, OwnDir: true}, false, nil)
 	require.NoError(t, err)
 	require.ErrorAs(t, s.(checker).check(func(string) {}), &unsafe)
 	assert.Contains(t, unsafe.Problem, "symbolic link")

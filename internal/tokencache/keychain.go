@@ -37,9 +37,9 @@ const keychainProbePrefix = "azinteractive.probe."
 // "Microsoft.Developer.IdentityService", for every cache name and for both
 // CAE modes, so that its two caches overwrite each other; sharing it would
 // hand CAE tokens to non-CAE clients.
-func openKeychain(kc keychain, loc Location, cae bool, warn func(string)) *secretStorage {
+func openKeychain(kc keychain, loc Location, cae bool, warn func(string)) *fileStorage {
 	item := keychainItem{kc: kc, service: loc.modeName(cae), account: keychainAccount}
-	return newSecretStorage(item, loc.Path(cae), loc.OwnDir, warn)
+	return newSecretStorage(item, loc.Path(cae), loc.OwnDir)
 }
 
 // keychainItem is one Keychain item as a secretStore.
