@@ -35,12 +35,12 @@ func kernelKeyringTest(t *testing.T) (kernelkeyring.Keyring, string, string) {
 	return r, kernelkeyringtest.Name(t), filepath.Join(xdg, ".IdentityService")
 }
 
-// kernelPersistence is the Persistence the kernel keyring storage will be
-// wired into: both CAE modes of the named cache, checked before use.
+// kernelPersistence is the Cache the kernel keyring storage is wired
+// into: both CAE modes of the named cache.
 func kernelPersistence(name string) Cache {
-	return Cache{desc: kernelKeyringStore, open: checked(func(cae bool, warn func(string)) (Storage, error) {
+	return Cache{desc: kernelKeyringStore, open: func(cae bool, warn func(string)) (Storage, error) {
 		return openKernelKeyring(Location{Name: name, OwnDir: true}, cae, warn)
-	})}
+	}}
 }
 
 func openKernelStorage(t *testing.T, name string, cae bool, w *warnings) *kernelKeyringStorage {

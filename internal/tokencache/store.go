@@ -64,6 +64,11 @@ func Open(p Cache, warn func(msg string)) (*Store, error) {
 			if st, err = p.open(cae, warn); err != nil {
 				return nil, err
 			}
+			if c, ok := st.(checker); ok {
+				if err := c.check(warn); err != nil {
+					return nil, err
+				}
+			}
 		}
 		s.modes[i] = &mode{s: s, cae: cae, storage: st, m: newModel(), gen: 1, io: make(chan struct{}, 1)}
 		if st != nil && p.azidentity != nil {
