@@ -26,8 +26,9 @@ func TestAccessTokensKeepTheirBytes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newModel()
 			m.set(sectionAccessToken, tc.key, json.RawMessage(tc.raw))
-			got, ok := m.get(sectionAccessToken, tc.key)
-			require.True(t, ok)
+			e := m.findAT(tc.key)
+			require.NotNil(t, e)
+			got := e.raw()
 			assert.Equal(t, tc.raw, string(got))
 			again, err := parse(m.marshal())
 			require.NoError(t, err)
