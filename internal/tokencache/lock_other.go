@@ -15,6 +15,5 @@ func unlockFile(*os.File) {}
 
 func noteOwner(*os.File) {}
 
-// lockNotesOwner: noteOwner writes the lock file, so its modification
-// time says when the lock was taken.
+// lockNotesOwner: the lock file's modification time says when it was taken.
 const lockNotesOwner = false
