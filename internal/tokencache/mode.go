@@ -101,8 +101,9 @@ func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 
 // Export implements cache.ExportReplace: what MSAL changed since its
 // Replace goes into the cache (its shared sections into the other mode's
-// too) and then to storage. It fails only when MSAL's own bytes can't be
-// read: storage that can't be written costs a warning, not the token.
+// too) and then to storage, waited for only briefly. It fails only when
+// MSAL's own bytes can't be read: a failed write costs a warning, not the
+// token.
 func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
 	next, err := m.Marshal()
 	if err != nil {
@@ -115,77 +116,61 @@ func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 	s := p.s
 	c := s.callOf(ctx)
 	s.mu.Lock()
-	writes := p.take(c, nextC)
-	s.mu.Unlock()
-	waitWrites(ctx, writes, writeGrace)
-	return nil
-}
-
-// take puts what MSAL changed into the cache and starts writing it, and
-// returns the writes to wait for. s.mu is held.
-func (p *mode) take(c *call, nextC contract) []<-chan struct{} {
-	s := p.s
 	all := p.served.diff(nextC)
 	changes, dropped := s.dropRemoved(c, all)
 	if len(all) == 0 {
+		s.mu.Unlock()
 		return nil
 	}
 	v := p.served
-	current := v != nil && v.gen == p.gen
-	p.apply(changes)
+	current := v != nil && v.gen == p.gen && !dropped
+	var writes []<-chan struct{}
+	for _, w := range []<-chan struct{}{p.apply(changes), s.mode(!p.cae).apply(shared(changes))} {
+		if w != nil {
+			writes = append(writes, w)
+		}
+	}
 	if v != nil {
-		// MSAL holds its changes, dropped or not. Unless that is what the
-		// cache holds, the next Replace hands it a new view.
+		// MSAL holds its changes, dropped or not; unless the cache holds
+		// the same, the next Replace hands it a new view.
 		v.apply(all)
 		v.gen = 0
-		if current && !dropped {
+		if current {
 			v.gen = p.gen
 		}
 	}
-	other := s.mode(!p.cae)
-	sh := shared(changes)
-	if len(sh) > 0 {
-		other.apply(sh)
-	}
-	var writes []<-chan struct{}
-	if p.storage != nil && len(changes) > 0 {
-		writes = append(writes, p.kick())
-	}
-	if other.storage != nil && len(sh) > 0 {
-		writes = append(writes, other.kick())
-	}
 	if c != nil {
 		for _, ch := range changes {
-			if ch.section == sectionAccessToken {
-				if e := p.m.findAT(ch.key); e != nil && e.secret != "" {
-					c.tokens = append(c.tokens, e.secret)
-				}
+			if ch.section != sectionAccessToken {
+				continue
+			}
+			if e := p.m.findAT(ch.key); e != nil && e.secret != "" {
+				c.tokens = append(c.tokens, e.secret)
 			}
 		}
 	}
-	return writes
-}
-
-// waitWrites waits until the writes are done, d has passed or ctx ends.
-func waitWrites(ctx context.Context, writes []<-chan struct{}, d time.Duration) {
-	if len(writes) == 0 {
-		return
-	}
-	t := time.NewTimer(d)
+	s.mu.Unlock()
+	t := time.NewTimer(writeGrace)
 	defer t.Stop()
 	for _, w := range writes {
 		select {
 		case <-w:
 		case <-t.C:
-			return
+			return nil
 		case <-ctx.Done():
-			return
+			return nil
 		}
 	}
+	return nil
 }
 
-// apply makes changes in m and queues them for storage.
-func (p *mode) apply(changes []change) {
+// apply makes changes in m, queues them for storage and starts writing
+// them. It returns a channel closed when they are written (or failed), or
+// nil when there is nothing to write. s.mu is held.
+func (p *mode) apply(changes []change) <-chan struct{} {
+	if len(changes) == 0 {
+		return nil
+	}
 	for _, ch := range changes {
 		if ch.section == sectionRefreshToken {
 			p.s.rtGen++
@@ -195,9 +180,11 @@ func (p *mode) apply(changes []change) {
 			p.queue(op{section: ch.section, key: ch.key, value: ch.value})
 		}
 	}
-	if len(changes) > 0 {
-		p.changed()
+	p.changed()
+	if p.storage == nil {
+		return nil
 	}
+	return p.kick()
 }
 
 // warnOnce warns unless it already did about this version of storage.
