@@ -8,37 +8,20 @@ import (
 	"unicode/utf8"
 )
 
-// MSAL looks an access token up by its target (storage.go, isMatchingScopes
-// in MSAL for Go v1.10.1): the token matches when every requested scope
-// equals, by strings.EqualFold, one of the space-separated parts of the
-// entry's target. A view (see view.go) must never hide a token that rule
-// accepts, so this file reproduces it exactly: foldScope gives every string
-// of one EqualFold class the same key, and entryTarget reads the target the
-// way MSAL's decoder does. match_test.go pins both against MSAL itself.
+// MSAL matches an access token when every requested scope equals, by
+// strings.EqualFold, a space-separated part of its target (isMatchingScopes,
+// MSAL for Go v1.10.1). A view must never hide a token MSAL would match, so
+// this file reproduces that exactly; match_test.go pins it against MSAL.
 
-// foldScope returns the key of s's EqualFold class. EqualFold compares rune
-// by rune under simple case folding, and decodes bytes that aren't UTF-8 as
-// U+FFFD; two strings are EqualFold exactly when their keys are equal. The
-// key of an ASCII rune is its lowercase form, so the common scope, already
-// lowercase ASCII, is its own key and costs no allocation.
+// foldScope returns the key of s's EqualFold class: EqualFold compares runes
+// under simple case folding, invalid bytes as U+FFFD, so two strings are
+// EqualFold exactly when their keys are equal. Lowercase ASCII, the common
+// scope, is its own key.
 func foldScope(s string) string {
-	canonical := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			canonical = false
-			break
-		}
-	}
-	if canonical {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf || 'A' <= r && r <= 'Z' }) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s { // invalid bytes range as utf8.RuneError, as in EqualFold
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
+	return strings.Map(foldRune, s)
 }
 
 // foldRune returns the representative of r's simple folding orbit: its

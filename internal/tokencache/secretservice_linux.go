@@ -190,8 +190,8 @@ func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll d
 		if !inCollection(item, coll) {
 			continue
 		}
-		var v dbus.Variant
-		if err := c.call(ctx, item, "org.freedesktop.DBus.Properties.Get", ssItem, "Attributes").Store(&v); err != nil {
+		v, err := c.property(ctx, item, ssItem, "Attributes")
+		if err != nil {
 			return true // can't tell: it may be ours
 		}
 		attrs, _ := v.Value().(map[string]string)
@@ -223,7 +223,7 @@ func secretOf(body []any) ([]byte, error) {
 
 // store replaces the item matching attrs in the default collection, as
 // libsecret's password_store does with a NULL collection.
-func (c *ssConn) store(ctx context.Context, attrs map[string]string, label string, data []byte) error {
+func (c *ssConn) store(ctx context.Context, attrs map[string]string, data []byte) error {
 	coll, err := c.collection(ctx)
 	if err != nil {
 		return err
@@ -233,7 +233,7 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 		return err
 	}
 	props := map[string]dbus.Variant{
-		ssItem + ".Label":      dbus.MakeVariant(label),
+		ssItem + ".Label":      dbus.MakeVariant(msalSecretLabel),
 		ssItem + ".Attributes": dbus.MakeVariant(attrs),
 	}
 	// "text/plain" is what libsecret's password functions store.
@@ -254,14 +254,17 @@ func (c *ssConn) readAlias(ctx context.Context) (coll dbus.ObjectPath, err error
 	return coll, err
 }
 
+// property returns a property of p, an item or a collection (iface).
+func (c *ssConn) property(ctx context.Context, p dbus.ObjectPath, iface, name string) (v dbus.Variant, err error) {
+	err = c.call(ctx, p, "org.freedesktop.DBus.Properties.Get", iface, name).Store(&v)
+	return v, err
+}
+
 // locked reports the Locked property of p, an item or a collection (iface).
 func (c *ssConn) locked(ctx context.Context, p dbus.ObjectPath, iface string) (bool, error) {
-	var v dbus.Variant
-	if err := c.call(ctx, p, "org.freedesktop.DBus.Properties.Get", iface, "Locked").Store(&v); err != nil {
-		return false, err
-	}
+	v, err := c.property(ctx, p, iface, "Locked")
 	locked, _ := v.Value().(bool)
-	return locked, nil
+	return locked, err
 }
 
 // collection returns the unlocked default collection, creating it when
@@ -449,7 +452,7 @@ func (s *secretService) read(ctx context.Context) (data []byte, err error) {
 }
 
 func (s *secretService) write(ctx context.Context, data []byte) error {
-	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, msalSecretLabel, data) })
+	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, data) })
 }
 
 // probeSecretService checks that the Secret Service answers and that its
