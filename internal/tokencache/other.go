@@ -7,6 +7,12 @@ import (
 	"os"
 )
 
+func fileID(os.FileInfo) string { return "-" }
+
+func renameOver(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
+
+func readWhole(path string) ([]byte, error) { return os.ReadFile(path) }
+
 var errNotSupported = errors.New("file locking is not supported on this platform")
 
 func tryLock(*os.File) (bool, error) { return false, errNotSupported }
@@ -15,5 +21,4 @@ func unlockFile(*os.File) {}
 
 func noteOwner(*os.File) {}
 
-// lockNotesOwner: the lock file's modification time says when it was taken.
 const lockNotesOwner = false
