@@ -60,7 +60,9 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 			return nil, fmt.Errorf("can't lock the token cache lock %s: %w", l.path, err)
 		}
 		if locked {
-			if sameFile(f, l.path) {
+			a, errA := f.Stat()
+			b, errB := os.Stat(l.path)
+			if errA == nil && errB == nil && os.SameFile(a, b) {
 				noteOwner(f)
 				held := f
 				f = nil
@@ -105,16 +107,6 @@ var lockWaitHook atomic.Pointer[func(path string)]
 
 // ownerWidth is the room a lock file gives its holder's description.
 const ownerWidth = 80
-
-// sameFile reports whether f is still the file at path.
-func sameFile(f *os.File, path string) bool {
-	a, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	b, err := os.Stat(path)
-	return err == nil && os.SameFile(a, b)
-}
 
 // owner describes the lock's holder as it wrote itself into the file ("<pid>
 // <program>", as Python's msal-extensions does).

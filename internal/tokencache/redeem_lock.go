@@ -29,22 +29,16 @@ const joinWindow = time.Second
 func (l *sharedLock) hold(ctx context.Context) (func(), error) {
 	for {
 		l.mu.Lock()
-		if l.holders > 0 {
-			if time.Since(l.since) < joinWindow {
-				l.holders++
-				l.mu.Unlock()
-				return sync.OnceFunc(l.leave), nil
-			}
-			wait := l.released
+		if l.holders > 0 && time.Since(l.since) < joinWindow {
+			l.holders++
 			l.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
+			return sync.OnceFunc(l.leave), nil
 		}
-		if wait := l.acquiring; wait != nil {
+		wait := l.acquiring // nil unless an acquisition is pending
+		if l.holders > 0 {
+			wait = l.released
+		}
+		if wait != nil {
 			l.mu.Unlock()
 			select {
 			case <-wait:
