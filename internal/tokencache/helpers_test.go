@@ -115,7 +115,7 @@ func single(t testing.TB, st Storage) cache.ExportReplace {
 	return openStore(t, over(st), &warnings{}).Mode(false)
 }
 
-// over is a Persistence whose non-CAE mode is kept in st and whose CAE
+// over is a Cache whose non-CAE mode is kept in st and whose CAE
 // mode is kept in memory storage of its own.
 func over(st Storage) Cache {
 	other := &memory{}
