@@ -23,7 +23,7 @@ type Cache struct {
 	records RecordStore
 	// azidentity returns azidentity/cache's store of the same name, or nil:
 	// it is read while ours is empty, so a user switching keeps their sign-in.
-	azidentity func(cae bool, warn func(string)) Storage
+	azidentity func(cae bool, warn func(string)) reader
 }
 
 // IsZero reports whether c keeps tokens in memory.
@@ -64,22 +64,20 @@ func RecordsOf(c Cache) RecordStore { return c.records }
 // Storage keeps the bytes of one CAE mode's cache. Implementations need not
 // be safe for concurrent use: a Store serializes its calls.
 type Storage interface {
-	// Read returns the stored bytes; nil or empty means the store is empty.
-	Read(ctx context.Context) ([]byte, error)
+	reader
 	// Write replaces the stored bytes.
 	Write(ctx context.Context, data []byte) error
-}
-
-// Locker is implemented by storage that other processes share. Lock is held
-// across each read-modify-write, so concurrent writers never lose an update.
-type Locker interface {
+	// Lock is held across each read-modify-write, so that writers in other
+	// processes never lose each other's updates.
 	Lock(ctx context.Context) (unlock func(), err error)
+	// Stamp tells cheaply whether storage changed since it was last read
+	// (a file's size and modification time, say); "" is unknown.
+	Stamp(ctx context.Context) (string, error)
 }
 
-// Stamper is implemented by storage that can tell cheaply whether it changed
-// since it was last read (a file's size and modification time, say).
-type Stamper interface {
-	Stamp(ctx context.Context) (string, error)
+// reader reads a cache's bytes; nil or empty means it is empty.
+type reader interface {
+	Read(ctx context.Context) ([]byte, error)
 }
 
 // corruptError marks stored bytes that can't be decoded (undecryptable,

@@ -41,7 +41,7 @@ func Encrypted(ctx context.Context, loc Location) (Cache, error) {
 			return openEncrypted(loc, cae, warn)
 		},
 		redeemLock: loc.redeemLock(),
-		azidentity: func(cae bool, warn func(string)) Storage {
+		azidentity: func(cae bool, warn func(string)) reader {
 			if !loc.OwnDir {
 				return nil // an application's own directory is no place for azidentity's cache
 			}

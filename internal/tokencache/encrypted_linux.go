@@ -25,7 +25,7 @@ func openEncrypted(loc Location, cae bool, _ func(string)) (Storage, error) {
 }
 
 // openAzidentity is azidentity/cache's store on Linux: the kernel keyring's.
-func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
+func openAzidentity(loc Location, cae bool, warn func(string)) reader {
 	if probeKernelKeyring() != nil {
 		return nil
 	}

@@ -44,7 +44,7 @@ func probeDPAPI() error {
 // format in the same directory, named <name> (non-CAE) and <name>.cae. The
 // CAE file is this module's own (Python's azure-identity names it so too),
 // so only the non-CAE one is another store.
-func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
+func openAzidentity(loc Location, cae bool, warn func(string)) reader {
 	if cae {
 		return nil
 	}

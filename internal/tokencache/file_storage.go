@@ -33,11 +33,6 @@ type secretItem interface {
 	write(ctx context.Context, data []byte) error
 }
 
-var (
-	_ Locker  = (*fileStorage)(nil)
-	_ Stamper = (*fileStorage)(nil)
-)
-
 // newFileStorage returns the storage at path; check vets its files.
 func newFileStorage(path string, c codec, ownDir bool) *fileStorage {
 	return &fileStorage{path: path, codec: c, lock: fileLock{path: path + ".lockfile"}, ownDir: ownDir}
@@ -104,8 +99,8 @@ func (s *fileStorage) Write(ctx context.Context, data []byte) error {
 	return replaceFile(s.path, data)
 }
 
-// Lock implements Locker.
+// Lock implements Storage.
 func (s *fileStorage) Lock(ctx context.Context) (func(), error) { return s.lock.Lock(ctx) }
 
-// Stamp implements Stamper.
+// Stamp implements Storage.
 func (s *fileStorage) Stamp(context.Context) (string, error) { return stampOf(s.path) }

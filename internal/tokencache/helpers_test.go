@@ -140,6 +140,8 @@ func (m *memory) Stamp(context.Context) (string, error) {
 	return strconv.Itoa(m.writes), nil
 }
 
+func (m *memory) Lock(context.Context) (func(), error) { return func() {}, nil }
+
 func (m *memory) Read(context.Context) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

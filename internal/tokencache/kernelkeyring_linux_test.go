@@ -222,7 +222,7 @@ func TestKernelKeyringStorageRefusesSymlinks(t *testing.T) {
 	require.NoError(t, os.Remove(path))
 	require.NoError(t, os.Symlink(target, path+".lockfile"))
 	require.ErrorAs(t, s.(checker).check(func(string) {}), &unsafe)
-	_, err = s.(Locker).Lock(t.Context())
+	_, err = s.Lock(t.Context())
 	require.ErrorAs(t, err, &unsafe)
 	b, err := os.ReadFile(target)
 	require.NoError(t, err)

@@ -70,15 +70,9 @@ func probeKeychain(ctx context.Context, kc keychain) error {
 
 // azidentityKeychain is azidentity/cache's non-CAE item for loc's name,
 // read and never written.
-func azidentityKeychain(kc keychain, loc Location) Storage {
-	return readOnly{keychainItem{kc, loc.Name}}
-}
+func azidentityKeychain(kc keychain, loc Location) reader { return readOnly{keychainItem{kc, loc.Name}} }
 
-// readOnly is another library's secret item: it is never written.
+// readOnly reads another library's secret item.
 type readOnly struct{ secretItem }
 
 func (r readOnly) Read(ctx context.Context) ([]byte, error) { return r.read(ctx) }
-
-func (readOnly) Write(context.Context, []byte) error {
-	return errors.New("another library's store is read, never written")
-}

@@ -205,7 +205,7 @@ func TestAzidentitysKeychainItemIsRead(t *testing.T) {
 	loc := Location{Dir: t.TempDir(), Name: "app"}
 	p := Cache{desc: "test keychain", open: func(cae bool, warn func(string)) (Storage, error) {
 		return openKeychain(kc, loc, cae, warn), nil
-	}, azidentity: func(cae bool, _ func(string)) Storage {
+	}, azidentity: func(cae bool, _ func(string)) reader {
 		if cae {
 			return nil
 		}

@@ -17,7 +17,7 @@ type mode struct {
 	storage Storage
 	// openAzidentity returns azidentity/cache's store of the same cache (or
 	// nil), opened at first use: read while storage is empty.
-	openAzidentity func() Storage
+	openAzidentity func() reader
 	m              *model // storage as last read or written, with pending on top
 	// gen counts the versions of m, from 1: a view of gen 0 is never current.
 	gen uint64

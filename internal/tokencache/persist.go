@@ -88,7 +88,7 @@ func (p *mode) refresh(ctx context.Context, c *call, n int) error {
 	defer func() { <-p.io }()
 	// Unlike write, a stamp that fails skips the read: storage that can't be
 	// stat'ed would be read again at every call.
-	stamp, err := p.stampNow(ctx)
+	stamp, err := p.storage.Stamp(ctx)
 	if err == nil {
 		err = p.load(ctx, stamp)
 	}
@@ -231,16 +231,14 @@ func (p *mode) flush(ctx context.Context) error {
 // only makes it read storage: under the lock, what it reads is what it
 // merges into. p.io is held.
 func (p *mode) write(ctx context.Context) error {
-	if l, ok := p.storage.(Locker); ok {
-		unlock, err := l.Lock(ctx)
-		if err != nil {
-			return err
-		}
-		defer unlock()
+	unlock, err := p.storage.Lock(ctx)
+	if err != nil {
+		return err
 	}
+	defer unlock()
 	// Under the lock no cooperating process writes, so this stamp names
 	// exactly the bytes read (or, taken after the write, written).
-	stamp, _ := p.stampNow(ctx)
+	stamp, _ := p.storage.Stamp(ctx)
 	if err := p.load(ctx, stamp); err != nil {
 		return err
 	}
@@ -248,10 +246,10 @@ func (p *mode) write(ctx context.Context) error {
 	s.mu.Lock()
 	data, gen := p.m.marshal(), p.pendingGen
 	s.mu.Unlock()
-	err := p.storage.Write(ctx, data)
+	err = p.storage.Write(ctx, data)
 	after := ""
 	if err == nil {
-		after, _ = p.stampNow(ctx)
+		after, _ = p.storage.Stamp(ctx)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -264,13 +262,4 @@ func (p *mode) write(ctx context.Context) error {
 	}
 	p.rejected, p.stamp = "", after
 	return nil
-}
-
-// stampNow returns storage's stamp, or "" when it has none.
-func (p *mode) stampNow(ctx context.Context) (string, error) {
-	st, ok := p.storage.(Stamper)
-	if !ok {
-		return "", nil
-	}
-	return st.Stamp(ctx)
 }

@@ -72,7 +72,7 @@ func Open(p Cache, warn func(msg string)) (*Store, error) {
 		}
 		s.modes[i] = &mode{s: s, cae: cae, storage: st, m: newModel(), gen: 1, io: make(chan struct{}, 1)}
 		if st != nil && p.azidentity != nil {
-			s.modes[i].openAzidentity = sync.OnceValue(func() Storage { return p.azidentity(cae, warn) })
+			s.modes[i].openAzidentity = sync.OnceValue(func() reader { return p.azidentity(cae, warn) })
 		}
 	}
 	if p.redeemLock != "" {
