@@ -70,7 +70,9 @@ func probeKeychain(ctx context.Context, kc keychain) error {
 
 // azidentityKeychain is azidentity/cache's non-CAE item for loc's name,
 // read and never written.
-func azidentityKeychain(kc keychain, loc Location) reader { return readOnly{keychainItem{kc, loc.Name}} }
+func azidentityKeychain(kc keychain, loc Location) reader {
+	return readOnly{keychainItem{kc, loc.Name}}
+}
 
 // readOnly reads another library's secret item.
 type readOnly struct{ secretItem }
