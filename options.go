@@ -27,7 +27,7 @@ const developerSignOnClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // encrypted by the platform and shared across processes (and with Python's
 // azure-identity), which can also remember the signed-in account. As with
 // azidentity's Cache, a credential's Cache option is its only use.
-type Cache = tokencache.Persistence
+type Cache = tokencache.Cache
 
 // coreOptions is what each credential tells the shared core.
 type coreOptions struct {

@@ -1,32 +1,25 @@
 package tokencache
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
 
 // Access tokens are most of a large cache, and most of each is the token
-// itself (about 1.3 KB from Entra ID). The rest repeats across a user's
-// tokens: the key begins with the account, environment, client and realm,
-// and so does the JSON before the secret. So the Store keeps the token as a
-// string of its own, which a caller can keep instead of a copy (see
-// Store.Intern), shares the repeated prefixes among entries, and keeps what
-// is left (the key's end, and the JSON after the secret) in one small
-// string. An access token then costs the Store little more than the token.
-
-// atEntry is one access token.
+// (about 1.3 KB from Entra ID); the rest repeats across a user's tokens. So
+// an entry keeps the token as a string of its own, which callers can keep
+// (see Store.Intern), shares the key's start and the JSON before the secret
+// with other entries, and keeps the rest in one small string.
 type atEntry struct {
-	// prefix is the start of the key, shared; nil when the key isn't split.
-	prefix *sharedString
-	// head is the JSON up to the secret's opening quote, shared; nil when
-	// the JSON isn't split, and rest holds it whole.
+	prefix *sharedString // the key's start; nil when the key isn't split
+	// head is the JSON up to the secret; nil when rest holds the JSON whole.
 	head *sharedString
 	// rest is the rest of the key (its first klen bytes), then the JSON
 	// after the secret, or all of it.
-	rest string
-	klen int
-	// secret is the token, when head is set.
-	secret string
+	rest   string
+	klen   int
+	secret string // when head is set
 }
 
 // atKey is an entry's key, split as the entry keeps it.
@@ -35,8 +28,8 @@ type atKey struct {
 	suffix string
 }
 
-// sharedString is a string that entries share, counted so that it goes when the
-// last of them does.
+// sharedString is a string entries share, counted so that it goes with the
+// last of them.
 type sharedString struct {
 	s    string
 	refs int
@@ -67,8 +60,7 @@ func (in interned) put(h *sharedString) {
 	}
 }
 
-// newATEntry builds the entry of key and raw, whose target is target
-// (entryTarget), taking shared strings from prefixes and heads.
+// newATEntry builds the entry of key and raw, whose target is target.
 func newATEntry(key string, raw json.RawMessage, target string, prefixes, heads interned) *atEntry {
 	e := &atEntry{}
 	suffix := key
@@ -111,16 +103,11 @@ func (e *atEntry) key() string {
 	return e.prefix.s + e.rest[:e.klen]
 }
 
-// appendKey appends e's key as a JSON string.
+// appendKey appends e's key as a JSON string, without joining it first.
 func (e *atEntry) appendKey(b []byte) []byte {
-	if e.prefix == nil {
-		return appendJSONString(b, e.rest[:e.klen])
-	}
-	if plainJSON(e.prefix.s) && plainJSON(e.rest[:e.klen]) {
-		b = append(b, '"')
-		b = append(b, e.prefix.s...)
-		b = append(b, e.rest[:e.klen]...)
-		return append(b, '"')
+	if e.prefix != nil && plainJSON(e.prefix.s) && plainJSON(e.rest[:e.klen]) {
+		b = append(append(b, '"'), e.prefix.s...)
+		return append(append(b, e.rest[:e.klen]...), '"')
 	}
 	return appendJSONString(b, e.key())
 }
@@ -165,42 +152,14 @@ func (e *atEntry) equal(raw []byte) bool {
 // a string without escapes (a token is base64url and dots), and returns
 // where its characters begin and end.
 func secretSpan(raw []byte) (start, end int, ok bool) {
-	p := rawScanner{b: raw}
-	p.space()
-	if !p.consume('{') {
-		return 0, 0, false
-	}
-	for {
-		p.space()
-		nameStart := p.i
-		if !p.skipString() {
-			return 0, 0, false
+	members(raw, func(name []byte, at int, val []byte) bool {
+		if string(name) != `"secret"` {
+			return true
 		}
-		name := p.b[nameStart:p.i]
-		p.space()
-		if !p.consume(':') {
-			return 0, 0, false
+		if len(val) >= 2 && val[0] == '"' && !bytes.ContainsRune(val, '\\') {
+			start, end, ok = at+1, at+len(val)-1, true
 		}
-		p.space()
-		valStart := p.i
-		if !p.skipValue() {
-			return 0, 0, false
-		}
-		if string(name) == `"secret"` {
-			val := p.b[valStart:p.i]
-			if len(val) < 2 || val[0] != '"' {
-				return 0, 0, false
-			}
-			for _, c := range val[1 : len(val)-1] {
-				if c == '\\' {
-					return 0, 0, false
-				}
-			}
-			return valStart + 1, p.i - 1, true
-		}
-		p.space()
-		if !p.consume(',') {
-			return 0, 0, false
-		}
-	}
+		return false
+	})
+	return start, end, ok
 }

@@ -26,8 +26,9 @@ func TestAccessTokensKeepTheirBytes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newModel()
 			m.set(sectionAccessToken, tc.key, json.RawMessage(tc.raw))
-			got, ok := m.get(sectionAccessToken, tc.key)
-			require.True(t, ok)
+			e := m.findAT(tc.key)
+			require.NotNil(t, e)
+			got := e.raw()
 			assert.Equal(t, tc.raw, string(got))
 			again, err := parse(m.marshal())
 			require.NoError(t, err)
@@ -67,7 +68,7 @@ func TestAccessTokensShareWhatRepeats(t *testing.T) {
 // TestInternHandsOutTheStoresCopy: a caller that keeps what Intern returns
 // keeps no copy of its own.
 func TestInternHandsOutTheStoresCopy(t *testing.T) {
-	s := openStore(t, Persistence{}, nil)
+	s := openStore(t, Cache{}, nil)
 	idp := newFakeIDP(t)
 	client := newMSALClient(t, s.Mode(false), idp)
 	ctx := s.Begin(t.Context(), testScopes)
@@ -77,7 +78,7 @@ func TestInternHandsOutTheStoresCopy(t *testing.T) {
 	got := s.Intern(ctx, ar.AccessToken)
 	assert.Equal(t, ar.AccessToken, got)
 	var stored *atEntry
-	for _, e := range s.part(false).m.ats {
+	for _, e := range s.mode(false).m.ats {
 		stored = e
 	}
 	require.NotNil(t, stored)

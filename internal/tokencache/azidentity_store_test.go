@@ -11,9 +11,9 @@ import (
 
 // overWithAzidentity is over(st) with theirs as azidentity/cache's store of
 // the non-CAE mode.
-func overWithAzidentity(st, theirs Storage) Persistence {
+func overWithAzidentity(st Storage, theirs reader) Cache {
 	p := over(st)
-	p.azidentity = func(cae bool, _ func(string)) Storage {
+	p.azidentity = func(cae bool, _ func(string)) reader {
 		if cae {
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // contract is MSAL's cross-language cache schema, kept as raw entries so that
@@ -19,36 +20,33 @@ const (
 	sectionAppMetadata  = "AppMetadata"
 )
 
-// verbatimKey holds a top-level value that isn't a section of entries. It
-// is invalid UTF-8, which encoding/json never produces as a key, so no
-// entry can collide with it.
+// verbatimKey holds a top-level value that isn't a section of entries: it
+// is invalid UTF-8, which encoding/json never produces as a key.
 const verbatimKey = "\xff"
 
-// sharedSections are what a CAE and a non-CAE cache of one credential share:
-// who signed in and the refresh token. Access tokens stay apart, because a
-// CAE token handed to a client that can't answer claims challenges would
-// outlive a revoked session.
+// sharedSections are what the two CAE modes share: who signed in and the
+// refresh token. A CAE access token handed to a client that can't answer
+// claims challenges would outlive a revoked session.
 var sharedSections = []string{sectionRefreshToken, sectionIDToken, sectionAccount, sectionAppMetadata}
 
-// parse decodes data. Empty data is an empty cache. The error is returned for
-// the caller to log: corrupt storage is then treated as empty.
+// parse decodes data; empty data is an empty cache. Top-level values that
+// aren't sections (null included) are kept verbatim, to be written back.
 func parse(data []byte) (contract, error) {
 	c := contract{}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return c, nil
 	}
-	// The common case, every top-level value a section of entries, takes one
-	// pass; an unknown top-level value (kept verbatim) takes the long way.
-	var sections map[string]map[string]json.RawMessage
-	if json.Unmarshal(data, &sections) == nil {
-		for name, entries := range sections {
+	// One pass when every top-level value is an object or null, as usual:
+	// twice as fast as the way round.
+	if json.Unmarshal(data, &c) == nil {
+		for name, entries := range c {
 			if entries == nil {
-				// A null section would be written back as {}; keep it as is.
-				sections[name] = map[string]json.RawMessage{verbatimKey: json.RawMessage("null")}
+				c[name] = map[string]json.RawMessage{verbatimKey: json.RawMessage("null")}
 			}
 		}
-		return contract(sections), nil
+		return c, nil
 	}
+	c = contract{}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return contract{}, fmt.Errorf("token cache is not valid JSON: %w", err)
@@ -56,14 +54,24 @@ func parse(data []byte) (contract, error) {
 	for name, v := range raw {
 		var entries map[string]json.RawMessage
 		if err := json.Unmarshal(v, &entries); err != nil || entries == nil {
-			// Not a section of entries (an unknown top-level value): keep it
-			// verbatim under a reserved name so it is written back unchanged.
-			c[name] = map[string]json.RawMessage{verbatimKey: v}
-			continue
+			entries = map[string]json.RawMessage{verbatimKey: v}
 		}
 		c[name] = entries
 	}
 	return c, nil
+}
+
+// set stores an entry, replacing a section kept verbatim, and reports
+// whether its key is new.
+func (c contract) set(section, key string, value json.RawMessage) bool {
+	entries := c[section]
+	if _, verbatim := entries[verbatimKey]; verbatim || entries == nil {
+		entries = map[string]json.RawMessage{}
+		c[section] = entries
+	}
+	_, had := entries[key]
+	entries[key] = value
+	return !had
 }
 
 // plainJSON reports whether s is its own JSON string, quotes aside, as
@@ -98,11 +106,8 @@ type change struct {
 func shared(changes []change) []change {
 	var out []change
 	for _, ch := range changes {
-		for _, s := range sharedSections {
-			if ch.section == s {
-				out = append(out, ch)
-				break
-			}
+		if slices.Contains(sharedSections, ch.section) {
+			out = append(out, ch)
 		}
 	}
 	return out

@@ -24,66 +24,50 @@ func (e *UnavailableError) Error() string {
 // Unwrap returns Err.
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
-// Encrypted returns a Persistence that keeps the caches of loc in the
-// platform's encrypted storage, after checking (bounded by ctx) that the
-// storage works here. Its error is an *UnavailableError.
-func Encrypted(ctx context.Context, loc Location) (Persistence, error) {
+// Encrypted returns a Cache that keeps the caches of loc in the platform's
+// encrypted storage, after checking (bounded by ctx) that the storage works
+// here. Its error is an *UnavailableError.
+func Encrypted(ctx context.Context, loc Location) (Cache, error) {
 	if err := probeEncrypted(ctx, loc); err != nil {
 		ue := &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
 		if ctx.Err() != nil {
-			return Persistence{}, ue
+			return Cache{}, ue
 		}
 		return fallbackEncrypted(loc, ue)
 	}
-	return Persistence{
+	return Cache{
 		desc: encryptedStore,
-		open: checked(func(cae bool, warn func(string)) (Storage, error) {
+		open: func(cae bool, warn func(string)) (Storage, error) {
 			return openEncrypted(loc, cae, warn)
-		}),
+		},
 		redeemLock: loc.redeemLock(),
-		azidentity: func(cae bool, warn func(string)) Storage {
+		azidentity: func(cae bool, warn func(string)) reader {
 			if !loc.OwnDir {
 				return nil // an application's own directory is no place for azidentity's cache
 			}
 			st := openAzidentity(loc, cae, warn)
 			if c, ok := st.(checker); ok && c.check(func(string) {}) != nil {
-				return nil // not safe to read: the cache's own check says why, if it matters
+				return nil // not safe to read
 			}
 			return st
 		},
 	}, nil
 }
 
-// Plaintext returns a Persistence that keeps the caches of loc unencrypted,
-// in files only their owner may read: the layout of Python's azure-identity
+// Plaintext returns a Cache that keeps the caches of loc unencrypted, in
+// files only their owner may read: the layout of Python's azure-identity
 // with allow_unencrypted_storage, so the two share it.
-func Plaintext(loc Location) Persistence {
-	return Persistence{
+func Plaintext(loc Location) Cache {
+	return Cache{
 		desc: "unencrypted files in " + loc.Dir,
-		open: checked(func(cae bool, warn func(string)) (Storage, error) {
-			return newFileStorage(loc.Path(cae), nil, loc.OwnDir, warn), nil
-		}),
+		open: func(cae bool, _ func(string)) (Storage, error) {
+			return newFileStorage(loc.Path(cae), nil, loc.OwnDir), nil
+		},
 		redeemLock: loc.redeemLock(),
 	}
 }
 
-// checker is storage that vets its files before use.
+// checker is storage that vets its files before use (Open calls it).
 type checker interface {
 	check(warn func(string)) error
-}
-
-// checked returns open, whose storage is checked before use.
-func checked(open func(cae bool, warn func(string)) (Storage, error)) func(bool, func(string)) (Storage, error) {
-	return func(cae bool, warn func(string)) (Storage, error) {
-		s, err := open(cae, warn)
-		if err != nil {
-			return nil, err
-		}
-		if c, ok := s.(checker); ok {
-			if err := c.check(warn); err != nil {
-				return nil, err
-			}
-		}
-		return s, nil
-	}
 }

@@ -60,7 +60,7 @@ func (macKeychain) delete(ctx context.Context, service, account string) error {
 // the account this module uses and the service <name> (non-CAE) or
 // <name>.cae. The CAE item is this module's own, so only the non-CAE one is
 // another store.
-func openAzidentity(loc Location, cae bool, _ func(string)) Storage {
+func openAzidentity(loc Location, cae bool, _ func(string)) reader {
 	if cae {
 		return nil
 	}
@@ -68,6 +68,6 @@ func openAzidentity(loc Location, cae bool, _ func(string)) Storage {
 }
 
 // fallbackEncrypted: there is no other encrypted storage here.
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
-	return Persistence{}, unavailable
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
+	return Cache{}, unavailable
 }

@@ -34,7 +34,7 @@ func TestKeychainForReal(t *testing.T) {
 	}
 	require.NoError(t, err)
 	assert.Equal(t, "persistent token cache (macOS Keychain)", p.String())
-	item, err := accessor.New(loc.schema(false), accessor.WithAccount("MSALCache"))
+	item, err := accessor.New(loc.modeName(false), accessor.WithAccount("MSALCache"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = item.Delete(t.Context()) })
 

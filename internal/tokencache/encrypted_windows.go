@@ -18,7 +18,7 @@ const (
 // openEncrypted keeps a CAE mode's cache where Python's azure-identity does:
 // a DPAPI-sealed file %LOCALAPPDATA%\.IdentityService\<name>.nocae|.cae.
 func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
-	return newFileStorage(loc.Path(cae), dpapi{}, loc.OwnDir, warn), nil
+	return newFileStorage(loc.Path(cae), dpapi{}, loc.OwnDir), nil
 }
 
 // probeEncrypted seals and opens a throwaway blob; nothing is stored.
@@ -44,14 +44,14 @@ func probeDPAPI() error {
 // format in the same directory, named <name> (non-CAE) and <name>.cae. The
 // CAE file is this module's own (Python's azure-identity names it so too),
 // so only the non-CAE one is another store.
-func openAzidentity(loc Location, cae bool, warn func(string)) Storage {
+func openAzidentity(loc Location, cae bool, warn func(string)) reader {
 	if cae {
 		return nil
 	}
-	return newFileStorage(filepath.Join(loc.Dir, loc.Name), dpapi{}, loc.OwnDir, warn)
+	return newFileStorage(filepath.Join(loc.Dir, loc.Name), dpapi{}, loc.OwnDir)
 }
 
 // fallbackEncrypted: there is no other encrypted storage here.
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Persistence, error) {
-	return Persistence{}, unavailable
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
+	return Cache{}, unavailable
 }

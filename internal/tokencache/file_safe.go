@@ -9,15 +9,12 @@ import (
 	"runtime"
 )
 
-// A cache's files are where another local user would attack it: a symbolic
-// link planted at a lock file's name makes a sign-in overwrite whatever it
-// points at, and a cache or record file planted in a directory others can
-// write hands the victim the attacker's account. So every file is opened
-// without following links and checked once open (regular, the user's own,
-// writable by no one else), directories are checked when a cache opens
-// (the user's or root's, writable by no one else unless sticky, from the
-// root down), and whatever fails is refused with an error that says what to
-// fix: nothing falls back to reading it.
+// Another local user attacks a cache through its files: a link planted at
+// a lock file's name makes a sign-in overwrite what it points at, and a
+// cache or record file planted in a directory others can write hands the
+// victim the attacker's account. So files are opened without following
+// links and checked once open, directories are checked from the root down
+// when a cache opens, and whatever fails is refused, saying what to fix.
 
 // UnsafeFileError reports a file or directory the token cache refuses to
 // use, because another user could have planted it or could change it.
@@ -35,9 +32,8 @@ func (e *UnsafeFileError) Error() string {
 	return fmt.Sprintf("the token cache refuses %s: %s; %s", e.Path, e.Problem, e.Remedy)
 }
 
-// checkFile refuses a file, described by fi from Lstat or an open file's
-// Stat, that isn't a regular file of this user's that no one else can
-// write.
+// checkFile refuses a file (fi from Lstat or an open file's Stat) that
+// isn't a regular file of this user's that no one else can write.
 func checkFile(path string, fi fs.FileInfo) error {
 	mode := fi.Mode()
 	switch {
@@ -70,8 +66,8 @@ func kindOf(mode fs.FileMode) string {
 }
 
 // checkExisting refuses path if it exists and checkFile refuses it. A file
-// other users may read (Python's plaintext cache is created 0644 under the
-// usual umask) is made private, and warn, when not nil, is told.
+// others may read (Python creates its plaintext cache 0644) is made private
+// when warn isn't nil, and warn is told.
 func checkExisting(path string, warn func(string)) error {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -94,8 +90,8 @@ func checkExisting(path string, warn func(string)) error {
 	return nil
 }
 
-// openPrivate opens path with flag (os.O_CREATE makes it 0600) without
-// following a symbolic link, and refuses what checkFile refuses.
+// openPrivate opens path with flag (creating it 0600) without following a
+// link, and refuses what checkFile refuses.
 func openPrivate(path string, flag int) (*os.File, error) {
 	f, err := openNoFollow(path, flag)
 	if err != nil {
@@ -116,12 +112,10 @@ func openPrivate(path string, flag int) (*os.File, error) {
 }
 
 // checkDirs checks dir and every directory above it, as written and with
-// links resolved: each must belong to this user or root and be writable by
-// no one else, unless it has the sticky bit (as /tmp does), which keeps
-// others from replacing what they don't own. Directories that don't exist
-// yet are skipped: the cache creates them, private. When own is set, dir
-// belongs to caches alone (~/.IdentityService), so a mode that lets other
-// users in is tightened (and warn told) rather than refused.
+// links resolved: each must be this user's or root's and writable by no one
+// else, unless sticky (as /tmp is). Missing ones are skipped: the cache
+// creates them, private. When own is set (~/.IdentityService), a mode that
+// lets others in is tightened, and warn told, rather than refused.
 func checkDirs(dir string, own bool, warn func(string)) error {
 	if runtime.GOOS == "windows" {
 		return nil // ACLs, not modes, protect a Windows profile
@@ -164,8 +158,7 @@ func checkChain(dir string, stat func(string) (fs.FileInfo, error)) error {
 	return nil
 }
 
-// checkDir refuses a directory (or a link to one, as Lstat saw it) another
-// user controls.
+// checkDir refuses a directory (or a link to one) another user controls.
 func checkDir(path string, fi fs.FileInfo) error {
 	if uid, ok := ownerOf(fi); ok && uid != os.Getuid() && uid != 0 {
 		return &UnsafeFileError{path, fmt.Sprintf("it belongs to another user (uid %d)", uid), "choose a directory of your own for the cache"}
@@ -194,8 +187,7 @@ func deepestExisting(dir string) string {
 	}
 }
 
-// tightenDir makes a cache's own directory private when other users may
-// enter or write it.
+// tightenDir makes a cache's own directory private.
 func tightenDir(dir string, warn func(string)) {
 	fi, err := os.Lstat(dir)
 	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 == 0 {

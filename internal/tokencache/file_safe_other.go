@@ -9,10 +9,9 @@ import (
 	"time"
 )
 
-// openNoFollow opens path, refusing a symbolic link (or, on Windows, any
-// reparse point Lstat reports as one) at it. Without O_NOFOLLOW the check
-// and the open are two steps; on Windows a user profile's ACLs keep other
-// users from planting links in between.
+// openNoFollow opens path, refusing a symbolic link at it. Without
+// O_NOFOLLOW that takes two steps; a Windows profile's ACLs keep other users
+// from planting a link in between.
 func openNoFollow(path string, flag int) (*os.File, error) {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		return nil, errSymlink
@@ -35,8 +34,7 @@ func ownerOf(fs.FileInfo) (int, bool) { return 0, false }
 func setMtime(f *os.File, t time.Time) error { return os.Chtimes(f.Name(), time.Time{}, t) }
 
 // readPrivate returns path's bytes, or nil when it doesn't exist, refusing
-// what checkFile refuses. The check and the read are two steps here (see
-// openNoFollow); the read waits out a replacer's handle (see readWhole).
+// what checkFile refuses (in two steps, see openNoFollow).
 func readPrivate(path string) ([]byte, error) {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {

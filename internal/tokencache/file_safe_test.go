@@ -243,7 +243,7 @@ func TestTheSignalFileIsNeverFollowed(t *testing.T) {
 	require.NoError(t, os.Chtimes(target, old, old))
 	signal := filepath.Join(dir, "app.nocae")
 	w := &warnings{}
-	s := openStore(t, over(newSecretStorage(&memorySecrets{}, signal, false, nil)), w)
+	s := openStore(t, over(newSecretStorage(&memorySecrets{}, signal, false)), w)
 	require.NoError(t, os.Symlink(target, signal))
 	m := &fakeMSAL{}
 	roundTrip(t, s.Mode(false), m, func() { m.signIn("alice", "rt-1", "at-1") })

@@ -6,11 +6,15 @@ import (
 )
 
 // fileStorage keeps a cache in a file, in plaintext or sealed by a codec
-// (DPAPI on Windows). Writes replace the file whole (see replaceFile), so
-// reads need no lock; read-modify-writes hold the lock file beside it.
+// (DPAPI), or in a secret store's item. Asking a secret store whether it
+// changed costs a round trip, so the file then only signals: every write
+// touches it, and its stamp moves, as in Microsoft's other libraries. Writes
+// replace the file whole (replaceFile), so reads need no lock;
+// read-modify-writes hold the lock file beside it.
 type fileStorage struct {
 	path   string
-	codec  codec // nil: plaintext
+	codec  codec      // nil: plaintext
+	item   secretItem // when set, holds the data
 	lock   fileLock
 	ownDir bool // the directory belongs to caches alone (see Location.OwnDir)
 }
@@ -21,22 +25,30 @@ type codec interface {
 	open([]byte) ([]byte, error)
 }
 
-var (
-	_ Storage = (*fileStorage)(nil)
-	_ Locker  = (*fileStorage)(nil)
-	_ Stamper = (*fileStorage)(nil)
-)
+// secretItem is the item of an OS secret store holding one cache's bytes:
+// the Secret Service on Linux, the Keychain on macOS.
+type secretItem interface {
+	// read returns the secret, or nil when there is none.
+	read(ctx context.Context) ([]byte, error)
+	write(ctx context.Context, data []byte) error
+}
 
-// newFileStorage returns the storage at path. Its check method vets the
-// files before use.
-func newFileStorage(path string, c codec, ownDir bool, _ func(string)) *fileStorage {
+// newFileStorage returns the storage at path; check vets its files.
+func newFileStorage(path string, c codec, ownDir bool) *fileStorage {
 	return &fileStorage{path: path, codec: c, lock: fileLock{path: path + ".lockfile"}, ownDir: ownDir}
+}
+
+// newSecretStorage returns the storage of item, whose signal file is signal.
+func newSecretStorage(item secretItem, signal string, ownDir bool) *fileStorage {
+	s := newFileStorage(signal, nil, ownDir)
+	s.item = item
+	return s
 }
 
 // check refuses files that another user could have planted or could change
 // (see checkDirs and checkExisting), makes the cache file private if other
-// users may read it (warning about it), and deletes temporary files that
-// crashed writers left.
+// users may read it (a signal file is where Python's plaintext fallback
+// keeps tokens), and deletes temporary files that crashed writers left.
 func (s *fileStorage) check(warn func(string)) error {
 	if err := checkDirs(filepath.Dir(s.path), s.ownDir, warn); err != nil {
 		return err
@@ -47,14 +59,18 @@ func (s *fileStorage) check(warn func(string)) error {
 	if err := checkExisting(s.lock.path, nil); err != nil {
 		return err
 	}
-	removeStaleTemps(s.path)
+	if s.item == nil {
+		removeStaleTemps(s.path)
+	}
 	return nil
 }
 
-// Read implements Storage. Bytes the codec can't open (a file written by
-// another user, or truncated) are reported as corrupt: the cache then treats
-// them as empty and overwrites them.
-func (s *fileStorage) Read(context.Context) ([]byte, error) {
+// Read implements Storage. Bytes the codec can't open (another user's, or
+// truncated) are corrupt: the cache treats them as empty and overwrites them.
+func (s *fileStorage) Read(ctx context.Context) ([]byte, error) {
+	if s.item != nil {
+		return s.item.read(ctx)
+	}
 	b, err := readPrivate(s.path)
 	if err != nil || len(b) == 0 || s.codec == nil {
 		return b, err
@@ -67,7 +83,13 @@ func (s *fileStorage) Read(context.Context) ([]byte, error) {
 }
 
 // Write implements Storage.
-func (s *fileStorage) Write(_ context.Context, data []byte) error {
+func (s *fileStorage) Write(ctx context.Context, data []byte) error {
+	if s.item != nil {
+		if err := s.item.write(ctx, data); err != nil {
+			return err
+		}
+		return touch(s.path)
+	}
 	if s.codec != nil {
 		var err error
 		if data, err = s.codec.seal(data); err != nil {
@@ -77,8 +99,8 @@ func (s *fileStorage) Write(_ context.Context, data []byte) error {
 	return replaceFile(s.path, data)
 }
 
-// Lock implements Locker.
+// Lock implements Storage.
 func (s *fileStorage) Lock(ctx context.Context) (func(), error) { return s.lock.Lock(ctx) }
 
-// Stamp implements Stamper.
+// Stamp implements Storage.
 func (s *fileStorage) Stamp(context.Context) (string, error) { return stampOf(s.path) }

@@ -229,7 +229,7 @@ func TestUndecryptableStorageReadsEmptyAndIsOverwritten(t *testing.T) {
 	require.NoError(t, os.MkdirAll(loc.Dir, 0o700))
 	require.NoError(t, os.WriteFile(loc.Path(false), []byte(`bob:{"RefreshToken":{}}`), 0o600))
 	w := &warnings{}
-	c := openStore(t, over(newFileStorage(loc.Path(false), sealedFor("alice"), true, nil)), w).Mode(false)
+	c := openStore(t, over(newFileStorage(loc.Path(false), sealedFor("alice"), true)), w).Mode(false)
 	m := &fakeMSAL{}
 	for range 3 {
 		require.NoError(t, c.Replace(t.Context(), m, cache.ReplaceHints{}))

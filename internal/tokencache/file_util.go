@@ -10,10 +10,9 @@ import (
 )
 
 // replaceFile writes data to path through a temporary file and a rename, so
-// that a reader (in any process) sees either the old bytes or the new ones,
-// whole. The new file is private to its owner (os.CreateTemp makes it 0600)
-// and its modification time is later than the old file's, so that stamps
-// (see fileStamp) tell every write apart, even two within one clock tick.
+// that readers see the old bytes or the new ones, whole. The new file is
+// private (os.CreateTemp makes it 0600), and its modification time is later
+// than the old file's, so that stamps tell every write apart.
 func replaceFile(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -29,9 +28,8 @@ func replaceFile(path string, data []byte) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	// No fsync: losing the last write in a crash costs a sign-in at most, and
-	// a torn file reads as an empty cache. Rename-over-existing is ordered
-	// after the data on the common Linux filesystems anyway.
+	// No fsync: losing the last write in a crash costs a sign-in at most,
+	// and a torn file reads as an empty cache.
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
@@ -40,15 +38,15 @@ func replaceFile(path string, data []byte) (err error) {
 		return err
 	}
 	if old, err := os.Stat(path); err == nil {
-		advanceMtime(tmp, old.ModTime())
+		_ = advanceMtime(old.ModTime(), func(t time.Time) error { return os.Chtimes(tmp, time.Time{}, t) },
+			func() (fs.FileInfo, error) { return os.Stat(tmp) })
 	}
 	return renameOver(tmp, path)
 }
 
 // touch creates path if it's missing and moves its modification time past
-// both now and its previous value: how a secret store's signal file tells
-// other processes that the secret changed. The file is opened like any
-// cache file (see openPrivate), never through a link.
+// now and its previous value: a secret store's signal that the secret
+// changed. It is opened like any cache file, never through a link.
 func touch(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
@@ -62,54 +60,32 @@ func touch(path string) error {
 	if err != nil {
 		return err
 	}
-	prev, now := fi.ModTime(), time.Now()
-	if err := setMtime(f, now); err != nil {
+	if err := setMtime(f, time.Now()); err != nil {
 		return err
 	}
-	// Filesystems keep times at different resolutions (1 ns to 2 s): step
-	// until the stored time moves past the previous one.
+	return advanceMtime(fi.ModTime(), func(t time.Time) error { return setMtime(f, t) }, f.Stat)
+}
+
+// advanceMtime makes a file's modification time later than prev, trying
+// growing steps: filesystems keep times at resolutions from 1 ns to 2 s.
+func advanceMtime(prev time.Time, set func(time.Time) error, stat func() (fs.FileInfo, error)) error {
 	for _, step := range []time.Duration{0, time.Nanosecond, time.Microsecond, time.Millisecond, time.Second, 2 * time.Second} {
-		t := now
 		if step > 0 {
-			t = prev.Add(step)
-			if err := setMtime(f, t); err != nil {
+			if err := set(prev.Add(step)); err != nil {
 				return err
 			}
 		}
-		if fi, err := f.Stat(); err == nil && fi.ModTime().After(prev) {
+		if fi, err := stat(); err == nil && fi.ModTime().After(prev) {
 			return nil
 		}
 	}
 	return nil
 }
 
-// advanceMtime makes path's modification time later than prev. Filesystems
-// keep times at different resolutions (1 ns to 2 s), so it tries growing
-// steps until the stored time moves. It's best effort: a file's size and
-// inode still tell most writes apart.
-func advanceMtime(path string, prev time.Time) {
-	later := func() bool {
-		fi, err := os.Stat(path)
-		return err == nil && fi.ModTime().After(prev)
-	}
-	if later() {
-		return
-	}
-	for _, step := range []time.Duration{time.Nanosecond, time.Microsecond, time.Millisecond, time.Second, 2 * time.Second} {
-		t := prev.Add(step)
-		if os.Chtimes(path, time.Time{}, t) != nil {
-			return
-		}
-		if later() {
-			return
-		}
-	}
-}
-
 // stampOf identifies a version of a file: its identity (device and inode
-// where the OS has them), size and modification time in nanoseconds. A
-// missing file has a stamp too, so that "still missing" needs no read. A
-// link isn't followed: the read that its new stamp causes refuses it.
+// where the OS has them), size and modification time. A missing file has a
+// stamp too, so that "still missing" needs no read. A link isn't followed:
+// the read its new stamp causes refuses it.
 func stampOf(path string) (string, error) {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -121,9 +97,8 @@ func stampOf(path string) (string, error) {
 	return fmt.Sprintf("%s:%d:%d", fileID(fi), fi.Size(), fi.ModTime().UnixNano()), nil
 }
 
-// staleTemp is how old a temporary file of replaceFile must be before it is
-// taken for the leftover of a writer that died between write and rename; a
-// live writer renames its file within milliseconds.
+// staleTemp is the age at which a temporary file of replaceFile is a dead
+// writer's: a live one renames it within milliseconds.
 const staleTemp = time.Minute
 
 // removeStaleTemps deletes what writers of path that died left behind.

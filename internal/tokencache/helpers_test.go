@@ -91,7 +91,7 @@ func plaintextLoc(t *testing.T) Location {
 
 // openStore opens a Store over p. Warnings go to w; with w nil, any
 // warning fails the test.
-func openStore(t testing.TB, p Persistence, w *warnings) *Store {
+func openStore(t testing.TB, p Cache, w *warnings) *Store {
 	t.Helper()
 	warn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
 	if w != nil {
@@ -115,11 +115,11 @@ func single(t testing.TB, st Storage) cache.ExportReplace {
 	return openStore(t, over(st), &warnings{}).Mode(false)
 }
 
-// over is a Persistence whose non-CAE mode is kept in st and whose CAE
+// over is a Cache whose non-CAE mode is kept in st and whose CAE
 // mode is kept in memory storage of its own.
-func over(st Storage) Persistence {
+func over(st Storage) Cache {
 	other := &memory{}
-	return Persistence{desc: "test storage", open: func(cae bool, _ func(string)) (Storage, error) {
+	return Cache{desc: "test storage", open: func(cae bool, _ func(string)) (Storage, error) {
 		if cae {
 			return other, nil
 		}
@@ -139,6 +139,8 @@ func (m *memory) Stamp(context.Context) (string, error) {
 	defer m.mu.Unlock()
 	return strconv.Itoa(m.writes), nil
 }
+
+func (m *memory) Lock(context.Context) (func(), error) { return func() {}, nil }
 
 func (m *memory) Read(context.Context) ([]byte, error) {
 	m.mu.Lock()

@@ -100,7 +100,7 @@ func TestSecretServiceLockedKeePassXCKeepsTheCache(t *testing.T) {
 	require.NoError(t, conn.Export(fakeProps{f}, fakeColl, "org.freedesktop.DBus.Properties"))
 	require.NoError(t, conn.Export(fakeCollection{f}, fakeColl, ssCollection))
 	for _, cae := range []bool{false, true} {
-		require.NoError(t, conn.Export(fakeItemObject{f, loc.schema(cae)}, fakeItem(loc.schema(cae)), ssItem))
+		require.NoError(t, conn.Export(fakeItemObject{f, loc.modeName(cae)}, fakeItem(loc.modeName(cae)), ssItem))
 	}
 	reply, err := conn.RequestName(ssBusName, dbus.NameFlagDoNotQueue)
 	require.NoError(t, err)
@@ -109,7 +109,7 @@ func TestSecretServiceLockedKeePassXCKeepsTheCache(t *testing.T) {
 	m := &fakeMSAL{}
 	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice", "at-alice") })
 	f.mu.Lock()
-	require.NotEmpty(t, f.values[loc.schema(true)])
+	require.NotEmpty(t, f.values[loc.modeName(true)])
 	f.locked = true // the user locked the database (or KeePassXC started locked)
 	f.mu.Unlock()
 

@@ -20,41 +20,18 @@ const kernelKeyringRemedy = "run the process where it may call keyctl and add_ke
 	"(in Docker, with a seccomp profile that allows them: docker run --security-opt seccomp=<profile>)"
 
 // kernelKeyringStorage keeps one CAE mode's cache as Go's azidentity/cache
-// v0.4.0 does on Linux, so that the two share it: a random key in the kernel
+// v0.4.0 does on Linux, so the two share it: a random key in the kernel
 // keyring, under the cache's name, and the cache encrypted with it in
-// $XDG_CACHE_HOME/.IdentityService/<name> (~/.cache when XDG_CACHE_HOME is
-// unset), with azidentity/cache's lock file, "<file>.lockfile", beside it.
-//
-// The file is handled as fileStorage handles a plaintext cache (checked
-// before use, opened without following links, replaced whole, stamped), and
-// only Read and Write differ. The key is looked up on every read and write
-// rather than kept: another process may replace it (after a reboot, the
-// first writer creates it), and a read happens only when the file's stamp
-// moves.
+// $XDG_CACHE_HOME/.IdentityService/<name> (~/.cache by default), locked by
+// "<file>.lockfile". The file is handled as a plaintext cache's is; the key
+// is looked up at every read and write, because another process may replace
+// it (after a reboot, the first writer creates it).
 type kernelKeyringStorage struct {
 	*fileStorage
 	ring        kernelkeyring.Keyring
 	description string // the key's name: the cache file's name
 	warn        func(string)
 	warnedNoKey bool
-}
-
-var (
-	_ Storage = (*kernelKeyringStorage)(nil)
-	_ Locker  = (*kernelKeyringStorage)(nil)
-	_ Stamper = (*kernelKeyringStorage)(nil)
-	_ checker = (*kernelKeyringStorage)(nil)
-)
-
-// kernelKeyringName is azidentity/cache's name for a cache's CAE mode: the
-// non-CAE cache takes the name as it is, the CAE cache adds ".cae". It names
-// both the file and the key. (Unlike Python's azure-identity, azidentity/cache
-// gives the non-CAE cache no ".nocae".)
-func kernelKeyringName(name string, cae bool) string {
-	if cae {
-		return name + suffixCAE
-	}
-	return name
 }
 
 // kernelKeyringDir is azidentity/cache's directory on Linux.
@@ -87,24 +64,21 @@ func probeKernelKeyring() error {
 	return nil
 }
 
-// openKernelKeyring returns the storage of the named cache's CAE mode, where
-// azidentity/cache keeps it. Like the other storages' constructors, it
-// leaves checking the files to the check method (see checked). warn, which
-// may be nil, is told once when the file outlived its key.
-func openKernelKeyring(name string, cae bool, warn func(string)) (Storage, error) {
-	dir, err := kernelKeyringDir()
-	if err != nil {
+// openKernelKeyring returns the storage of loc's cache in a CAE mode: where
+// azidentity/cache keeps it when loc.OwnDir is set, in loc.Dir otherwise.
+// azidentity/cache names the non-CAE cache (file and key) without ".nocae".
+// check vets the files; warn (maybe nil) is told once when a file outlived
+// its key.
+func openKernelKeyring(loc Location, cae bool, warn func(string)) (Storage, error) {
+	if err := ValidName(loc.Name); err != nil {
 		return nil, err
 	}
-	// The directory belongs to caches alone, as ~/.IdentityService does.
-	return openKernelKeyringIn(dir, true, name, cae, warn)
-}
-
-// openKernelKeyringIn is openKernelKeyring with the file in dir, which
-// belongs to caches alone when ownDir is set (see Location.OwnDir).
-func openKernelKeyringIn(dir string, ownDir bool, name string, cae bool, warn func(string)) (Storage, error) {
-	if err := ValidName(name); err != nil {
-		return nil, err
+	dir := loc.Dir
+	if loc.OwnDir {
+		var err error
+		if dir, err = kernelKeyringDir(); err != nil {
+			return nil, err
+		}
 	}
 	ring, err := kernelkeyring.OpenKeyring()
 	if err != nil {
@@ -113,20 +87,22 @@ func openKernelKeyringIn(dir string, ownDir bool, name string, cae bool, warn fu
 	if warn == nil {
 		warn = func(string) {}
 	}
-	desc := kernelKeyringName(name, cae)
+	desc := loc.Name
+	if cae {
+		desc += ".cae"
+	}
 	return &kernelKeyringStorage{
-		fileStorage: newFileStorage(filepath.Join(dir, desc), nil, ownDir, warn),
+		fileStorage: newFileStorage(filepath.Join(dir, desc), nil, loc.OwnDir),
 		ring:        ring,
 		description: desc,
 		warn:        warn,
 	}, nil
 }
 
-// Read implements Storage. A file whose key the keyring no longer holds (it
-// keeps keys in memory only, so a reboot loses them) reads as an empty
-// cache, as in azidentity/cache: the next write makes a new key. A file the
-// key doesn't open is reported as corrupt, which the cache treats as empty.
-// Only a keyring that can't be searched or read is an error.
+// Read implements Storage. A file whose key the keyring no longer holds (a
+// reboot loses them) reads as empty, as in azidentity/cache, and the next
+// write makes a new key; one the key doesn't open is corrupt. Only a keyring
+// that can't be searched or read is an error.
 func (s *kernelKeyringStorage) Read(context.Context) ([]byte, error) {
 	b, err := readPrivate(s.path)
 	if err != nil || len(b) == 0 {
@@ -152,9 +128,8 @@ func (s *kernelKeyringStorage) Read(context.Context) ([]byte, error) {
 	return out, nil
 }
 
-// Write implements Storage. A missing key is created here, under the
-// cache's lock (the cache holds it across every write), so that two
-// cooperating writers never replace each other's key.
+// Write implements Storage. A missing key is created under the cache's lock,
+// so two cooperating writers never replace each other's key.
 func (s *kernelKeyringStorage) Write(_ context.Context, data []byte) error {
 	k, err := s.ring.Find(s.description)
 	if errors.Is(err, kernelkeyring.ErrNoKey) {

@@ -35,12 +35,12 @@ func kernelKeyringTest(t *testing.T) (kernelkeyring.Keyring, string, string) {
 	return r, kernelkeyringtest.Name(t), filepath.Join(xdg, ".IdentityService")
 }
 
-// kernelPersistence is the Persistence the kernel keyring storage will be
-// wired into: both CAE modes of the named cache, checked before use.
-func kernelPersistence(name string) Persistence {
-	return Persistence{desc: kernelKeyringStore, open: checked(func(cae bool, warn func(string)) (Storage, error) {
-		return openKernelKeyring(name, cae, warn)
-	})}
+// kernelCache is the Cache the kernel keyring storage is wired
+// into: both CAE modes of the named cache.
+func kernelCache(name string) Cache {
+	return Cache{desc: kernelKeyringStore, open: func(cae bool, warn func(string)) (Storage, error) {
+		return openKernelKeyring(Location{Name: name, OwnDir: true}, cae, warn)
+	}}
 }
 
 func openKernelStorage(t *testing.T, name string, cae bool, w *warnings) *kernelKeyringStorage {
@@ -49,7 +49,7 @@ func openKernelStorage(t *testing.T, name string, cae bool, w *warnings) *kernel
 	if w != nil {
 		warn = w.warn
 	}
-	s, err := openKernelKeyring(name, cae, warn)
+	s, err := openKernelKeyring(Location{Name: name, OwnDir: true}, cae, warn)
 	require.NoError(t, err)
 	require.NoError(t, s.(checker).check(warn))
 	return s.(*kernelKeyringStorage)
@@ -58,7 +58,7 @@ func openKernelStorage(t *testing.T, name string, cae bool, w *warnings) *kernel
 func TestKernelKeyringStorageLayoutIsAzidentitys(t *testing.T) {
 	r, name, dir := kernelKeyringTest(t)
 	h := kernelkeyringtest.Azidentity(t)
-	s := openStore(t, kernelPersistence(name), nil)
+	s := openStore(t, kernelCache(name), nil)
 	for _, cae := range []bool{false, true} {
 		m := &fakeMSAL{}
 		m.signIn("alice", "rt-secret", "at-secret")
@@ -101,11 +101,11 @@ func TestKernelKeyringStorageWithoutXDGCacheHome(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CACHE_HOME", "")
-	s, err := openKernelKeyring("some.cache", true, nil)
+	s, err := openKernelKeyring(Location{Name: "some.cache", OwnDir: true}, true, nil)
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(home, ".cache", ".IdentityService", "some.cache.cae"), s.(*kernelKeyringStorage).path)
 
-	_, err = openKernelKeyring("../escape", false, nil)
+	_, err = openKernelKeyring(Location{Name: "../escape", OwnDir: true}, false, nil)
 	require.Error(t, err)
 }
 
@@ -120,7 +120,7 @@ func TestKernelKeyringStorageSharesAzidentitysCache(t *testing.T) {
 	require.NoError(t, err)
 	h.Write(t, name, b)
 
-	c := openStore(t, kernelPersistence(name), &warnings{}).Mode(false)
+	c := openStore(t, kernelCache(name), &warnings{}).Mode(false)
 	m := &fakeMSAL{}
 	require.NoError(t, c.Replace(t.Context(), m, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-alice", m.secret(sectionRefreshToken, "alice"))
@@ -139,11 +139,11 @@ func TestKernelKeyringStorageKeyGoneReadsEmpty(t *testing.T) {
 	r, name, dir := kernelKeyringTest(t)
 	m := &fakeMSAL{}
 	m.signIn("alice", "rt-1", "at-1")
-	require.NoError(t, openStore(t, kernelPersistence(name), nil).Mode(false).Export(t.Context(), m, cache.ExportHints{}))
+	require.NoError(t, openStore(t, kernelCache(name), nil).Mode(false).Export(t.Context(), m, cache.ExportHints{}))
 	require.NoError(t, r.Remove(name), "the reboot")
 
 	w := &warnings{}
-	c := openStore(t, kernelPersistence(name), w).Mode(false)
+	c := openStore(t, kernelCache(name), w).Mode(false)
 	after := &fakeMSAL{}
 	for range 2 {
 		require.NoError(t, c.Replace(t.Context(), after, cache.ReplaceHints{}))
@@ -159,7 +159,7 @@ func TestKernelKeyringStorageKeyGoneReadsEmpty(t *testing.T) {
 	_, err := r.Find(name)
 	require.NoError(t, err)
 	again := &fakeMSAL{}
-	require.NoError(t, openStore(t, kernelPersistence(name), nil).Mode(false).Replace(t.Context(), again, cache.ReplaceHints{}))
+	require.NoError(t, openStore(t, kernelCache(name), nil).Mode(false).Replace(t.Context(), again, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-2", again.secret(sectionRefreshToken, "alice"))
 	_, err = os.Stat(filepath.Join(dir, name))
 	require.NoError(t, err)
@@ -187,7 +187,7 @@ func TestKernelKeyringStorageTamperedIsCorrupt(t *testing.T) {
 
 	// Through a Store: empty, one warning, and the next sign-in overwrites it.
 	w := &warnings{}
-	c := openStore(t, kernelPersistence(name), w).Mode(false)
+	c := openStore(t, kernelCache(name), w).Mode(false)
 	m := &fakeMSAL{}
 	require.NoError(t, c.Replace(t.Context(), m, cache.ReplaceHints{}))
 	assert.Empty(t, m.data)
@@ -208,10 +208,10 @@ func TestKernelKeyringStorageRefusesSymlinks(t *testing.T) {
 	path := filepath.Join(dir, name)
 	require.NoError(t, os.Symlink(target, path))
 
-	_, err := Open(kernelPersistence(name), func(string) {})
+	_, err := Open(kernelCache(name), func(string) {})
 	var unsafe *UnsafeFileError
 	require.ErrorAs(t, err, &unsafe, "opening a cache refuses it")
-	s, err := openKernelKeyring(name, false, nil)
+	s, err := openKernelKeyring(Location{Name: name, OwnDir: true}, false, nil)
 	require.NoError(t, err)
 	require.ErrorAs(t, s.(checker).check(func(string) {}), &unsafe)
 	assert.Contains(t, unsafe.Problem, "symbolic link")
@@ -222,7 +222,7 @@ func TestKernelKeyringStorageRefusesSymlinks(t *testing.T) {
 	require.NoError(t, os.Remove(path))
 	require.NoError(t, os.Symlink(target, path+".lockfile"))
 	require.ErrorAs(t, s.(checker).check(func(string) {}), &unsafe)
-	_, err = s.(Locker).Lock(t.Context())
+	_, err = s.Lock(t.Context())
 	require.ErrorAs(t, err, &unsafe)
 	b, err := os.ReadFile(target)
 	require.NoError(t, err)
@@ -283,7 +283,7 @@ func TestKernelKeyringStorageConcurrentWriters(t *testing.T) {
 	_, name, _ := kernelKeyringTest(t)
 	var wg sync.WaitGroup
 	for _, user := range []string{"alice", "bob", "carol", "dave"} {
-		c := openStore(t, kernelPersistence(name), &warnings{}).Mode(true)
+		c := openStore(t, kernelCache(name), &warnings{}).Mode(true)
 		wg.Go(func() {
 			m := &fakeMSAL{}
 			assert.NoError(t, c.Replace(t.Context(), m, cache.ReplaceHints{}))
@@ -293,7 +293,7 @@ func TestKernelKeyringStorageConcurrentWriters(t *testing.T) {
 	}
 	wg.Wait()
 	m := &fakeMSAL{}
-	require.NoError(t, openStore(t, kernelPersistence(name), nil).Mode(true).Replace(t.Context(), m, cache.ReplaceHints{}))
+	require.NoError(t, openStore(t, kernelCache(name), nil).Mode(true).Replace(t.Context(), m, cache.ReplaceHints{}))
 	for _, user := range []string{"alice", "bob", "carol", "dave"} {
 		assert.Equal(t, "rt-"+user, m.secret(sectionRefreshToken, user))
 	}
@@ -337,7 +337,7 @@ func TestKernelKeyringStorageSharedThroughAzidentityNew(t *testing.T) {
 	assert.FileExists(t, filepath.Join(dir, name+".cae"))
 	assert.NoFileExists(t, filepath.Join(dir, name+".nocae"))
 
-	s := openStore(t, kernelPersistence(name), &warnings{})
+	s := openStore(t, kernelCache(name), &warnings{})
 	for _, cae := range []bool{false, true} {
 		m := &fakeMSAL{}
 		require.NoError(t, s.Mode(cae).Replace(t.Context(), m, cache.ReplaceHints{}))

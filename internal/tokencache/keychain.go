@@ -9,60 +9,50 @@ import (
 )
 
 // keychain is what the cache needs of the macOS Keychain: generic password
-// items, each keyed by its service and account. encrypted_darwin.go adapts
-// MSAL's Keychain accessor to it; everything the cache decides about the
-// Keychain (item names, what goes in them, the probe) is here, behind it, so
+// items keyed by service and account. encrypted_darwin.go adapts MSAL's
+// accessor to it; what the cache decides (item names, the probe) is here, so
 // that tests on any OS run it against a fake.
 type keychain interface {
 	// read returns the item's data, or nil when there is no such item.
 	read(ctx context.Context, service, account string) ([]byte, error)
-	// write creates the item, or replaces its data.
 	write(ctx context.Context, service, account string, data []byte) error
 	// delete removes the item; a missing item is no error.
 	delete(ctx context.Context, service, account string) error
 }
 
-// keychainAccount is the account of every cache's Keychain item, as in
-// Microsoft's other libraries.
+// keychainAccount is every cache item's account, as in Microsoft's other
+// libraries.
 const keychainAccount = "MSALCache"
 
-// keychainProbePrefix starts the service of probeKeychain's throwaway items.
-const keychainProbePrefix = "azinteractive.probe."
-
-// openKeychain keeps a CAE mode's cache in the generic password whose
-// service is the cache's name (<name>.nocae or .cae) and whose account is
-// "MSALCache", as Go's azidentity/cache names its items (service <name>,
-// account MSALCache), and its signal and lock files in loc.Dir. Python's
-// azure-identity keys one item by the fixed service
-// "Microsoft.Developer.IdentityService", for every cache name and for both
-// CAE modes, so that its two caches overwrite each other; sharing it would
-// hand CAE tokens to non-CAE clients.
-func openKeychain(kc keychain, loc Location, cae bool, warn func(string)) *secretStorage {
-	item := keychainItem{kc: kc, service: loc.schema(cae), account: keychainAccount}
-	return newSecretStorage(item, loc.Path(cae), loc.OwnDir, warn)
+// openKeychain keeps a CAE mode's cache in the item whose service is the
+// mode's cache name (<name>.nocae or .cae), with its signal and lock files
+// in loc.Dir. azidentity/cache names its item <name> alike. Python's
+// azure-identity uses one fixed service for every name and both CAE modes,
+// and sharing it would hand CAE tokens to non-CAE clients.
+func openKeychain(kc keychain, loc Location, cae bool, _ func(string)) *fileStorage {
+	return newSecretStorage(keychainItem{kc, loc.modeName(cae)}, loc.Path(cae), loc.OwnDir)
 }
 
-// keychainItem is one Keychain item as a secretStore.
+// keychainItem is the item of one service.
 type keychainItem struct {
-	kc               keychain
-	service, account string
+	kc      keychain
+	service string
 }
 
 func (i keychainItem) read(ctx context.Context) ([]byte, error) {
-	return i.kc.read(ctx, i.service, i.account)
+	return i.kc.read(ctx, i.service, keychainAccount)
 }
 
 func (i keychainItem) write(ctx context.Context, data []byte) error {
-	return i.kc.write(ctx, i.service, i.account, data)
+	return i.kc.write(ctx, i.service, keychainAccount, data)
 }
 
 // probeKeychain writes, reads back and deletes a throwaway item, so that a
-// locked or unreachable Keychain (an SSH session) is found before a sign-in
-// rather than after it.
+// locked or unreachable Keychain (an SSH session) is found before a sign-in.
 func probeKeychain(ctx context.Context, kc keychain) error {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
-	service := keychainProbePrefix + hex.EncodeToString(id)
+	service := "azinteractive.probe." + hex.EncodeToString(id)
 	if err := kc.write(ctx, service, keychainAccount, id); err != nil {
 		return fmt.Errorf("writing a test item: %w", err)
 	}
@@ -78,18 +68,13 @@ func probeKeychain(ctx context.Context, kc keychain) error {
 	return err
 }
 
-// azidentityKeychain is azidentity/cache's non-CAE Keychain item for loc's
-// cache name: service <name>, account MSALCache.
-func azidentityKeychain(kc keychain, loc Location) Storage {
-	return secretReader{keychainItem{kc: kc, service: loc.Name, account: keychainAccount}}
+// azidentityKeychain is azidentity/cache's non-CAE item for loc's name,
+// read and never written.
+func azidentityKeychain(kc keychain, loc Location) reader {
+	return readOnly{keychainItem{kc, loc.Name}}
 }
 
-// secretReader reads a secret store that belongs to another library: it is
-// never written.
-type secretReader struct{ store secretStore }
+// readOnly reads another library's secret item.
+type readOnly struct{ secretItem }
 
-func (r secretReader) Read(ctx context.Context) ([]byte, error) { return r.store.read(ctx) }
-
-func (secretReader) Write(context.Context, []byte) error {
-	return errors.New("another library's store is read, never written")
-}
+func (r readOnly) Read(ctx context.Context) ([]byte, error) { return r.read(ctx) }

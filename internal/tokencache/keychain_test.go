@@ -203,9 +203,9 @@ func TestAzidentitysKeychainItemIsRead(t *testing.T) {
 	kc.items[[2]string{"app", keychainAccount}] = b
 
 	loc := Location{Dir: t.TempDir(), Name: "app"}
-	p := Persistence{desc: "test keychain", open: func(cae bool, warn func(string)) (Storage, error) {
+	p := Cache{desc: "test keychain", open: func(cae bool, warn func(string)) (Storage, error) {
 		return openKeychain(kc, loc, cae, warn), nil
-	}, azidentity: func(cae bool, _ func(string)) Storage {
+	}, azidentity: func(cae bool, _ func(string)) reader {
 		if cae {
 			return nil
 		}

@@ -9,17 +9,11 @@ import (
 	"strings"
 )
 
-// Suffixes of a cache's two CAE modes. Python's azure-identity, .NET and Java
-// name their caches this way, so a cache named alike is shared with them.
-const (
-	suffixNoCAE = ".nocae"
-	suffixCAE   = ".cae"
-)
-
 // Location is where a persistent cache lives: for each CAE mode, Dir holds a
-// file named Name plus ".nocae" or ".cae" (the data itself, or, when a secret
-// store holds the data, an empty file whose modification time tells other
-// processes it changed), and a lock file beside it.
+// file named Name plus ".nocae" or ".cae" (the data, or, when a secret store
+// holds it, an empty file whose modification time signals changes), and a
+// lock file beside it. Python's azure-identity, .NET and Java use the same
+// names, so a cache named alike is shared with them.
 type Location struct {
 	Dir  string
 	Name string
@@ -30,34 +24,26 @@ type Location struct {
 }
 
 // Path returns the file of one CAE mode.
-func (l Location) Path(cae bool) string {
-	return filepath.Join(l.Dir, l.schema(cae))
-}
+func (l Location) Path(cae bool) string { return filepath.Join(l.Dir, l.modeName(cae)) }
 
-// redeemLock is the lock file that serializes refresh token redemptions
-// over the cache's two modes, across processes.
-func (l Location) redeemLock() string {
-	return filepath.Join(l.Dir, l.Name+".redeem.lockfile")
-}
+// redeemLock is the lock file of refresh token redemptions, for both modes.
+func (l Location) redeemLock() string { return filepath.Join(l.Dir, l.Name+".redeem.lockfile") }
 
-// schema is the cache's name in a CAE mode: its file name, and on Linux the
-// Secret Service schema under which its data is stored.
-func (l Location) schema(cae bool) string {
+// modeName names a CAE mode's cache: its file, and on Linux its Secret
+// Service schema.
+func (l Location) modeName(cae bool) string {
 	if cae {
-		return l.Name + suffixCAE
+		return l.Name + ".cae"
 	}
-	return l.Name + suffixNoCAE
+	return l.Name + ".nocae"
 }
 
 // DefaultDir returns the directory Microsoft's libraries share:
 // %LOCALAPPDATA%\.IdentityService on Windows, ~/.IdentityService elsewhere.
 func DefaultDir() (string, error) {
-	var base string
-	var err error
+	base, err := os.UserHomeDir()
 	if runtime.GOOS == "windows" {
 		base, err = os.UserCacheDir() // %LocalAppData%
-	} else {
-		base, err = os.UserHomeDir()
 	}
 	if err != nil {
 		return "", fmt.Errorf("no directory for the token cache: %w", err)
@@ -65,8 +51,8 @@ func DefaultDir() (string, error) {
 	return filepath.Join(base, ".IdentityService"), nil
 }
 
-// ValidName reports why name can't name a cache, or nil. The name becomes a
-// file name, so it can't climb out of its directory.
+// ValidName reports why name can't name a cache, or nil: it becomes a file
+// name, so it can't climb out of its directory.
 func ValidName(name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":

@@ -12,29 +12,22 @@ import (
 	"time"
 )
 
-// lockTimeout bounds the wait for another process's lock when the caller's
-// context has no deadline. Holders keep the lock for one read-modify-write
-// (milliseconds), so waiting this long means the holder is stuck (stopped
-// in a debugger, say), and failing beats hanging forever.
+// lockTimeout bounds the wait for another process's lock when ctx has no
+// deadline: holders keep it for milliseconds, so by then the holder is stuck.
 const lockTimeout = 30 * time.Second
 
-// fileLock is a cross-process lock on a lock file, compatible with
-// Microsoft's other libraries, which lock "<cache file>.lockfile" too (flock
-// on Unix, LockFileEx on Windows). The operating system releases the lock of
-// a process that dies, so a stale lock can't outlive its holder, and the file
-// is never deleted: deleting it while another process waits on its inode
-// would let a third process lock a new file, and two would hold "the" lock.
-// Some of those libraries do delete it after use; Lock notices and retries.
+// fileLock is a cross-process lock on a lock file, as Microsoft's other
+// libraries take it on "<cache file>.lockfile" (flock on Unix, LockFileEx on
+// Windows). The OS releases a dead process's lock. The file is never deleted:
+// deleting it while another process waits on its inode would let a third
+// lock a new file. Some of those libraries delete it; Lock notices.
 type fileLock struct {
 	path string
 	// staleAfter, when not 0, ends the wait for a holder that has held the
-	// lock this long (ErrLockStale), where the lock file says when it was
-	// taken (its modification time, set by noteOwner).
+	// lock this long (errLockStale), as the file's modification time says.
 	staleAfter time.Duration
 }
 
-// errLockStale: another process has held the lock longer than its use
-// takes, so it is stuck.
 var errLockStale = errors.New("its holder has held it far longer than a refresh takes")
 
 // Lock waits for the lock until ctx ends (or lockTimeout passes, when ctx has
@@ -57,8 +50,7 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 	wait := firstLockWait
 	for {
 		if f == nil {
-			// Never through a link: one planted at this name would make
-			// noteOwner truncate the file it points at.
+			// Never through a link, which noteOwner would write through.
 			if f, err = openPrivate(l.path, os.O_RDWR|os.O_CREATE); err != nil {
 				return nil, fmt.Errorf("can't open the token cache lock %s: %w", l.path, err)
 			}
@@ -68,14 +60,15 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 			return nil, fmt.Errorf("can't lock the token cache lock %s: %w", l.path, err)
 		}
 		if locked {
-			if sameFile(f, l.path) {
+			a, errA := f.Stat()
+			b, errB := os.Stat(l.path)
+			if errA == nil && errB == nil && os.SameFile(a, b) {
 				noteOwner(f)
 				held := f
 				f = nil
 				return func() { unlockFile(held); held.Close() }, nil
 			}
-			// Another library removed or replaced the file between our open
-			// and our lock: what we hold locks nothing. Lock what is there now.
+			// Another library replaced the file since we opened it.
 			unlockFile(f)
 			f.Close()
 			f = nil
@@ -102,10 +95,8 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 	}
 }
 
-// A waiter polls the lock, from firstLockWait to maxLockWait apart (plus
-// jitter): holders keep it for one write or one redemption, milliseconds,
-// and a lock that nobody takes for long after its release wastes the time
-// of every process waiting for it.
+// A waiter polls from firstLockWait to maxLockWait apart, plus jitter:
+// holders keep the lock for milliseconds.
 const (
 	firstLockWait = 200 * time.Microsecond
 	maxLockWait   = 4 * time.Millisecond
@@ -117,18 +108,8 @@ var lockWaitHook atomic.Pointer[func(path string)]
 // ownerWidth is the room a lock file gives its holder's description.
 const ownerWidth = 80
 
-// sameFile reports whether f is still the file at path.
-func sameFile(f *os.File, path string) bool {
-	a, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	b, err := os.Stat(path)
-	return err == nil && os.SameFile(a, b)
-}
-
 // owner describes the lock's holder as it wrote itself into the file ("<pid>
-// <program>", as Python's msal-extensions does), for an error message.
+// <program>", as Python's msal-extensions does).
 func owner(path string) string {
 	b, err := readPrivate(path)
 	if err != nil || len(b) == 0 {

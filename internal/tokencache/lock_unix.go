@@ -26,11 +26,9 @@ func tryLock(f *os.File) (bool, error) {
 
 func unlockFile(f *os.File) { _ = unix.Flock(int(f.Fd()), unix.LOCK_UN) }
 
-// noteOwner writes who holds the lock into it, for the timeout message of a
-// process that waits too long. Nobody reads it otherwise. It overwrites a
-// fixed width, padded with spaces, rather than truncating: on ext4 a
-// truncation to zero makes the kernel flush the file, which costs
-// milliseconds on every lock.
+// noteOwner writes who holds the lock into it, for a waiter's timeout
+// message. It overwrites a fixed width rather than truncating: on ext4 a
+// truncation to zero flushes the file, which costs milliseconds.
 func noteOwner(f *os.File) {
 	b := fmt.Appendf(nil, "%d %s", os.Getpid(), filepath.Base(os.Args[0]))
 	if len(b) > ownerWidth {
@@ -40,6 +38,5 @@ func noteOwner(f *os.File) {
 	_, _ = f.WriteAt(b, 0)
 }
 
-// lockNotesOwner: noteOwner writes the lock file, so its modification
-// time says when the lock was taken.
+// lockNotesOwner: the lock file's modification time says when it was taken.
 const lockNotesOwner = true

@@ -31,6 +31,5 @@ func unlockFile(f *os.File) {
 // processes that would want the note.
 func noteOwner(*os.File) {}
 
-// lockNotesOwner: noteOwner writes the lock file, so its modification
-// time says when the lock was taken.
+// lockNotesOwner: the lock file's modification time says when it was taken.
 const lockNotesOwner = false

@@ -1,43 +1,27 @@
 package tokencache
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// MSAL looks an access token up by its target (storage.go, isMatchingScopes
-// in MSAL for Go v1.10.1): the token matches when every requested scope
-// equals, by strings.EqualFold, one of the space-separated parts of the
-// entry's target. A view (see view.go) must never hide a token that rule
-// accepts, so this file reproduces it exactly: foldScope gives every string
-// of one EqualFold class the same key, and entryTarget reads the target the
-// way MSAL's decoder does. match_test.go pins both against MSAL itself.
+// MSAL matches an access token when every requested scope equals, by
+// strings.EqualFold, a space-separated part of its target (isMatchingScopes,
+// MSAL for Go v1.10.1). A view must never hide a token MSAL would match, so
+// this file reproduces that exactly; match_test.go pins it against MSAL.
 
-// foldScope returns the key of s's EqualFold class. EqualFold compares rune
-// by rune under simple case folding, and decodes bytes that aren't UTF-8 as
-// U+FFFD; two strings are EqualFold exactly when their keys are equal. The
-// key of an ASCII rune is its lowercase form, so the common scope, already
-// lowercase ASCII, is its own key and costs no allocation.
+// foldScope returns the key of s's EqualFold class: EqualFold compares runes
+// under simple case folding, invalid bytes as U+FFFD, so two strings are
+// EqualFold exactly when their keys are equal. Lowercase ASCII, the common
+// scope, is its own key.
 func foldScope(s string) string {
-	canonical := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			canonical = false
-			break
-		}
-	}
-	if canonical {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf || 'A' <= r && r <= 'Z' }) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s { // invalid bytes range as utf8.RuneError, as in EqualFold
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
+	return strings.Map(foldRune, s)
 }
 
 // foldRune returns the representative of r's simple folding orbit: its
@@ -70,87 +54,84 @@ func foldRune(r rune) rune {
 func scopeParts(target string) []string { return strings.Split(target, " ") }
 
 // entryTarget returns the target MSAL reads from an access token entry, and
-// ok false when it can't tell: the entry isn't an object, or a target field
-// holds something other than a string or null (MSAL then fails to decode the
-// whole cache, so such an entry belongs in every view, where it fails alike).
-//
-// MSAL's decoder (apps/internal/json) assigns a member to the struct field
-// whose json tag equals its name, or else to the field of that Go name, so
-// both "target" and "Scopes" set the target, the last one winning; a null
-// leaves it as it was.
+// ok false when the entry isn't an object or a target member holds neither
+// a string nor null: MSAL then fails to decode the whole cache, so such an
+// entry belongs in every view, where it fails alike. MSAL's decoder takes
+// both "target" (the json tag) and "Scopes" (the Go name), the last one
+// winning; a null leaves the target as it was.
 func entryTarget(raw []byte) (target string, ok bool) {
-	p := rawScanner{b: raw}
-	p.space()
-	if !p.consume('{') {
+	ok = members(raw, func(name []byte, _ int, val []byte) bool {
+		if !isTargetName(name) || string(val) == "null" {
+			return true
+		}
+		s, ok := jsonString(val)
+		target = s
+		return ok
+	})
+	if !ok {
 		return "", false
 	}
-	p.space()
-	if p.consume('}') {
-		return "", true
-	}
-	for {
-		p.space()
-		nameStart := p.i
-		if !p.skipString() {
-			return "", false
-		}
-		name := p.b[nameStart:p.i]
-		p.space()
-		if !p.consume(':') {
-			return "", false
-		}
-		p.space()
-		valStart := p.i
-		if !p.skipValue() {
-			return "", false
-		}
-		if isTargetName(name) {
-			switch val := p.b[valStart:p.i]; {
-			case string(val) == "null":
-			case val[0] == '"':
-				s, ok := jsonString(val)
-				if !ok {
-					return "", false
-				}
-				target = s
-			default:
-				return "", false
-			}
-		}
-		p.space()
-		if p.consume('}') {
-			return target, true
-		}
-		if !p.consume(',') {
-			return "", false
-		}
-	}
+	return target, true
 }
 
-// isTargetName reports whether a member's quoted name is "target" or
-// "Scopes" once unescaped.
+// isTargetName reports whether a quoted member name is "target" or "Scopes".
 func isTargetName(quoted []byte) bool {
 	switch string(quoted) {
 	case `"target"`, `"Scopes"`:
 		return true
 	}
-	if !strings.ContainsRune(string(quoted), '\\') {
-		return false
-	}
 	s, ok := jsonString(quoted)
 	return ok && (s == "target" || s == "Scopes")
 }
 
-// jsonString decodes a quoted JSON string.
+// jsonString decodes a JSON value that should be a string.
 func jsonString(quoted []byte) (string, bool) {
-	if !strings.ContainsRune(string(quoted), '\\') {
+	if quoted[0] != '"' {
+		return "", false
+	}
+	if !bytes.ContainsRune(quoted, '\\') {
 		return string(quoted[1 : len(quoted)-1]), true
 	}
 	var s string
-	if err := json.Unmarshal(quoted, &s); err != nil {
-		return "", false
+	return s, json.Unmarshal(quoted, &s) == nil
+}
+
+// members calls f with the quoted name, offset and raw value of each
+// top-level member of the object raw, in order, until f returns false. It
+// reports whether raw is an object and f never returned false. A hand
+// scanner, because json.Decoder made a second process's load 15 times
+// slower.
+func members(raw []byte, f func(name []byte, at int, val []byte) bool) bool {
+	p := rawScanner{b: raw}
+	p.space()
+	if !p.consume('{') {
+		return false
 	}
-	return s, true
+	if p.space(); p.consume('}') {
+		return true
+	}
+	for {
+		p.space()
+		start := p.i
+		if !p.skipString() {
+			return false
+		}
+		name := p.b[start:p.i]
+		if p.space(); !p.consume(':') {
+			return false
+		}
+		p.space()
+		at := p.i
+		if !p.skipValue() || !f(name, at, p.b[at:p.i]) {
+			return false
+		}
+		if p.space(); p.consume('}') {
+			return true
+		}
+		if !p.consume(',') {
+			return false
+		}
+	}
 }
 
 // rawScanner walks JSON that encoding/json has already validated (stored
@@ -162,13 +143,8 @@ type rawScanner struct {
 }
 
 func (p *rawScanner) space() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
+	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
+		p.i++
 	}
 }
 
@@ -208,35 +184,27 @@ func (p *rawScanner) skipValue() bool {
 	case '"':
 		return p.skipString()
 	case '{', '[':
-		depth := 0
-		for p.i < len(p.b) {
+		for depth := 0; p.i < len(p.b); p.i++ {
 			switch p.b[p.i] {
 			case '"':
 				if !p.skipString() {
 					return false
 				}
-				continue
+				p.i-- // the loop's increment
 			case '{', '[':
 				depth++
 			case '}', ']':
-				depth--
-				if depth == 0 {
+				if depth--; depth == 0 {
 					p.i++
 					return true
 				}
 			}
-			p.i++
 		}
 		return false
-	default: // number, true, false, null
-		start := p.i
-		for p.i < len(p.b) {
-			switch p.b[p.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return p.i > start
-			}
-			p.i++
-		}
-		return p.i > start
 	}
+	start := p.i // a number, true, false or null
+	for p.i < len(p.b) && strings.IndexByte(", \t\n\r}]", p.b[p.i]) < 0 {
+		p.i++
+	}
+	return p.i > start
 }

@@ -5,25 +5,23 @@ import (
 	"strings"
 )
 
-// model is one CAE mode's cache as the Store holds it: every entry once,
-// parsed, with the access tokens kept compactly (at_entry.go) and indexed by
-// scope, so that a view (view.go) costs what it holds, not what the cache
-// holds.
+// model is one CAE mode's cache, parsed once, with the access tokens kept
+// compactly (at_entry.go) and indexed by scope, so that a view costs what it
+// holds, not what the cache holds.
 type model struct {
-	// sections holds every section but the access tokens, and top-level
-	// values that aren't sections, verbatim (see verbatimKey).
+	// sections holds all but the access tokens, and top-level values that
+	// aren't sections, verbatim (see verbatimKey).
 	sections contract
-	// ats holds the access tokens, and prefixes and heads the strings
-	// they share.
+	// ats holds the access tokens; prefixes and heads, the strings they share.
 	ats      map[atKey]*atEntry
 	prefixes interned
 	heads    interned
-	// byScope lists the access tokens whose target has a part with this
-	// foldScope key. Its keys are substrings of the entries' where they can
-	// be, so that they cost no memory of their own.
+	// byScope lists the access tokens whose target has a part of this
+	// foldScope key. Keys are substrings of the entries' where they can be,
+	// so that they cost no memory of their own.
 	byScope map[string][]*atEntry
-	// anyScope holds the access tokens whose target can't be read (see
-	// entryTarget): they go in every view.
+	// anyScope holds the access tokens whose target can't be read: they go
+	// in every view.
 	anyScope map[*atEntry]struct{}
 }
 
@@ -53,40 +51,21 @@ func modelOf(c contract) *model {
 }
 
 // atVerbatim reports whether the stored access token section wasn't an
-// object of entries: it is then kept in sections, verbatim, until a token
-// is written.
+// object of entries: it is then kept verbatim until a token is written.
 func (m *model) atVerbatim() bool {
 	_, ok := m.sections[sectionAccessToken]
 	return ok
 }
 
-// get returns an entry.
-func (m *model) get(section, key string) (json.RawMessage, bool) {
-	if section == sectionAccessToken && !m.atVerbatim() {
-		if e := m.findAT(key); e != nil {
-			return e.raw(), true
-		}
-		return nil, false
-	}
-	v, ok := m.sections[section][key]
-	return v, ok
-}
-
 // set stores one entry.
 func (m *model) set(section, key string, value json.RawMessage) {
 	if section == sectionAccessToken {
-		// A section that wasn't an object (corrupt) is replaced, or it
-		// would be written back corrupt forever.
+		// A corrupt section is replaced, or it would be written back forever.
 		delete(m.sections, sectionAccessToken)
 		m.setAT(key, value)
 		return
 	}
-	entries := m.sections[section]
-	if _, verbatim := entries[verbatimKey]; verbatim || entries == nil {
-		entries = map[string]json.RawMessage{}
-		m.sections[section] = entries
-	}
-	entries[key] = value
+	m.sections.set(section, key, value)
 }
 
 // findAT returns the access token of key, or nil.
@@ -152,16 +131,14 @@ func (m *model) deleteAT(e *atEntry) {
 		}
 		delete(m.byScope, f)
 		if len(list) > 0 {
-			// The map's key may be a substring of the entry going away:
-			// key the list by one that stays.
+			// Key the list by a substring of an entry that stays.
 			m.byScope[within(list[0].rest[:list[0].klen], f)] = list
 		}
 	}
 }
 
 // within returns s as a substring of key when key holds it (MSAL's keys end
-// with the target, lowercased, so a scope's key is usually there), and
-// otherwise a copy of s: either way, no memory of a caller's.
+// with the lowercased target), and otherwise a copy of s.
 func within(key, s string) string {
 	if j := strings.Index(key, s); j >= 0 && s != "" {
 		return key[j : j+len(s)]
@@ -180,8 +157,7 @@ func dup(earlier []string, f string) bool {
 }
 
 // matching returns every access token MSAL could match to a request for
-// scopes (folded with foldScope, duplicates kept), and perhaps a few more:
-// see msalMatches.
+// scopes (folded, duplicates kept), and perhaps a few more.
 func (m *model) matching(scopes []string) []*atEntry {
 	var out []*atEntry
 	for e := range m.anyScope {
@@ -197,8 +173,8 @@ func (m *model) matching(scopes []string) []*atEntry {
 		}
 		return out
 	case 1:
-		// Every match has a part equal to the scope. Tokens with two such
-		// parts don't match, but they're few and harmless in a view.
+		// Every match has a part equal to the scope (tokens with two such
+		// parts don't match, but they're harmless in a view).
 		return append(out, m.byScope[scopes[0]]...)
 	}
 	// A match has a part equal to at least one of the scopes.
@@ -219,11 +195,10 @@ func (m *model) matching(scopes []string) []*atEntry {
 	return out
 }
 
-// msalMatches is MSAL's isMatchingScopes for folded scopes: it counts, for
-// each requested scope, the parts of the target equal to it, and matches
-// when the count is the number of scopes requested. That is "every scope is
-// in the target" when neither list repeats itself; when one does, it isn't
-// (["a", "b"] matches "a a"), and a view must follow MSAL, not intent.
+// msalMatches is MSAL's isMatchingScopes for folded scopes: it counts the
+// parts of the target equal to each scope, and matches when the count is
+// the number of scopes. With repeats, that isn't "every scope is in the
+// target" (["a", "b"] matches "a a"), and a view must follow MSAL.
 func msalMatches(scopes []string, target string) bool {
 	parts := scopeParts(target)
 	n := 0
@@ -237,29 +212,24 @@ func msalMatches(scopes []string, target string) bool {
 	return n == len(scopes)
 }
 
-// removeAccount deletes every entry of homeAccountID: those whose key
-// begins with it, as MSAL writes keys, and any other whose
-// home_account_id names it.
-func (m *model) removeAccount(homeAccountID string) bool {
-	removed := false
+// removeAccount deletes every entry of homeAccountID (see ofAccount).
+func (m *model) removeAccount(homeAccountID string) {
 	for _, section := range []string{sectionRefreshToken, sectionIDToken, sectionAccount} {
 		for k, v := range m.sections[section] {
 			if k != verbatimKey && ofAccount(k, v, homeAccountID) {
 				delete(m.sections[section], k)
-				removed = true
 			}
 		}
 	}
 	for _, e := range m.ats {
 		if ofAccount(e.key(), e.raw(), homeAccountID) {
 			m.deleteAT(e)
-			removed = true
 		}
 	}
-	return removed
 }
 
-// ofAccount reports whether an entry belongs to homeAccountID.
+// ofAccount reports whether an entry belongs to homeAccountID: its key
+// begins with it, as MSAL writes keys, or its home_account_id names it.
 func ofAccount(key string, value json.RawMessage, homeAccountID string) bool {
 	if len(key) > len(homeAccountID) && key[len(homeAccountID)] == '-' && strings.EqualFold(key[:len(homeAccountID)], homeAccountID) {
 		return true
@@ -270,9 +240,10 @@ func ofAccount(key string, value json.RawMessage, homeAccountID string) bool {
 	return json.Unmarshal(value, &e) == nil && e.HomeAccountID != "" && strings.EqualFold(e.HomeAccountID, homeAccountID)
 }
 
-// marshal writes the whole cache as MSAL's schema. Entries are copied as
-// they are: they came from a JSON decoder, so they are valid JSON already.
+// marshal writes the whole cache as MSAL's schema. Entries came from a JSON
+// decoder, so they are copied as they are.
 func (m *model) marshal() []byte {
+	// Sized first: growing a large cache's buffer costs 25 times the copy.
 	size := 64
 	for name, entries := range m.sections {
 		size += len(name) + 4
@@ -286,8 +257,7 @@ func (m *model) marshal() []byte {
 			size += len(e.prefix.s)
 		}
 	}
-	b := make([]byte, 0, size)
-	b = append(b, '{')
+	b := append(make([]byte, 0, size), '{')
 	first := true
 	if len(m.ats) > 0 {
 		b = appendJSONString(b, sectionAccessToken)

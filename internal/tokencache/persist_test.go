@@ -35,7 +35,7 @@ func (s failingStorage) Write(ctx context.Context, data []byte) error {
 
 // failingPlaintext is a plaintext cache at loc whose two files fail writes
 // while the returned switch is set, as it is at first.
-func failingPlaintext(loc Location) (Persistence, *atomic.Bool) {
+func failingPlaintext(loc Location) (Cache, *atomic.Bool) {
 	fail := &atomic.Bool{}
 	fail.Store(true)
 	p := Plaintext(loc)
@@ -126,7 +126,7 @@ func TestPendingChangesMergeWithWhatOthersWroteMeanwhile(t *testing.T) {
 }
 
 func TestPendingHoldsOneOpPerEntry(t *testing.T) {
-	p := &part{}
+	p := &mode{}
 	set := func(key, v string) {
 		p.queue(op{section: sectionRefreshToken, key: key, value: json.RawMessage(`"` + v + `"`)})
 	}

@@ -9,13 +9,11 @@ import (
 	"path/filepath"
 )
 
-// fileRecords keeps each application's AuthenticationRecord in a file beside
-// the cache: <dir>/<name>.<client ID>.authrecord.json. A record names the
-// account, tenant and authority, and holds no secret, so it needs no
-// encryption; its file is private to its owner all the same, because a
-// username is personal data, and it is read only when the user owns it and
-// no one else can write it (see readPrivate): a record another user planted
-// would make the application use the wrong account.
+// fileRecords keeps each application's AuthenticationRecord beside the
+// cache, in <dir>/<name>.<client ID>.authrecord.json. A record holds no
+// secret, but a username is personal data, so the file is private, and one
+// another user planted would sign in the wrong account, so readPrivate
+// refuses it.
 type fileRecords struct{ loc Location }
 
 // FileRecords returns a RecordStore in loc's directory.
@@ -23,8 +21,7 @@ func FileRecords(loc Location) RecordStore { return fileRecords{loc} }
 
 // safeKey reports whether key is a file name as it is (client IDs are
 // GUIDs): an ASCII letter or digit, then up to 100 of those, '.', '_' or
-// '-'. A loop, not a regexp: the regexp's {0,100} compiled to a program of
-// 1,300 allocations at every process's start.
+// '-'. A regexp's {0,100} would cost 1,300 allocations at every start.
 func safeKey(key string) bool {
 	if len(key) == 0 || len(key) > 101 {
 		return false

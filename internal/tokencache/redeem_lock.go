@@ -6,16 +6,10 @@ import (
 	"time"
 )
 
-// sharedLock is a cross-process file lock that callers in one process hold
-// together: the first takes the file lock, the last to leave releases it.
-// A caller joins only a hold younger than joinWindow, and otherwise waits
-// for its end and takes the lock anew, so that a process whose redemptions
-// overlap without a pause can't keep other processes out.
-// It is the Store's redemption lock. Redemptions within a process are
-// serialized by the Store's own semaphore and told apart from a sign-out by
-// their call epochs, so they needn't exclude a sign-out of the same Store;
-// what the lock must exclude is other processes (and other Stores on the
-// same files), whose refreshes would otherwise race over one refresh token.
+// sharedLock is the Store's redemption lock: a file lock that callers in
+// one process hold together, the first taking it and the last releasing it.
+// A caller joins only a hold younger than joinWindow, so that a process
+// whose redemptions overlap without a pause can't keep others out.
 type sharedLock struct {
 	lock fileLock
 
@@ -27,8 +21,7 @@ type sharedLock struct {
 	acquiring chan struct{} // closed when a pending acquisition ends; nil if none
 }
 
-// joinWindow is how long after the file was locked callers may still join
-// the hold.
+// joinWindow is how long after the file was locked callers may join.
 const joinWindow = time.Second
 
 // hold waits until this process holds the lock (or ctx ends) and returns
@@ -36,22 +29,16 @@ const joinWindow = time.Second
 func (l *sharedLock) hold(ctx context.Context) (func(), error) {
 	for {
 		l.mu.Lock()
-		if l.holders > 0 {
-			if time.Since(l.since) < joinWindow {
-				l.holders++
-				l.mu.Unlock()
-				return sync.OnceFunc(l.leave), nil
-			}
-			wait := l.released
+		if l.holders > 0 && time.Since(l.since) < joinWindow {
+			l.holders++
 			l.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
+			return sync.OnceFunc(l.leave), nil
 		}
-		if wait := l.acquiring; wait != nil {
+		wait := l.acquiring // nil unless an acquisition is pending
+		if l.holders > 0 {
+			wait = l.released
+		}
+		if wait != nil {
 			l.mu.Unlock()
 			select {
 			case <-wait:

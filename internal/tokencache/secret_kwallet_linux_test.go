@@ -189,7 +189,7 @@ func TestSecretServiceEmptyReadOfAClosedKWalletIsNoCache(t *testing.T) {
 	w := &kwallet{open: true, value: []byte(`{"RefreshToken":{"k":{"secret":"rt-alice"}}}`)}
 	serveKWallet(t, w)
 	loc := Location{Dir: filepath.Join(t.TempDir(), ".IdentityService"), Name: "kwallet.cache", OwnDir: true}
-	s := newSecretService(loc.schema(true))
+	s := newSecretService(loc.modeName(true))
 	got, err := s.read(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, w.value, got, "the wallet open")

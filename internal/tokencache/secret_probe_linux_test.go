@@ -177,7 +177,7 @@ func refuseHello(t *testing.T, c net.Conn) {
 func TestSecretServiceCheckWantsTheItemInTheDefaultCollection(t *testing.T) {
 	keyringtest.StartLocked(t)
 	loc := Location{Dir: t.TempDir(), Name: "elsewhere.cache", OwnDir: true}
-	s := newSecretService(loc.schema(true))
+	s := newSecretService(loc.modeName(true))
 
 	conn, err := dbus.ConnectSessionBus()
 	require.NoError(t, err)

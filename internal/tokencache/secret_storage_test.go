@@ -42,7 +42,7 @@ func TestSecretStorageIsReadOnlyWhenTheSignalMoves(t *testing.T) {
 	store := &memorySecrets{}
 	signal := filepath.Join(t.TempDir(), "app.nocae")
 	open := func() cache.ExportReplace {
-		return openStore(t, over(newSecretStorage(store, signal, true, nil)), nil).Mode(false)
+		return openStore(t, over(newSecretStorage(store, signal, false)), nil).Mode(false)
 	}
 	c, other := open(), open()
 	m, om := &fakeMSAL{}, &fakeMSAL{}

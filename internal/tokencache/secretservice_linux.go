@@ -38,28 +38,21 @@ type secretValue struct {
 }
 
 // ssConn is one conversation with the Secret Service over a private bus
-// connection. Each operation opens and closes its own, so nothing lingers
-// (the cache is read only when its signal file moves, and written only after
-// a sign-in or a refresh).
+// connection. Each operation has its own, so nothing lingers.
 type ssConn struct {
 	conn *dbus.Conn
-	// prompting is the prompt the conversation has up, if any: set by
-	// prompt, read when the caller's context ends (dismissPrompt).
+	// prompting is the prompt up, if any: set by prompt, dismissed when the
+	// caller's context ends.
 	prompting atomic.Pointer[dbus.ObjectPath]
 }
 
 // withSecretService runs f over a fresh connection to the Secret Service.
-func withSecretService(ctx context.Context, f func(*ssConn) error) error {
-	err := converse(ctx, f)
-	if err != nil && ctx.Err() != nil {
-		// The connection closed because ctx ended; say so, not "closed
-		// network connection".
-		return ctx.Err()
-	}
-	return err
-}
-
-func converse(ctx context.Context, f func(*ssConn) error) error {
+func withSecretService(ctx context.Context, f func(*ssConn) error) (err error) {
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			err = ctx.Err() // not "closed network connection"
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -71,11 +64,9 @@ func converse(ctx context.Context, f func(*ssConn) error) error {
 	if err != nil {
 		return &secretServiceError{"can't connect to the D-Bus session bus at " + addr, err}
 	}
-	// The connection closes when ctx ends, which ends any call on it, or
-	// when the conversation does. A prompt it has up is dismissed first, as
-	// libsecret does when its caller cancels, so that no dialog outlives
-	// the call that asked; whichever comes first closes, and the other
-	// waits until it has.
+	// The connection closes when ctx ends, which ends any call on it, or when
+	// f returns. A prompt up is dismissed first, as libsecret does, so that
+	// no dialog outlives the call that asked.
 	c := &ssConn{conn: conn}
 	var closing sync.Once
 	shut := func() { closing.Do(func() { c.dismissPrompt(); _ = conn.Close() }) }
@@ -99,10 +90,9 @@ func (c *ssConn) call(ctx context.Context, p dbus.ObjectPath, method string, arg
 	return c.conn.Object(ssBusName, p).CallWithContext(ctx, method, 0, args...)
 }
 
-// openSession opens a "plain" transfer session, which moving a secret
-// needs. The bus is the user's own, and the service encrypts what it stores
-// on disk, so an encrypted one (DH + AES) would protect the secret only from
-// processes that already run as the user and could read it anyway.
+// openSession opens a "plain" transfer session: the bus is the user's own,
+// so an encrypted one would hide the secret only from processes that run as
+// the user and could read it anyway.
 func (c *ssConn) openSession(ctx context.Context) (dbus.ObjectPath, error) {
 	var ignored dbus.Variant
 	var session dbus.ObjectPath
@@ -156,10 +146,9 @@ func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, err
 	if err != nil || len(v) > 0 {
 		return v, err
 	}
-	// KWallet answers GetSecret on a closed wallet with success and
-	// nothing; taken for an empty cache, that would have the next write
-	// replace the shared one. No cache is stored empty, so an empty value
-	// counts as one only from an item that says it is unlocked.
+	// KWallet answers GetSecret on a closed wallet with nothing, which taken
+	// for an empty cache would have the next write replace the shared one.
+	// No cache is stored empty, so trust an empty value only when unlocked.
 	locked, err := c.locked(ctx, item, ssItem)
 	if err == nil && locked {
 		err = errLocked
@@ -167,19 +156,14 @@ func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, err
 	return nil, err
 }
 
-// findHidden looks again for the item a search by attrs didn't find, in
-// case the default collection, where writes put it, hides it: gnome-keyring,
-// having loaded a keyring from disk locked (it was restarted mid-session,
-// after a crash), shows its items' xdg:schema as a placeholder, so a search
-// by ours finds nothing there. Read as an empty cache, that would have a
-// process drop the tokens it holds and ask the user to sign in again. A
-// search by the client ID alone still lists such items, locked: when one of
-// them is in the default collection with its schema hidden, the collection
-// is unlocked (which may prompt, as reading a locked item does) and searched
-// again, and when it can't be, the read fails and the caller keeps what it
-// has. When none is, the item doesn't exist, and nobody is asked to unlock
-// anything: a keyring locked while in use shows its items' schemas, and
-// lists ours, locked, to the first search.
+// findHidden looks again for an item the search by attrs didn't find, in
+// case the default collection hides it: gnome-keyring, having loaded a
+// keyring locked (restarted mid-session), shows its items' xdg:schema as a
+// placeholder, and an empty read would make a process drop its tokens. A
+// search by client ID alone still lists such items, locked; when one is in
+// the default collection with its schema hidden, the collection is unlocked
+// (which may prompt) and searched again, and failing that the read fails.
+// When none is, the item doesn't exist, and nobody is asked to unlock.
 func (c *ssConn) findHidden(ctx context.Context, attrs map[string]string) (dbus.ObjectPath, error) {
 	_, locked, err := c.search(ctx, map[string]string{msalClientIDAttr: attrs[msalClientIDAttr]})
 	if err != nil || len(locked) == 0 {
@@ -195,19 +179,19 @@ func (c *ssConn) findHidden(ctx context.Context, attrs map[string]string) (dbus.
 	return c.find(ctx, attrs)
 }
 
-// hiddenSchema is what gnome-keyring shows as the xdg:schema of a generic
-// secret in a keyring it loaded locked, whose attributes it can't read.
+// hiddenSchema is the xdg:schema gnome-keyring shows for an item of a
+// keyring it loaded locked.
 const hiddenSchema = "org.freedesktop.Secret.Generic"
 
 // anyHidden reports whether one of the locked items is in coll with its
-// schema hidden, so that it may be the item a search by schema missed.
+// schema hidden.
 func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll dbus.ObjectPath) bool {
 	for _, item := range locked {
 		if !inCollection(item, coll) {
 			continue
 		}
-		var v dbus.Variant
-		if err := c.call(ctx, item, "org.freedesktop.DBus.Properties.Get", ssItem, "Attributes").Store(&v); err != nil {
+		v, err := c.property(ctx, item, ssItem, "Attributes")
+		if err != nil {
 			return true // can't tell: it may be ours
 		}
 		attrs, _ := v.Value().(map[string]string)
@@ -218,16 +202,14 @@ func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll d
 	return false
 }
 
-// inCollection reports whether item is one of coll's: the Secret Service
-// names an item by a path under its collection's.
+// inCollection reports whether item's path is under coll's.
 func inCollection(item, coll dbus.ObjectPath) bool {
 	return item != "" && coll != nullPath && strings.HasPrefix(string(item), string(coll)+"/")
 }
 
 // secretOf returns the value of GetSecret's reply, (oayays), as godbus
-// decodes it: the struct as []any, its byte arrays as []byte. dbus.Store
-// would copy the value again one reflected byte at a time (0.35 ms for an
-// 8 KB cache, 2.2 ms for 50 KB: BenchmarkGodbusSecret).
+// decodes it: dbus.Store would copy it again one reflected byte at a time
+// (0.35 ms for an 8 KB cache).
 func secretOf(body []any) ([]byte, error) {
 	if len(body) == 1 {
 		if fields, ok := body[0].([]any); ok && len(fields) == 4 {
@@ -241,7 +223,7 @@ func secretOf(body []any) ([]byte, error) {
 
 // store replaces the item matching attrs in the default collection, as
 // libsecret's password_store does with a NULL collection.
-func (c *ssConn) store(ctx context.Context, attrs map[string]string, label string, data []byte) error {
+func (c *ssConn) store(ctx context.Context, attrs map[string]string, data []byte) error {
 	coll, err := c.collection(ctx)
 	if err != nil {
 		return err
@@ -251,7 +233,7 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, label strin
 		return err
 	}
 	props := map[string]dbus.Variant{
-		ssItem + ".Label":      dbus.MakeVariant(label),
+		ssItem + ".Label":      dbus.MakeVariant(msalSecretLabel),
 		ssItem + ".Attributes": dbus.MakeVariant(attrs),
 	}
 	// "text/plain" is what libsecret's password functions store.
@@ -272,19 +254,21 @@ func (c *ssConn) readAlias(ctx context.Context) (coll dbus.ObjectPath, err error
 	return coll, err
 }
 
-// locked reports the Locked property of p, an item or a collection (iface).
-func (c *ssConn) locked(ctx context.Context, p dbus.ObjectPath, iface string) (bool, error) {
-	var v dbus.Variant
-	if err := c.call(ctx, p, "org.freedesktop.DBus.Properties.Get", iface, "Locked").Store(&v); err != nil {
-		return false, err
-	}
-	locked, _ := v.Value().(bool)
-	return locked, nil
+// property returns a property of p, an item or a collection (iface).
+func (c *ssConn) property(ctx context.Context, p dbus.ObjectPath, iface, name string) (v dbus.Variant, err error) {
+	err = c.call(ctx, p, "org.freedesktop.DBus.Properties.Get", iface, name).Store(&v)
+	return v, err
 }
 
-// collection returns the unlocked default collection ("keyring"), creating
-// it when there is none, as libsecret does. Either step may show the user a
-// prompt.
+// locked reports the Locked property of p, an item or a collection (iface).
+func (c *ssConn) locked(ctx context.Context, p dbus.ObjectPath, iface string) (bool, error) {
+	v, err := c.property(ctx, p, iface, "Locked")
+	locked, _ := v.Value().(bool)
+	return locked, err
+}
+
+// collection returns the unlocked default collection, creating it when
+// there is none, as libsecret does. Either may prompt.
 func (c *ssConn) collection(ctx context.Context) (dbus.ObjectPath, error) {
 	coll, err := c.readAlias(ctx)
 	if err != nil {
@@ -347,8 +331,7 @@ func (c *ssConn) prompt(ctx context.Context, p dbus.ObjectPath) (dbus.Variant, e
 	signals := make(chan *dbus.Signal, 4)
 	c.conn.Signal(signals)
 	defer c.conn.RemoveSignal(signals)
-	// Until the prompt completes, prompting holds it, so that the end of
-	// ctx dismisses it (see converse), however this call ends.
+	// Until it completes, the end of ctx dismisses it.
 	c.prompting.Store(&p)
 	// No parent window: the service centres its dialog on the screen.
 	if err := c.call(ctx, p, ssPrompt+".Prompt", "").Err; err != nil {
@@ -378,21 +361,18 @@ func (c *ssConn) prompt(ctx context.Context, p dbus.ObjectPath) (dbus.Variant, e
 	}
 }
 
-// dismissPrompt dismisses the prompt the conversation has up, if any,
-// without waiting for an answer: its caller gave up.
+// dismissPrompt dismisses the prompt up, if any, without waiting.
 func (c *ssConn) dismissPrompt() {
 	if p := c.prompting.Swap(nil); p != nil {
 		c.conn.Object(ssBusName, *p).Go(ssPrompt+".Dismiss", dbus.FlagNoReplyExpected, nil)
 	}
 }
 
-// errLocked is a keyring the user (or a service with no display to ask on)
-// didn't unlock.
+// errLocked is a keyring nobody unlocked.
 var errLocked = errors.New("the keyring is locked, and unlocking it was dismissed or is impossible here (no display for the prompt?)")
 
-// sessionBusAddress finds the session bus as libdbus does, except that it
-// never launches one (dbus-launch would start a bus nobody's keyring is on)
-// and never sets DBUS_SESSION_BUS_ADDRESS for the process.
+// sessionBusAddress finds the session bus as libdbus does, but never
+// launches one: a new bus has nobody's keyring on it.
 func sessionBusAddress() (string, error) {
 	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
 		return a, nil
@@ -408,8 +388,7 @@ func sessionBusAddress() (string, error) {
 	return "", &secretServiceError{"no D-Bus session bus", fmt.Errorf("DBUS_SESSION_BUS_ADDRESS is unset and %s doesn't exist", p)}
 }
 
-// secretServiceError says which step failed, for the message that tells a
-// user what's missing.
+// secretServiceError says which step failed, in words a user can act on.
 type secretServiceError struct {
 	what string
 	err  error
@@ -440,18 +419,16 @@ func classify(err error) error {
 	return &secretServiceError{"the Secret Service failed", err}
 }
 
-// Python's azure-identity keeps its Linux cache in the Secret Service
-// through msal-extensions' LibsecretPersistence (azure-identity
-// _persistent_cache.py, _get_persistence; msal_extensions/libsecret.py):
+// Python's azure-identity keeps its Linux cache through msal-extensions'
+// LibsecretPersistence:
 //
 //	schema = Secret.Schema.new(<name>.nocae|.cae, Secret.SchemaFlags.NONE, {"MsalClientID": STRING})
 //	Secret.password_store_sync(schema, {"MsalClientID": "Microsoft.Developer.IdentityService"},
 //	    None, "MSALCache", <MSAL cache JSON>, None)
 //
-// libsecret adds the schema's name as the attribute "xdg:schema" when it
-// stores an item and when it looks one up (the flags lack DONT_MATCH_NAME),
-// and a NULL collection is the "default" alias. These attributes and label
-// make the same item, so each library reads what the other wrote.
+// libsecret adds the schema's name as "xdg:schema" when it stores and looks
+// up, and a NULL collection is the "default" alias: these attributes and
+// label make the same item, so each library reads what the other wrote.
 const (
 	msalClientIDAttr  = "MsalClientID"
 	msalClientIDValue = "Microsoft.Developer.IdentityService"
@@ -459,10 +436,8 @@ const (
 	xdgSchemaAttr     = "xdg:schema"
 )
 
-// secretService is the cache of one schema in the Secret Service.
-type secretService struct {
-	attrs map[string]string
-}
+// secretService is the item of one schema in the Secret Service.
+type secretService struct{ attrs map[string]string }
 
 func newSecretService(schema string) *secretService {
 	return &secretService{attrs: map[string]string{xdgSchemaAttr: schema, msalClientIDAttr: msalClientIDValue}}
@@ -477,19 +452,14 @@ func (s *secretService) read(ctx context.Context) (data []byte, err error) {
 }
 
 func (s *secretService) write(ctx context.Context, data []byte) error {
-	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, msalSecretLabel, data) })
+	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, data) })
 }
 
-// probeSecretService checks that the Secret Service can hold a cache here:
-// that it answers on the session bus, and that its default collection
-// ("keyring"), where writes go, is unlocked, unlocking it (which may prompt
-// the user) when it isn't, or creating it when there is none, as the cache's
-// first write would. On a keyring in use that is two reads and no write, so
-// a new process pays for no item it stores and deletes. The check reads no
-// item: an item found elsewhere, or found and read from a closed KWallet
-// (an empty value) or a locked KeePassXC (which lists nothing while locked),
-// says nothing of whether writes can succeed, and the first Read comes after
-// the unlock.
+// probeSecretService checks that the Secret Service answers and that its
+// default collection, where writes go, is unlocked (unlocking it, which may
+// prompt, or creating it, as a first write would): two reads on a keyring
+// in use, and no write. It reads no item: one read from a closed KWallet
+// (empty) or a locked KeePassXC (listing nothing) says nothing of writes.
 func probeSecretService(ctx context.Context) error {
 	return withSecretService(ctx, func(c *ssConn) error {
 		_, err := c.collection(ctx)

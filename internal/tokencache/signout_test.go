@@ -53,7 +53,7 @@ func assertSignedOut(t *testing.T, s *Store, client public.Client, account publi
 func TestSignOutDuringARefreshSticks(t *testing.T) {
 	for _, kind := range []string{"memory", "plaintext"} {
 		t.Run(kind, func(t *testing.T) {
-			var p Persistence
+			var p Cache
 			var loc Location
 			if kind == "plaintext" {
 				loc = plaintextLoc(t)

@@ -12,62 +12,48 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 )
 
-// Store owns the two MSAL caches of one credential, CAE and non-CAE, over one
-// Persistence. MSAL needs a client per CAE mode (only a CAE client announces
-// the CP1 capability), but a user signs in once: the two caches share
-// accounts and refresh tokens, and every operation that concerns the user
-// (sign-out, redeeming a refresh token) goes through the Store, so that it
-// treats both caches as one.
-//
-// The Store holds each cache parsed, once, and hands MSAL views of it (see
-// view.go). Persistent storage is written whole after every change, merged
-// into what other processes wrote (see persist.go); when it can't be
-// written, the change stays in memory, one warning says why, and later
-// writes try again: a finished sign-in is never lost to a full disk.
+// Store owns the two MSAL caches of one credential, CAE and non-CAE. MSAL
+// needs a client per CAE mode (only a CAE client announces the CP1
+// capability), but a user signs in once: the two share accounts and refresh
+// tokens, and sign-out and redemption go through the Store, which treats
+// them as one. A change that storage can't take stays in memory, one
+// warning says why, and later writes try again.
 type Store struct {
-	records RecordStore
-	warn    func(string)
-	// retrying is the slot of redemptions that lost a race (see Redeem):
-	// they run one at a time. racing counts the calls waiting for it or
-	// holding it; while it isn't 0, new redemptions queue too.
+	warn func(string)
+	// retrying is the slot of redemptions that lost a race, run one at a
+	// time; racing counts the calls waiting for it or holding it, and while
+	// it isn't 0, new redemptions queue too.
 	retrying chan struct{}
 	racing   atomic.Int32
-	// redeemLock keeps other processes' redemptions from running while this
-	// process's do (see sharedLock); nil for a cache in memory.
+	// redeemLock keeps other processes' redemptions out while this one's
+	// run; nil for a cache in memory.
 	redeemLock *sharedLock
-	// epoch numbers the Store's calls (Begin) and sign-outs in the order
-	// they began.
+	// epoch numbers calls (Begin) and sign-outs in the order they began.
 	epoch atomic.Uint64
 
-	// mu guards the parts' state and everything below. It is held across
-	// storage I/O, which orders this process's read-modify-writes of
-	// storage, but never while waiting for redeemLock.
+	// mu guards the modes' state and everything below. It is never held
+	// across storage I/O or while waiting for redeemLock.
 	mu    sync.Mutex
-	parts [2]*part // indexed by cae
+	modes [2]*mode // indexed by cae
 	// removed maps a signed-out home account ID (lowercase) to the epoch of
-	// its sign-out: what calls that began before it write for that account
-	// is dropped.
+	// its sign-out: what calls that began before it write for it is dropped.
 	removed map[string]uint64
 	// flying holds a channel per redemption running, closed when it ends.
 	flying map[chan struct{}]struct{}
-	// rtGen counts the changes of refresh tokens in the cache: stored by a
-	// redemption or a sign-in, or possibly by another process (read from
-	// storage).
-	rtGen uint64
-	// redeemWarned is set once the redemption lock's failure was logged.
-	redeemWarned bool
-	// writeFailing is set while storage writes fail, so that one warning
-	// covers a run of failures.
-	writeFailing bool
+	// rtGen counts the changes of refresh tokens: stored here, or perhaps
+	// by another process (read from storage).
+	rtGen        uint64
+	redeemWarned bool // the redemption lock's failure was logged
+	writeFailing bool // writes fail: one warning covers the run
 }
 
 // Open returns the Store of one credential over p. warn, when not nil, is
 // told about problems that don't stop the cache from working.
-func Open(p Persistence, warn func(msg string)) (*Store, error) {
+func Open(p Cache, warn func(msg string)) (*Store, error) {
 	if warn == nil {
 		warn = func(string) {}
 	}
-	s := &Store{records: p.records, warn: warn, retrying: make(chan struct{}, 1), removed: map[string]uint64{}, flying: map[chan struct{}]struct{}{}}
+	s := &Store{warn: warn, retrying: make(chan struct{}, 1), removed: map[string]uint64{}, flying: map[chan struct{}]struct{}{}}
 	if p.warning != "" {
 		warn(p.warning)
 	}
@@ -78,10 +64,15 @@ func Open(p Persistence, warn func(msg string)) (*Store, error) {
 			if st, err = p.open(cae, warn); err != nil {
 				return nil, err
 			}
+			if c, ok := st.(checker); ok {
+				if err := c.check(warn); err != nil {
+					return nil, err
+				}
+			}
 		}
-		s.parts[i] = &part{s: s, cae: cae, storage: st, m: newModel(), gen: 1, io: make(chan struct{}, 1)}
+		s.modes[i] = &mode{s: s, cae: cae, storage: st, m: newModel(), gen: 1, io: make(chan struct{}, 1)}
 		if st != nil && p.azidentity != nil {
-			s.parts[i].openAzidentity = sync.OnceValue(func() Storage { return p.azidentity(cae, warn) })
+			s.modes[i].openAzidentity = sync.OnceValue(func() reader { return p.azidentity(cae, warn) })
 		}
 	}
 	if p.redeemLock != "" {
@@ -93,19 +84,16 @@ func Open(p Persistence, warn func(msg string)) (*Store, error) {
 	return s, nil
 }
 
-// Mode returns the MSAL cache of one CAE mode. Each may serve one MSAL
-// client: the Store tracks what that client holds.
-func (s *Store) Mode(cae bool) cache.ExportReplace { return s.part(cae) }
+// Mode returns the MSAL cache of one CAE mode, for one MSAL client: the
+// Store tracks what that client holds.
+func (s *Store) Mode(cae bool) cache.ExportReplace { return s.mode(cae) }
 
-func (s *Store) part(cae bool) *part {
+func (s *Store) mode(cae bool) *mode {
 	if cae {
-		return s.parts[1]
+		return s.modes[1]
 	}
-	return s.parts[0]
+	return s.modes[0]
 }
-
-// Records returns where the Store remembers the signed-in user, or nil.
-func (s *Store) Records() RecordStore { return s.records }
 
 // callKey and redeemKey are the context keys of a Store's calls.
 type (
@@ -115,18 +103,15 @@ type (
 
 // call is what Begin records about one MSAL call.
 type call struct {
-	// began is the Store's epoch when the call began.
-	began uint64
-	// scopes are the call's scopes, folded (foldScope), duplicates kept.
-	scopes []string
-	// silent is set for a call inside Redeem: a silent call, whose first
-	// Replace may fail without losing a token (see part.load).
+	began  uint64   // the Store's epoch when the call began
+	scopes []string // folded (foldScope), duplicates kept
+	// silent is set inside Redeem: a silent call's first Replace may fail
+	// without losing a token (see mode.refresh).
 	silent bool
-	// replaces counts the call's Replaces. Guarded by Store.mu.
+	// replaces counts the call's Replaces, and tokens are the access tokens
+	// it stored, as the Store keeps them (see Intern). Guarded by Store.mu.
 	replaces int
-	// tokens are the access tokens the call stored, as the Store keeps
-	// them (see Intern). Guarded by Store.mu.
-	tokens []string
+	tokens   []string
 }
 
 // callOf returns the call ctx belongs to, or nil.
@@ -136,12 +121,10 @@ func (s *Store) callOf(ctx context.Context) *call {
 }
 
 // Begin prepares ctx for one MSAL call that wants scopes. MSAL hands the
-// call's context to Replace and Export, so what Begin records there lets the
-// Store tell that call's cache accesses apart from others': which access
-// tokens its views must hold, and whether it began before a sign-out whose
-// account it must then not write back. Every MSAL call should be made with
-// a context from Begin; the cache still works without one, handing MSAL
-// whole caches.
+// call's context to Replace and Export, so the Store can tell which access
+// tokens the call's views must hold, and whether it began before a sign-out
+// whose account it must not write back. Without Begin, MSAL gets whole
+// caches.
 func (s *Store) Begin(ctx context.Context, scopes []string) context.Context {
 	c := &call{began: s.epoch.Add(1), silent: ctx.Value(redeemKey{s}) != nil, scopes: make([]string, len(scopes))}
 	for i, sc := range scopes {
@@ -150,12 +133,9 @@ func (s *Store) Begin(ctx context.Context, scopes []string) context.Context {
 	return context.WithValue(ctx, callKey{s}, c)
 }
 
-// Intern returns the Store's own copy of token, an access token that the
-// MSAL call of ctx (a context from Begin) stored, or token itself when it
-// stored no such token. A caller that keeps the token it got from MSAL (an
-// index of tokens to serve without asking MSAL) should keep Intern's result
-// instead: the two are equal, and the process then holds one copy of the
-// token, not two.
+// Intern returns the Store's own copy of token if the call of ctx stored it,
+// or token itself: a caller that keeps tokens should keep this one, so the
+// process holds one copy, not two.
 func (s *Store) Intern(ctx context.Context, token string) string {
 	c := s.callOf(ctx)
 	if c == nil {
@@ -177,23 +157,20 @@ func (s *Store) Silent(ctx context.Context) context.Context {
 	return context.WithValue(ctx, redeemKey{s}, true)
 }
 
-// Redeem runs fn, which may redeem the user's refresh token, while no
-// other process (or other Store on the same storage) redeems it: MSAL then
-// reads the refresh token that the last redemption stored, wherever it ran.
-// fn must not wait for a person (only silent calls belong here): other
-// processes wait for it.
+// Redeem runs fn, which may redeem the user's refresh token, while no other
+// process (or Store on the same storage) redeems it, so MSAL reads the
+// refresh token the last redemption stored. fn must not wait for a person:
+// other processes wait for it.
 //
 // Within the Store, redemptions run at once: Entra ID's refresh tokens stay
-// valid when redeemed, so callers wanting different scopes wait only for
-// the identity provider. One that rotates refresh tokens (entratest does)
-// refuses all but the first of a race over one token; a redemption that
-// fails after another stored a new refresh token meanwhile is tried again
-// with the new one, and such retries run one at a time (with new
-// redemptions queued behind them) until the race is over.
+// valid when redeemed. An identity provider that rotates them refuses all
+// but the first of a race; a redemption that fails after another stored a
+// new refresh token is tried again with it, one at a time, with new
+// redemptions queued behind, until the race is over.
 //
-// Another process's lock is waited for until ctx ends or its holder is
-// stuck (redeemLockStale); then, or when the lock can't be taken (a read-only directory),
-// fn runs anyway after one warning: a redemption that may race beats none.
+// When another process's lock can't be had (ctx ends, its holder is stuck,
+// or a read-only directory), fn runs anyway after one warning: a redemption
+// that may race beats none.
 func (s *Store) Redeem(ctx context.Context, fn func(context.Context) error) error {
 	ctx = s.Silent(ctx)
 	if s.racing.Load() == 0 {
@@ -226,19 +203,15 @@ func (s *Store) Redeem(ctx context.Context, fn func(context.Context) error) erro
 // races: each lost one means another caller got a new token.
 const maxRedeemRetries = 4
 
-// redeemLockStale bounds the wait for a process holding the redemption lock.
-// A redemption takes one request and a write, and the holder keeps the
-// lock until its write is done: a busy keyring can take seconds, and a
-// waiter that went ahead then would redeem a refresh token the holder has
-// already redeemed (with 5 s, 8 processes refreshing through a loaded
-// gnome-keyring re-prompted). A holder past this bound is stuck (stopped,
-// or its keyring hung), and waiting longer would make its problem every
-// process's. A process that dies holding it releases it at once: the lock
-// is an flock.
+// redeemLockStale bounds the wait for another process's redemption, which
+// holds the lock until its write is done: a busy keyring can take seconds,
+// and a waiter that went ahead would redeem an already redeemed token (5 s
+// was too short for 8 processes on a loaded gnome-keyring). A holder past
+// it is stuck; one that dies releases the flock at once.
 const redeemLockStale = 30 * time.Second
 
-// redeemOnce runs fn under the redemption lock, which is let go once what
-// fn stored is written (or its write failed), in the background.
+// redeemOnce runs fn under the redemption lock, let go in the background
+// once what fn stored is written (or failed).
 func (s *Store) redeemOnce(ctx context.Context, fn func(context.Context) error) error {
 	done := make(chan struct{})
 	s.mu.Lock()
@@ -272,10 +245,10 @@ func (s *Store) refreshTokens() uint64 {
 	return s.rtGen
 }
 
-// lostRace reports whether a redemption that failed may have lost a race:
-// a refresh token was stored since the count was gen, by a redemption of
-// this Store (it waits for those still running, whose answer may come after
-// the loser's) or by another process (it reads storage).
+// lostRace reports whether a failed redemption may have lost a race: a
+// refresh token was stored since the count was gen, by a redemption here
+// (it waits for those running, whose answer may come after the loser's) or
+// by another process (it reads storage).
 func (s *Store) lostRace(ctx context.Context, gen uint64) bool {
 	s.mu.Lock()
 	others := make([]chan struct{}, 0, len(s.flying))
@@ -290,7 +263,7 @@ func (s *Store) lostRace(ctx context.Context, gen uint64) bool {
 			return false
 		}
 	}
-	for _, p := range s.parts {
+	for _, p := range s.modes {
 		if p.storage != nil {
 			_ = p.refresh(ctx, nil, 0)
 		}
@@ -298,12 +271,11 @@ func (s *Store) lostRace(ctx context.Context, gen uint64) bool {
 	return s.refreshTokens() != gen
 }
 
-// afterWrites runs f once the writes under way are done (or failed), in
-// the background if that means waiting.
+// afterWrites runs f once the writes under way are done (or failed).
 func (s *Store) afterWrites(f func()) {
 	s.mu.Lock()
 	var waits []<-chan struct{}
-	for _, p := range s.parts {
+	for _, p := range s.modes {
 		if p.writing {
 			waits = append(waits, p.written)
 		}
@@ -330,14 +302,12 @@ func (s *Store) warnRedeemLock(err error) {
 	}
 }
 
-// RemoveAccount deletes every token and the account record of homeAccountID
-// from both caches, in memory and in storage. A call that began before it
-// can't write them back (see Export), and over persistent storage it waits
-// for other processes' redemptions, so theirs can't either.
-//
-// When storage can't be written, the account is gone from memory all the
-// same (and the removal is retried with later writes), and the error says
-// that storage still holds it.
+// RemoveAccount deletes every entry of homeAccountID from both caches, in
+// memory and in storage. A call that began before it can't write them back
+// (see Export), and it waits for other processes' redemptions, so theirs
+// can't either. When storage can't be written, the account is gone from
+// memory all the same (storage is retried with later writes), and the error
+// says that storage still holds it.
 func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
 	var errs []error
 	if s.redeemLock != nil {
@@ -351,7 +321,7 @@ func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
 	hid := strings.ToLower(homeAccountID)
 	s.mu.Lock()
 	s.removed[hid] = s.epoch.Add(1)
-	for _, p := range s.parts {
+	for _, p := range s.modes {
 		p.m.removeAccount(homeAccountID)
 		p.changed() // MSAL holds the account: the next Replace hands it a new view
 		if p.storage != nil {
@@ -359,9 +329,9 @@ func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
 		}
 	}
 	s.mu.Unlock()
-	// Unlike a token's, a sign-out's write is waited for (within ctx): its
-	// caller must know whether storage still holds the account.
-	for _, p := range s.parts {
+	// Unlike a token's write, a sign-out's is waited for: its caller must
+	// know whether storage still holds the account.
+	for _, p := range s.modes {
 		if p.storage == nil {
 			continue
 		}
@@ -379,17 +349,13 @@ func (s *Store) dropRemoved(c *call, changes []change) (kept []change, dropped b
 		return changes, false
 	}
 	kept = changes[:0:0]
+outer:
 	for _, ch := range changes {
-		drop := false
 		for hid, at := range s.removed {
 			if at > c.began && ofAccount(ch.key, ch.value, hid) {
-				drop = true
-				break
+				dropped = true
+				continue outer
 			}
-		}
-		if drop {
-			dropped = true
-			continue
 		}
 		kept = append(kept, ch)
 	}

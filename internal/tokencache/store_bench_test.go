@@ -34,7 +34,7 @@ func benchScope(i int) string { return "https://res" + strconv.Itoa(i) + ".examp
 // application asking for tokens for many resources fills its cache.
 func newBenchEnv(b *testing.B, kind string, n int) *benchEnv {
 	b.Helper()
-	var p Persistence
+	var p Cache
 	if kind == "plaintext" {
 		p = Plaintext(Location{Dir: filepath.Join(b.TempDir(), "cache"), Name: "bench.cache", OwnDir: true})
 	}

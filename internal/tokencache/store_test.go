@@ -148,7 +148,7 @@ func (s *countingStorage) Read(ctx context.Context) ([]byte, error) {
 
 func TestStorageIsReadOnlyWhenItChanged(t *testing.T) {
 	loc := plaintextLoc(t)
-	s := &countingStorage{fileStorage: newFileStorage(loc.Path(false), nil, true, nil)}
+	s := &countingStorage{fileStorage: newFileStorage(loc.Path(false), nil, true)}
 	c := openStore(t, over(s), nil).Mode(false)
 	m := &fakeMSAL{}
 	ctx := t.Context()
@@ -194,7 +194,7 @@ func TestStorageIsReadOnlyWhenItChanged(t *testing.T) {
 }
 
 func TestMemoryCacheIsTheZeroPersistence(t *testing.T) {
-	var p Persistence
+	var p Cache
 	assert.True(t, p.IsZero())
 	assert.Equal(t, "in-memory token cache", p.String())
 	s := openStore(t, p, nil)

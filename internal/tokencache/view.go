@@ -6,30 +6,21 @@ import (
 	"reflect"
 )
 
-// MSAL's cache interface trades whole caches: Replace hands MSAL a cache to
-// hold, and after every token it writes, MSAL marshals everything it holds
-// for Export. Handing it the whole cache makes each token cost as much as
-// the cache (and filling a cache quadratic), so the Store hands MSAL a view:
-// every section MSAL reads whole (accounts, ID tokens, refresh tokens, app
-// metadata, anything unknown) and, of the access tokens, only those MSAL
-// could match to the call's scopes (see match.go). MSAL's lookup sees the
-// same candidates as in the whole cache, so it makes the same choice.
-//
-// Views are sticky: while MSAL holds one that is current and holds what the
-// next call can use and nothing more, it isn't handed a new one. Nothing
-// more, because MSAL marshals everything it holds after every token it
-// writes (about a quarter of a millisecond per access token): a view that
-// kept growing would make every refresh cost what the cache holds again.
+// MSAL's cache interface trades whole caches, and MSAL marshals all it holds
+// after every token it writes, which makes each token cost what the cache
+// holds. So the Store hands MSAL a view: every section MSAL reads whole and,
+// of the access tokens, only those MSAL could match to the call's scopes
+// (match.go), among which its lookup makes the same choice. Views are
+// sticky: while MSAL holds a current one with what the next call can use and
+// nothing more, it keeps it. Nothing more, or a growing view would make
+// every refresh cost what the cache holds again.
 
-// served is what MSAL holds in memory since the last Replace: the base
-// against which the next Export's changes are found.
+// served is what MSAL holds since the last Replace: the base against which
+// the next Export's changes are found.
 type served struct {
-	// gen is the part's gen the view was current at.
-	gen uint64
-	// sections holds the entries served, by section (access tokens too).
-	sections contract
-	// ats counts the access tokens in sections.
-	ats int
+	gen      uint64   // the mode's gen the view was current at
+	sections contract // the entries served, access tokens too
+	ats      int      // the access tokens in sections
 }
 
 // fits reports whether v holds the access tokens ats, as they are, and no
@@ -71,26 +62,13 @@ func newView(m *model, ats []*atEntry) *served {
 	return v
 }
 
-// fullView is the view of every entry of m, for a call whose scopes the
-// Store doesn't know.
-func fullView(m *model) *served {
-	ats := make([]*atEntry, 0, len(m.ats))
-	for _, e := range m.ats {
-		ats = append(ats, e)
-	}
-	return newView(m, ats)
-}
-
 // marshal writes v as MSAL's schema.
-func (v *served) marshal() []byte {
-	m := &model{sections: v.sections}
-	return m.marshal()
-}
+func (v *served) marshal() []byte { return (&model{sections: v.sections}).marshal() }
 
 // diff lists the entries next holds that v lacks or holds differently.
-// Entries missing from next are not deletions: MSAL deletes only in its
+// Entries missing from next are no deletions: MSAL deletes only in its
 // RemoveAccount, which the Store replaces, and when it renames an entry of
-// MSAL's first schema, whose old key may stay.
+// its first schema, whose old key may stay.
 func (v *served) diff(next contract) []change {
 	var out []change
 	for section, entries := range next {
@@ -114,23 +92,15 @@ func (v *served) diff(next contract) []change {
 // apply records that MSAL holds changes on top of v.
 func (v *served) apply(changes []change) {
 	for _, ch := range changes {
-		entries := v.sections[ch.section]
-		if _, verbatim := entries[verbatimKey]; verbatim || entries == nil {
-			entries = map[string]json.RawMessage{}
-			v.sections[ch.section] = entries
-		}
-		if _, ok := entries[ch.key]; !ok && ch.section == sectionAccessToken {
+		if v.sections.set(ch.section, ch.key, ch.value) && ch.section == sectionAccessToken {
 			v.ats++
 		}
-		entries[ch.key] = ch.value
 	}
 }
 
 // sameEntry reports whether MSAL's marshalling of an entry says what the
-// entry served to it said. MSAL writes members in its own order and format,
-// so an entry another library wrote comes back in other bytes though MSAL
-// didn't change it; taking that for a change would write MSAL's stale copy
-// over whatever another process wrote since.
+// entry served to it said. MSAL writes its own order and format, and taking
+// that for a change would write its stale copy over another process's.
 func sameEntry(served, next json.RawMessage) bool {
 	if bytes.Equal(served, next) {
 		return true

@@ -7,6 +7,12 @@ import (
 	"os"
 )
 
+func fileID(os.FileInfo) string { return "-" }
+
+func renameOver(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
+
+func readWhole(path string) ([]byte, error) { return os.ReadFile(path) }
+
 var errNotSupported = errors.New("file locking is not supported on this platform")
 
 func tryLock(*os.File) (bool, error) { return false, errNotSupported }
@@ -15,6 +21,4 @@ func unlockFile(*os.File) {}
 
 func noteOwner(*os.File) {}
 
-// lockNotesOwner: noteOwner writes the lock file, so its modification
-// time says when the lock was taken.
 const lockNotesOwner = false

@@ -1,0 +1,29 @@
+//go:build !linux && !windows && !(darwin && cgo)
+
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"runtime"
+)
+
+var encryptedStore, encryptedRemedy, errNoEncryption = noEncryption()
+
+func noEncryption() (store, remedy string, err error) {
+	if runtime.GOOS == "darwin" { // the Keychain API is C, which MSAL's accessor calls through cgo
+		return "macOS Keychain", "build the program with cgo enabled (CGO_ENABLED=1 and Xcode's command line tools)",
+			errors.New("this program was built without cgo, which the Keychain needs")
+	}
+	return "none", "", errors.New("this package has no encrypted storage for " + runtime.GOOS)
+}
+
+func probeEncrypted(context.Context, Location) error { return errNoEncryption }
+
+func openEncrypted(Location, bool, func(string)) (Storage, error) { return nil, errNoEncryption }
+
+func openAzidentity(Location, bool, func(string)) reader { return nil }
+
+func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
+	return Cache{}, unavailable
+}
