@@ -34,8 +34,10 @@ type Options struct {
 
 	// AllowUnencryptedStorage lets the cache fall back to plaintext files
 	// (mode 0600) when encrypted storage is unavailable, instead of making
-	// New fail; the cache is still encrypted whenever it can be. Whoever
-	// reads plaintext tokens can act as the user.
+	// New fail; the cache is still encrypted whenever it can be, except on
+	// Linux without a Secret Service when Directory already holds a
+	// plaintext cache: that one stays in use, so its sign-in is kept.
+	// Whoever reads plaintext tokens can act as the user.
 	AllowUnencryptedStorage bool
 
 	// Directory holds the cache's files: the plaintext cache, or the empty
@@ -55,9 +57,6 @@ type Options struct {
 // unlock prompt); if it isn't, New returns an error wrapping
 // [ErrEncryptionUnavailable] that names what is missing, unless
 // opts.AllowUnencryptedStorage is set. opts may be nil.
-//
-// On Linux the check also reads the cache's CAE part, which a token request
-// within seconds uses unless another process wrote the cache since.
 func New(opts *Options) (azinteractive.Cache, error) {
 	var o Options
 	if opts != nil {
@@ -99,6 +98,13 @@ func New(opts *Options) (azinteractive.Cache, error) {
 		p = tokencache.WithWarning(tokencache.Plaintext(loc), fmt.Sprintf(
 			"tokens are cached unencrypted in %s and %s because AllowUnencryptedStorage is set and %v",
 			loc.Path(false), loc.Path(true), ue))
+	}
+	if o.AllowUnencryptedStorage && tokencache.IsFallback(p) && tokencache.HasPlaintext(loc) {
+		// Tokens cached unencrypted before, by an earlier version or by
+		// Python's azure-identity, stay where both find them.
+		p = tokencache.WithWarning(tokencache.Plaintext(loc), fmt.Sprintf(
+			"tokens are cached unencrypted in %s and %s because AllowUnencryptedStorage is set, the Secret Service can't be used and the cache was kept there before",
+			loc.Path(false), loc.Path(true)))
 	}
 	if o.RememberAccount {
 		p = tokencache.WithRecords(p, tokencache.FileRecords(loc))

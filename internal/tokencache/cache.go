@@ -24,7 +24,14 @@ type Cache struct {
 	// azidentity returns azidentity/cache's store of the same name, or nil:
 	// it is read while ours is empty, so a user switching keeps their sign-in.
 	azidentity func(cae bool, warn func(string)) reader
+	// fallback is set where the platform's first choice of encrypted
+	// storage can't be used and this is its second (see fallbackEncrypted).
+	fallback bool
 }
+
+// IsFallback reports whether c is the platform's second choice of encrypted
+// storage, used because its first can't be.
+func IsFallback(c Cache) bool { return c.fallback }
 
 // IsZero reports whether c keeps tokens in memory.
 func (c Cache) IsZero() bool { return c.open == nil }

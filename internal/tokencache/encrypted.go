@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 )
@@ -65,6 +66,19 @@ func Plaintext(loc Location) Cache {
 		},
 		redeemLock: loc.redeemLock(),
 	}
+}
+
+// HasPlaintext reports whether loc holds a plaintext cache (see Plaintext):
+// a file of a CAE mode that holds JSON, not another storage's empty signal
+// file or sealed data.
+func HasPlaintext(loc Location) bool {
+	for _, cae := range []bool{false, true} {
+		b, err := readPrivate(loc.Path(cae))
+		if err == nil && len(bytes.TrimSpace(b)) > 0 && bytes.TrimSpace(b)[0] == '{' {
+			return true
+		}
+	}
+	return false
 }
 
 // checker is storage that vets its files before use (Open calls it).

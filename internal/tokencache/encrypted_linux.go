@@ -56,6 +56,7 @@ func fallbackEncrypted(loc Location, unavailable *UnavailableError) (Cache, erro
 			return openKernelKeyring(loc, cae, warn)
 		},
 		redeemLock: loc.redeemLock(),
+		fallback:   true,
 	}, fmt.Sprintf("tokens are encrypted with a key kept in the %s, which a reboot loses, because the Secret Service can't be used: %v",
 		kernelKeyringStore, unavailable.Err)), nil
 }
