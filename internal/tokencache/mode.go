@@ -42,7 +42,8 @@ type mode struct {
 	// io is held by whoever uses storage, one at a time, taken without s.mu.
 	io chan struct{}
 	// writing is set while the writer goroutine runs; written is closed
-	// when that run ends.
+	// once the changes made since the last write began are written (or
+	// their write failed).
 	writing bool
 	written chan struct{}
 }
@@ -149,13 +150,20 @@ func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 			}
 		}
 	}
+	overdue := s.writeOverdue
 	s.mu.Unlock()
+	if overdue {
+		return nil // storage hangs: the token is the caller's at once
+	}
 	t := time.NewTimer(writeGrace)
 	defer t.Stop()
 	for _, w := range writes {
 		select {
 		case <-w:
 		case <-t.C:
+			s.mu.Lock()
+			s.writeOverdue = true
+			s.mu.Unlock()
 			return nil
 		case <-ctx.Done():
 			return nil

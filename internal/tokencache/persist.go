@@ -51,10 +51,15 @@ func replay(m *model, ops []op) {
 	}
 }
 
-// writeGrace is how long a call that stored a token waits for storage: long
-// enough for a program that exits at once to have saved its token, short
-// enough that a hung store costs little.
-var writeGrace = 80 * time.Millisecond // a variable for tests
+// writeGrace is how long a call that stored a token waits for storage. A
+// store that is slow but works (a loaded gnome-keyring takes hundreds of
+// milliseconds) answers within it, so a program that exits right after its
+// token has saved it, new refresh token included. A store that hangs costs
+// one caller this, and later callers nothing until a write ends (see
+// Store.writeOverdue).
+var writeGrace = defaultWriteGrace // a variable for tests
+
+const defaultWriteGrace = 2 * time.Second
 
 // writeBound bounds one background write, unlock prompt included: a prompt
 // nobody answers is dismissed then, and the write fails with a warning.
@@ -164,28 +169,38 @@ func (p *mode) fetch(ctx context.Context, stamp string) (contract, error) {
 }
 
 // kick starts the writer unless it runs, and returns a channel closed when
-// it has written what is pending now (or failed). s.mu is held.
+// what is pending now is written (or its write failed). s.mu is held.
 func (p *mode) kick() <-chan struct{} {
+	if p.written == nil {
+		p.written = make(chan struct{})
+	}
 	if !p.writing {
 		p.writing = true
-		p.written = make(chan struct{})
 		go p.writer()
 	}
 	return p.written
 }
 
-// writer writes pending changes until there are none or a write fails; a
-// failed write is tried again with the next change.
+// writer writes pending changes until there are none or a write fails, and
+// after each write lets go of the calls whose changes it held; a failed
+// write is tried again with the next change.
 func (p *mode) writer() {
 	s := p.s
 	for {
+		s.mu.Lock()
+		done := p.written
+		p.written = make(chan struct{}) // for changes made during this write
+		s.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), writeBound)
 		err := p.flush(ctx)
 		cancel()
 		s.mu.Lock()
+		close(done)
 		if err != nil || len(p.pending) == 0 {
 			p.writing = false
+			s.writeOverdue = false
 			close(p.written)
+			p.written = nil
 			s.mu.Unlock()
 			return
 		}

@@ -45,6 +45,10 @@ type Store struct {
 	rtGen        uint64
 	redeemWarned bool // the redemption lock's failure was logged
 	writeFailing bool // writes fail: one warning covers the run
+	// writeOverdue is set when a call gave up waiting for its write (see
+	// writeGrace), until a writer stops: while storage hangs, calls don't
+	// wait for it.
+	writeOverdue bool
 }
 
 // Open returns the Store of one credential over p. warn, when not nil, is
