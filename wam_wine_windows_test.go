@@ -4,6 +4,7 @@ package azinteractive_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -45,12 +46,16 @@ const (
 )
 
 // fakeWAM is the emulated MSALRuntime that .ci/wine/run builds: its path,
-// a reader of its counters and of the last dialog's additional parameters.
-// The test fails if it leaves a handle unreleased.
+// a reader of its counters and of the last dialog's additional parameters,
+// and of the authority and decoded claims of the last operation of a kind
+// (fakeDialogs, fakeSilent or fakeSilentSignIns). The test fails if it
+// leaves a handle unreleased.
 type fakeWAM struct {
-	path  string
-	count func(what int) int
-	extra func() string
+	path      string
+	count     func(what int) int
+	extra     func() string
+	authority func(what int) string
+	claims    func(what int) string
 }
 
 func newFakeWAM(t *testing.T) fakeWAM {
@@ -67,6 +72,14 @@ func newFakeWAM(t *testing.T) fakeWAM {
 		dll.NewProc("FakeMSALRuntime_LastParams").Call(uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
 		return windows.UTF16ToString(buf)
 	}
+	last := func(proc string) func(int) string {
+		return func(what int) string {
+			buf := make([]uint16, 2048)
+			dll.NewProc(proc).Call(uintptr(what), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+			return windows.UTF16ToString(buf)
+		}
+	}
+	f.authority, f.claims = last("FakeMSALRuntime_LastAuthority"), last("FakeMSALRuntime_LastClaims")
 	handles := func() int {
 		r, _, _ := dll.NewProc("FakeMSALRuntime_LiveHandles").Call()
 		return int(int32(r))
@@ -232,6 +245,82 @@ func TestWAMHintsUnderWine(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(tk.Token, "fake-token:user@contoso.com:"), "the login hint reached the account picker")
 	assert.Empty(t, f.extra())
+}
+
+// TestWAMTenantAndClaimsUnderWine: a request's tenant reaches WAM as its
+// authority, and a CAE request's claims as the decoded claims, with the
+// CP1 capability merged in, as the Linux broker gets them; a request
+// without EnableCAE announces no CP1.
+func TestWAMTenantAndClaimsUnderWine(t *testing.T) {
+	f := newFakeWAM(t)
+	srv := entratest.NewServer(nil)
+	defer srv.Close()
+	const home = "72f988bf-86f1-41af-91ab-2d7cd011db47" // the fake's accounts' tenant
+	const other = "0e0e0e0e-1111-4222-8333-444444444444"
+	authority := func(tenant string) string {
+		return strings.TrimSuffix(srv.Cloud().ActiveDirectoryAuthorityHost, "/") + "/" + tenant
+	}
+	c := wamCred(t, srv, azinteractive.InteractiveBrowserCredentialOptions{
+		Broker: &azinteractive.BrokerOptions{MSALRuntimePath: f.path, RequireBroker: true}, LoginHint: "hank@contoso.com",
+		TenantID: home, AdditionallyAllowedTenants: []string{other}})
+	dialogs, silent := f.count(fakeDialogs), f.count(fakeSilent)
+	_, err := c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
+	require.NoError(t, err)
+	require.Equal(t, dialogs+1, f.count(fakeDialogs))
+	assert.Equal(t, authority(home), f.authority(fakeDialogs), "the credential's tenant")
+	assert.Empty(t, f.claims(fakeDialogs), "claims without CAE or a challenge")
+
+	// Another tenant, silently: its authority.
+	_, err = c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}, TenantID: other})
+	require.NoError(t, err)
+	require.Equal(t, silent+1, f.count(fakeSilent))
+	assert.Equal(t, authority(other), f.authority(fakeSilent), "the request's tenant")
+
+	type claimsDoc struct {
+		AccessToken struct {
+			NBF *struct {
+				Value string `json:"value"`
+			} `json:"nbf"`
+			XMSCC *struct {
+				Values []string `json:"values"`
+			} `json:"xms_cc"`
+		} `json:"access_token"`
+	}
+	sent := func() claimsDoc {
+		var doc claimsDoc
+		require.NoError(t, json.Unmarshal([]byte(f.claims(fakeSilent)), &doc), f.claims(fakeSilent))
+		return doc
+	}
+	const challenge = `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`
+
+	// A CAE request announces CP1, and a challenge is merged with it.
+	_, err = c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://graph.microsoft.com/.default"}, EnableCAE: true})
+	require.NoError(t, err)
+	require.Equal(t, silent+2, f.count(fakeSilent))
+	doc := sent()
+	require.NotNil(t, doc.AccessToken.XMSCC, "no CP1 for a CAE request")
+	assert.Equal(t, []string{"CP1"}, doc.AccessToken.XMSCC.Values)
+	assert.Nil(t, doc.AccessToken.NBF)
+
+	_, err = c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://graph.microsoft.com/.default"}, EnableCAE: true, Claims: challenge})
+	require.NoError(t, err)
+	require.Equal(t, silent+3, f.count(fakeSilent), "a claims challenge needs a new token")
+	doc = sent()
+	require.NotNil(t, doc.AccessToken.NBF, "the challenge didn't reach WAM")
+	assert.Equal(t, "1700000000", doc.AccessToken.NBF.Value)
+	require.NotNil(t, doc.AccessToken.XMSCC, "no CP1 with the challenge")
+	assert.Equal(t, []string{"CP1"}, doc.AccessToken.XMSCC.Values)
+	assert.Equal(t, authority(home), f.authority(fakeSilent))
+
+	// Without EnableCAE: the challenge as it came, and no CP1.
+	_, err = c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, Claims: challenge})
+	require.NoError(t, err)
+	require.Equal(t, silent+4, f.count(fakeSilent))
+	assert.JSONEq(t, challenge, f.claims(fakeSilent), "without CAE the challenge travels as it came")
+	_, err = c.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://storage.azure.com/.default"}})
+	require.NoError(t, err)
+	require.Equal(t, silent+5, f.count(fakeSilent))
+	assert.Empty(t, f.claims(fakeSilent), "CP1 without EnableCAE")
 }
 
 // TestWAMAbsentUnderWine: without MSALRuntime the credential signs in

@@ -13,7 +13,8 @@ import (
 
 // cancelWait bounds the wait, after CancelAsyncOperation, for the callback
 // MSALRuntime promises a cancelled operation: its handles are released then.
-const cancelWait = 5 * time.Second
+// A variable for the tests.
+var cancelWait = 5 * time.Second
 
 // completion is the one callback the process gives MSALRuntime. Go never
 // frees a callback and allows about 2,000 of them, so it can't be one per
@@ -70,27 +71,67 @@ func unregister(key uintptr) {
 // errNoCallback: MSALRuntime didn't call back after a cancellation.
 var errNoCallback = errors.New("MSALRuntime didn't complete the cancelled operation")
 
+// handle is a handle an operation uses (auth parameters, an account) and
+// the Release… procedure that frees it.
+type handle struct {
+	release int
+	h       uintptr
+}
+
+// abandonedOnce: the first operation given up on is logged, not every one.
+var abandonedOnce sync.Once
+
+// Log writes a line to the application's log; the credential sets it at
+// initialization, before any call. Nil writes nothing.
+var Log func(msg string)
+
+// logAbandoned says, once per process, why some memory may never be freed.
+func logAbandoned(method string) {
+	abandonedOnce.Do(func() {
+		if Log != nil {
+			Log("the Windows identity broker (WAM): MSALRuntime didn't complete a cancelled " + method +
+				" operation: the handles it uses are kept until it does, and never freed if it doesn't")
+		}
+	})
+}
+
 // async runs one …Async operation: start is called with the callback, its
 // data and the address of the async handle, and returns the error handle.
 // It returns the operation's result handle, which release frees, or, when
-// ctx ends first, ctx's error after cancelling the operation. Either way the
-// async handle is released, and a result that arrives after cancellation is
-// released with release.
-func (d *dll) async(ctx context.Context, method string, release int, start func(cb, data uintptr, asyncHandle unsafe.Pointer) uintptr) (uintptr, error) {
+// ctx ends first, ctx's error after cancelling the operation.
+//
+// async owns uses, the handles the operation reads (its auth parameters,
+// its account): it releases them, and the async handle, once the operation
+// has ended, which is when MSALRuntime has called back, or at once if it
+// didn't start. Not before: MSALRuntime may read them until its callback,
+// and a release then would be a use after free in the DLL. If the callback
+// doesn't come within cancelWait of CancelAsyncOperation, async returns
+// anyway and leaves them to a goroutine that releases them, and the late
+// result, if the callback ever comes; if it never does they are leaked, on
+// purpose, which is logged once. A result that arrives after cancellation
+// is released with release.
+func (d *dll) async(ctx context.Context, method string, release int, uses []handle, start func(cb, data uintptr, asyncHandle unsafe.Pointer) uintptr) (uintptr, error) {
+	var h uintptr
+	done := func() { // the operation has ended, or never began
+		for _, u := range uses {
+			_ = d.release(u.release, u.h)
+		}
+		_ = d.release(procReleaseAsyncHandle, h)
+	}
 	if err := ctx.Err(); err != nil {
+		done()
 		return 0, err
 	}
 	key, ch := register()
-	var h uintptr
 	if err := d.check(method, start(callback(), key, unsafe.Pointer(&h))); err != nil {
 		// Not started: no callback will come, and h may be NULL.
 		unregister(key)
-		_ = d.release(procReleaseAsyncHandle, h)
+		done()
 		return 0, err
 	}
-	defer func() { _ = d.release(procReleaseAsyncHandle, h) }()
 	select {
 	case r := <-ch:
+		done()
 		return r, nil
 	case <-ctx.Done():
 	}
@@ -100,16 +141,16 @@ func (d *dll) async(ctx context.Context, method string, release int, start func(
 	select {
 	case r := <-ch:
 		_ = d.release(release, r)
+		done()
 		return 0, ctx.Err()
 	case <-t.C:
 	}
-	// The runtime broke its promise; release the handles if it ever keeps it.
-	h0 := h
-	h = 0 // not released on return: the result may still come, with h
+	// The runtime broke its promise, and may still be using the handles.
+	logAbandoned(method)
 	go func() {
 		r := <-ch
 		_ = d.release(release, r)
-		_ = d.release(procReleaseAsyncHandle, h0)
+		done()
 	}()
 	return 0, errors.Join(ctx.Err(), errNoCallback)
 }

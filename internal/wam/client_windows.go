@@ -57,7 +57,7 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p broker.TokenPa
 	}
 	// Without a window MSALRuntime shows the dialog on a thread of its own,
 	// as MSAL for Python asks for.
-	return d.token(ctx, "SignInInteractively", p, hwnd == 0, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
+	return d.token(ctx, "SignInInteractively", p, hwnd == 0, nil, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
 		return ret(syscall.SyscallN(d.procs[procSignInInteractivelyAsync], hwnd, params, uintptr(unsafe.Pointer(corr)), uintptr(unsafe.Pointer(hintp)), cb, data, uintptr(async)))
 	})
 }
@@ -70,7 +70,7 @@ func (c *Client) SignInSilently(ctx context.Context, p broker.TokenParams) (*bro
 	if err != nil {
 		return nil, err
 	}
-	return d.token(ctx, "SignInSilently", p, false, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
+	return d.token(ctx, "SignInSilently", p, false, nil, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
 		return ret(syscall.SyscallN(d.procs[procSignInSilentlyAsync], params, uintptr(unsafe.Pointer(corr)), cb, data, uintptr(async)))
 	})
 }
@@ -90,26 +90,33 @@ func (c *Client) AcquireTokenSilently(ctx context.Context, p broker.TokenParams)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = d.release(procReleaseAccount, acct) }()
-	return d.token(ctx, "AcquireTokenSilently", p, false, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
+	// token releases acct when the operation, which reads it, has ended.
+	return d.token(ctx, "AcquireTokenSilently", p, false, []handle{{procReleaseAccount, acct}}, func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr {
 		return ret(syscall.SyscallN(d.procs[procAcquireTokenSilentlyAsync], params, uintptr(unsafe.Pointer(corr)), acct, cb, data, uintptr(async)))
 	})
 }
 
 // token runs an operation whose result is a token: start starts it with
 // p's auth parameters and a new correlation ID. guiThread asks for a dialog
-// on MSALRuntime's own thread.
-func (d *dll) token(ctx context.Context, method string, p broker.TokenParams, guiThread bool, start func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr) (*broker.TokenResult, error) {
+// on MSALRuntime's own thread. token owns uses, further handles the
+// operation reads, as async does, and releases them on every path.
+func (d *dll) token(ctx context.Context, method string, p broker.TokenParams, guiThread bool, uses []handle, start func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr) (*broker.TokenResult, error) {
 	params, err := d.params(p, guiThread)
+	if err == nil {
+		uses = append(uses, handle{procReleaseAuthParameters, params})
+	}
+	var corr *uint16
+	if err == nil {
+		corr, err = correlationID()
+	}
 	if err != nil {
+		for _, u := range uses {
+			_ = d.release(u.release, u.h)
+		}
 		return nil, err
 	}
-	defer func() { _ = d.release(procReleaseAuthParameters, params) }()
-	corr, err := correlationID()
-	if err != nil {
-		return nil, err
-	}
-	r, err := d.async(ctx, method, procReleaseAuthResult, func(cb, data uintptr, async unsafe.Pointer) uintptr {
+	// async releases params and uses, when MSALRuntime is done with them.
+	r, err := d.async(ctx, method, procReleaseAuthResult, uses, func(cb, data uintptr, async unsafe.Pointer) uintptr {
 		return start(params, corr, cb, data, async)
 	})
 	if err != nil {
@@ -135,7 +142,7 @@ func (c *Client) Accounts(ctx context.Context, clientID string) ([]broker.Accoun
 		return nil, err
 	}
 	const method = "DiscoverAccounts"
-	r, err := d.async(ctx, method, procReleaseDiscoverAccountsResult, func(cb, data uintptr, async unsafe.Pointer) uintptr {
+	r, err := d.async(ctx, method, procReleaseDiscoverAccountsResult, nil, func(cb, data uintptr, async unsafe.Pointer) uintptr {
 		return ret(syscall.SyscallN(d.procs[procDiscoverAccountsAsync], uintptr(unsafe.Pointer(id)), uintptr(unsafe.Pointer(corr)), cb, data, uintptr(async)))
 	})
 	if err != nil {
@@ -178,11 +185,6 @@ func (c *Client) RemoveAccount(ctx context.Context, clientID string, a broker.Ac
 	if err != nil {
 		return err
 	}
-	acct, err := d.readAccount(ctx, a)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = d.release(procReleaseAccount, acct) }()
 	id, err := utf16(clientID)
 	if err != nil {
 		return err
@@ -191,8 +193,13 @@ func (c *Client) RemoveAccount(ctx context.Context, clientID string, a broker.Ac
 	if err != nil {
 		return err
 	}
+	acct, err := d.readAccount(ctx, a)
+	if err != nil {
+		return err
+	}
 	const method = "SignOutSilently"
-	r, err := d.async(ctx, method, procReleaseSignOutResult, func(cb, data uintptr, async unsafe.Pointer) uintptr {
+	// async releases acct when the operation, which reads it, has ended.
+	r, err := d.async(ctx, method, procReleaseSignOutResult, []handle{{procReleaseAccount, acct}}, func(cb, data uintptr, async unsafe.Pointer) uintptr {
 		return ret(syscall.SyscallN(d.procs[procSignOutSilentlyAsync], uintptr(unsafe.Pointer(id)), uintptr(unsafe.Pointer(corr)), acct, cb, data, uintptr(async)))
 	})
 	if err != nil {
@@ -225,7 +232,7 @@ func (d *dll) readAccount(ctx context.Context, a broker.Account) (uintptr, error
 		return 0, err
 	}
 	const method = "ReadAccountById"
-	r, err := d.async(ctx, method, procReleaseReadAccountResult, func(cb, data uintptr, async unsafe.Pointer) uintptr {
+	r, err := d.async(ctx, method, procReleaseReadAccountResult, nil, func(cb, data uintptr, async unsafe.Pointer) uintptr {
 		return ret(syscall.SyscallN(d.procs[procReadAccountByIdAsync], uintptr(unsafe.Pointer(id)), uintptr(unsafe.Pointer(corr)), cb, data, uintptr(async)))
 	})
 	if err != nil {

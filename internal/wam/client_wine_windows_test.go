@@ -118,6 +118,61 @@ func TestContextEnds(t *testing.T) {
 	assert.Equal(t, cancels+1, count("cancel"), "CancelAsyncOperation wasn't called")
 }
 
+// TestNoCallbackAfterCancel: an operation MSALRuntime never completes,
+// even after CancelAsyncOperation (the fake's scope "ghost"). The call
+// returns ctx's error once cancelWait has passed, and the handles the
+// operation reads (auth parameters, account, async handle) stay live for as
+// long as it may read them; when it calls back at last, they are released,
+// once each, and it found none released.
+func TestNoCallbackAfterCancel(t *testing.T) {
+	c, count := fake(t)
+	dll := windows.NewLazyDLL(os.Getenv("AZI_WAM_FAKE_DLL"))
+	call := func(name string) int {
+		r, _, _ := dll.NewProc(name).Call()
+		return int(int32(r))
+	}
+	const paramsLive, accountLive, asyncLive, cancelled, usedReleased = 1, 2, 4, 8, 16
+	saved, savedLog := cancelWait, Log
+	cancelWait = 300 * time.Millisecond
+	var mu sync.Mutex
+	var lines []string
+	Log = func(msg string) { mu.Lock(); lines = append(lines, msg); mu.Unlock() }
+	t.Cleanup(func() { cancelWait, Log = saved, savedLog })
+
+	res, err := c.AcquireTokenInteractively(t.Context(), params("ivan@contoso.com", "s"))
+	require.NoError(t, err)
+	doubles, silent := call("FakeMSALRuntime_DoubleReleases"), count("silent")
+	p := params("", "ghost")
+	p.Account = &res.Account
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.AcquireTokenSilently(ctx, p)
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return count("silent") > silent }, 10*time.Second, time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.Canceled)
+		require.ErrorIs(t, err, errNoCallback)
+	case <-time.After(cancelWait + 3*time.Second):
+		t.Fatal("the call outlived its context")
+	}
+	assert.Equal(t, paramsLive|accountLive|asyncLive|cancelled, call("FakeMSALRuntime_Ghost"), "released while the operation may use them")
+	time.Sleep(100 * time.Millisecond)
+	assert.Equal(t, paramsLive|accountLive|asyncLive|cancelled, call("FakeMSALRuntime_Ghost"), "released while the operation may use them")
+	mu.Lock()
+	assert.Len(t, lines, 1)
+	mu.Unlock()
+
+	call("FakeMSALRuntime_FinishGhost") // at last
+	require.Eventually(t, func() bool { return call("FakeMSALRuntime_Ghost")&(paramsLive|accountLive|asyncLive) == 0 }, 10*time.Second, time.Millisecond,
+		"not released after the late callback")
+	assert.Zero(t, call("FakeMSALRuntime_Ghost")&usedReleased, "the operation found a handle released")
+	assert.Equal(t, doubles, call("FakeMSALRuntime_DoubleReleases"), "a handle released twice")
+}
+
 // TestManyConcurrent: far more concurrent calls than Go has callbacks.
 func TestManyConcurrent(t *testing.T) {
 	c, _ := fake(t)
