@@ -74,7 +74,7 @@ func Plaintext(loc Location) Cache {
 func HasPlaintext(loc Location) bool {
 	for _, cae := range []bool{false, true} {
 		b, err := readPrivate(loc.Path(cae))
-		if err == nil && len(bytes.TrimSpace(b)) > 0 && bytes.TrimSpace(b)[0] == '{' {
+		if err == nil && bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
 			return true
 		}
 	}
