@@ -20,6 +20,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/azinteractive/azinteractive"
 	"github.com/azinteractive/azinteractive/cache"
@@ -48,10 +49,18 @@ func init() {
 // (entratest's access tokens expire too soon for MSAL to cache). So that the
 // children contend, it prints "READY" once it has its credential and starts
 // when its standard input ends: the parent closes every child's once all are
-// ready. Then it prints one line, "RESULT <ok> <prompts> <errors>", and the
-// first error, if any.
+// ready. Then it prints one line, "RESULT <ok> <prompts> <errors>", the
+// first error, if any, and the credential's log lines other than those of
+// tokens acquired, which explain a failure.
 func refreshChild() int {
 	calls, _ := strconv.Atoi(os.Getenv("AZI_CALLS"))
+	var logged []string
+	log.SetEvents(azinteractive.EventAuthentication)
+	log.SetListener(func(_ log.Event, msg string) {
+		if !strings.Contains(msg, "acquired a token") {
+			logged = append(logged, time.Now().Format("15:04:05.000")+" "+msg)
+		}
+	})
 	cred, err := childCredential(os.Getenv("AZI_CERT"), os.Getenv("AZI_AUTHORITY"), os.Getenv("AZI_CACHE_DIR"), os.Getenv("AZI_PLAINTEXT") == "1", true,
 		func(context.Context, azinteractive.DeviceCodeMessage) error { return nil })
 	if err != nil {
@@ -85,6 +94,9 @@ func refreshChild() int {
 	fmt.Printf("RESULT %d %d %d\n", ok, prompts, errs)
 	if first != nil {
 		fmt.Println("FIRST", strings.ReplaceAll(first.Error(), "\n", " | "))
+	}
+	for _, l := range logged {
+		fmt.Println("LOG", strings.ReplaceAll(l, "\n", " | "))
 	}
 	return 0
 }

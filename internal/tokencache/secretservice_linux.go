@@ -79,10 +79,32 @@ func withSecretService(ctx context.Context, f func(*ssConn) error) (err error) {
 	if err := conn.Hello(); err != nil {
 		return &secretServiceError{"the D-Bus session bus at " + addr + " refused this process", err}
 	}
+	if err := c.register(ctx); err != nil {
+		return classify(err)
+	}
 	if err := f(c); err != nil {
 		return classify(err)
 	}
 	return nil
+}
+
+// register makes sure the service knows this connection before it is asked
+// anything that matters. gnome-keyring registers a client on an idle of its
+// main loop that the client's first call can beat, and that call then finds
+// no collection (ReadAlias answers "/") or fails as not implemented; a call
+// that follows one answered is served (gkd-secret-service.c,
+// service_message_filter). A search that matches nothing is asked until it
+// is answered (twice at most); services without the race answer at once.
+func (c *ssConn) register(ctx context.Context) error {
+	var err error
+	for range 3 {
+		_, _, err = c.search(ctx, map[string]string{msalClientIDAttr: "azinteractive.register"})
+		var de dbus.Error
+		if !errors.As(err, &de) || de.Name != "org.freedesktop.DBus.Error.UnknownMethod" {
+			return err
+		}
+	}
+	return err
 }
 
 // call calls method on the Secret Service's object p.
