@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,11 +55,16 @@ func init() {
 // tokens acquired, which explain a failure.
 func refreshChild() int {
 	calls, _ := strconv.Atoi(os.Getenv("AZI_CALLS"))
-	var logged []string
+	var (
+		mu     sync.Mutex // guards logged: the cache's writer logs too
+		logged []string
+	)
 	log.SetEvents(azinteractive.EventAuthentication)
 	log.SetListener(func(_ log.Event, msg string) {
 		if !strings.Contains(msg, "acquired a token") {
+			mu.Lock()
 			logged = append(logged, time.Now().Format("15:04:05.000")+" "+msg)
+			mu.Unlock()
 		}
 	})
 	cred, err := childCredential(os.Getenv("AZI_CERT"), os.Getenv("AZI_AUTHORITY"), os.Getenv("AZI_CACHE_DIR"), os.Getenv("AZI_PLAINTEXT") == "1", true,
@@ -95,6 +101,8 @@ func refreshChild() int {
 	if first != nil {
 		fmt.Println("FIRST", strings.ReplaceAll(first.Error(), "\n", " | "))
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	for _, l := range logged {
 		fmt.Println("LOG", strings.ReplaceAll(l, "\n", " | "))
 	}

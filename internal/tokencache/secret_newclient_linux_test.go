@@ -4,7 +4,6 @@ package tokencache
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -60,13 +59,4 @@ func TestEveryNewConnectionGetsTrueAnswers(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Empty(t, failures, "of %d operations, each on a new connection", goroutines*ops)
-}
-
-func BenchmarkSecretServiceNewClient(b *testing.B) {
-	keyringtest.Start(b)
-	for b.Loop() {
-		if err := withSecretService(context.Background(), func(*ssConn) error { return nil }); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

@@ -78,6 +78,13 @@ type handle struct {
 	h       uintptr
 }
 
+// releaseAll releases hs.
+func (d *dll) releaseAll(hs []handle) {
+	for _, u := range hs {
+		_ = d.release(u.release, u.h)
+	}
+}
+
 // abandonedOnce: the first operation given up on is logged, not every one.
 var abandonedOnce sync.Once
 
@@ -113,9 +120,7 @@ func logAbandoned(method string) {
 func (d *dll) async(ctx context.Context, method string, release int, uses []handle, start func(cb, data uintptr, asyncHandle unsafe.Pointer) uintptr) (uintptr, error) {
 	var h uintptr
 	done := func() { // the operation has ended, or never began
-		for _, u := range uses {
-			_ = d.release(u.release, u.h)
-		}
+		d.releaseAll(uses)
 		_ = d.release(procReleaseAsyncHandle, h)
 	}
 	if err := ctx.Err(); err != nil {

@@ -101,20 +101,17 @@ func (c *Client) AcquireTokenSilently(ctx context.Context, p broker.TokenParams)
 // on MSALRuntime's own thread. token owns uses, further handles the
 // operation reads, as async does, and releases them on every path.
 func (d *dll) token(ctx context.Context, method string, p broker.TokenParams, guiThread bool, uses []handle, start func(params uintptr, corr *uint16, cb, data uintptr, async unsafe.Pointer) uintptr) (*broker.TokenResult, error) {
-	params, err := d.params(p, guiThread)
-	if err == nil {
-		uses = append(uses, handle{procReleaseAuthParameters, params})
-	}
-	var corr *uint16
-	if err == nil {
-		corr, err = correlationID()
-	}
+	corr, err := correlationID()
 	if err != nil {
-		for _, u := range uses {
-			_ = d.release(u.release, u.h)
-		}
+		d.releaseAll(uses)
 		return nil, err
 	}
+	params, err := d.params(p, guiThread)
+	if err != nil {
+		d.releaseAll(uses)
+		return nil, err
+	}
+	uses = append(uses, handle{procReleaseAuthParameters, params})
 	// async releases params and uses, when MSALRuntime is done with them.
 	r, err := d.async(ctx, method, procReleaseAuthResult, uses, func(cb, data uintptr, async unsafe.Pointer) uintptr {
 		return start(params, corr, cb, data, async)
