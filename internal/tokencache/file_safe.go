@@ -3,6 +3,7 @@ package tokencache
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ func checkFile(path string, fi fs.FileInfo) error {
 	mode := fi.Mode()
 	switch {
 	case mode&fs.ModeSymlink != 0:
-		return &UnsafeFileError{path, "it is a symbolic link", "remove it (a link there could send the cache's writes to another file)"}
+		return errLinkRefused(path)
 	case !mode.IsRegular():
 		return &UnsafeFileError{path, "it is " + kindOf(mode) + ", not a regular file", "remove it, or choose another cache name or directory"}
 	}
@@ -95,9 +96,6 @@ func checkExisting(path string, warn func(string)) error {
 func openPrivate(path string, flag int) (*os.File, error) {
 	f, err := openNoFollow(path, flag)
 	if err != nil {
-		if isSymlinkErr(err) {
-			return nil, &UnsafeFileError{path, "it is a symbolic link", "remove it (a link there could send the cache's writes to another file)"}
-		}
 		return nil, err
 	}
 	fi, err := f.Stat()
@@ -109,6 +107,24 @@ func openPrivate(path string, flag int) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// readPrivate returns path's bytes, or nil when it doesn't exist, refusing
+// what checkFile refuses.
+func readPrivate(path string) ([]byte, error) {
+	f, err := openPrivate(path, os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+func errLinkRefused(path string) error {
+	return &UnsafeFileError{path, "it is a symbolic link", "remove it (a link there could send the cache's writes to another file)"}
 }
 
 // checkDirs checks dir and every directory above it, as written and with

@@ -3,10 +3,40 @@
 package tokencache
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
+
+// openNoFollow opens path without following a final symbolic link (ELOOP
+// then), and without blocking on a named pipe.
+func openNoFollow(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0o600)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, errLinkRefused(path)
+	}
+	return f, err
+}
+
+// ownerOf returns the user ID that owns a file.
+func ownerOf(fi fs.FileInfo) (int, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
+
+// setMtime sets an open file's modification time.
+func setMtime(f *os.File, t time.Time) error {
+	tv := unix.NsecToTimeval(t.UnixNano())
+	return unix.Futimes(int(f.Fd()), []unix.Timeval{tv, tv})
+}
 
 // fileID names the file itself rather than its path: writes replace the
 // file, so a new inode means new contents.

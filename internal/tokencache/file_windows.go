@@ -10,10 +10,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// fileID is empty on Windows, where os.FileInfo has no file index: size and
-// modification time, which replaceFile advances, tell writes apart.
-func fileID(os.FileInfo) string { return "-" }
-
 // Replacing a file and reading it race on Windows, where a handle without
 // FILE_SHARE_DELETE blocks what needs DELETE access and the reverse: both
 // sides retry for far longer than the other holds the file.
@@ -38,16 +34,16 @@ func renameOver(oldpath, newpath string) error {
 	return err
 }
 
-// readWhole reads path, retrying on a sharing violation: MoveFileEx closes
-// its DELETE handle just after the rename, and until then os.Open fails.
-func readWhole(path string) ([]byte, error) {
-	var b []byte
+// openFile opens path, retrying on a sharing violation: MoveFileEx closes
+// its DELETE handle just after the rename, and until then os.OpenFile fails.
+func openFile(path string, flag int) (*os.File, error) {
+	var f *os.File
 	var err error
 	for range transientTries {
-		if b, err = os.ReadFile(path); !errors.Is(err, windows.ERROR_SHARING_VIOLATION) {
-			return b, err
+		if f, err = os.OpenFile(path, flag, 0o600); !errors.Is(err, windows.ERROR_SHARING_VIOLATION) {
+			return f, err
 		}
 		time.Sleep(transientWait)
 	}
-	return b, err
+	return f, err
 }

@@ -1,12 +1,14 @@
 package tokencache
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -63,7 +65,9 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 			a, errA := f.Stat()
 			b, errB := os.Stat(l.path)
 			if errA == nil && errB == nil && os.SameFile(a, b) {
-				noteOwner(f)
+				if notesOwner {
+					noteOwner(f)
+				}
 				held := f
 				f = nil
 				return func() { unlockFile(held); held.Close() }, nil
@@ -79,7 +83,7 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 				(*h)(l.path)
 			}
 		}
-		if l.staleAfter > 0 && lockNotesOwner {
+		if l.staleAfter > 0 && notesOwner {
 			if fi, err := f.Stat(); err == nil && time.Since(fi.ModTime()) > l.staleAfter {
 				return nil, fmt.Errorf("the token cache lock %s%s: %w", l.path, owner(l.path), errLockStale)
 			}
@@ -107,6 +111,23 @@ var lockWaitHook atomic.Pointer[func(path string)]
 
 // ownerWidth is the room a lock file gives its holder's description.
 const ownerWidth = 80
+
+// notesOwner says whether the holder writes itself into the lock file, whose
+// modification time then says when the lock was taken. Not on Windows: the
+// locked byte can't be read by the processes that would want the note.
+const notesOwner = runtime.GOOS != "windows"
+
+// noteOwner writes who holds the lock into it, for a waiter's timeout
+// message. It overwrites a fixed width rather than truncating: on ext4 a
+// truncation to zero flushes the file, which costs milliseconds.
+func noteOwner(f *os.File) {
+	b := fmt.Appendf(nil, "%d %s", os.Getpid(), filepath.Base(os.Args[0]))
+	if len(b) > ownerWidth {
+		b = b[:ownerWidth]
+	}
+	b = append(b, bytes.Repeat([]byte{' '}, ownerWidth-len(b))...)
+	_, _ = f.WriteAt(b, 0)
+}
 
 // owner describes the lock's holder as it wrote itself into the file ("<pid>
 // <program>", as Python's msal-extensions does).

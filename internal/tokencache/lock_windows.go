@@ -26,10 +26,3 @@ func tryLock(f *os.File) (bool, error) {
 func unlockFile(f *os.File) {
 	_ = windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
 }
-
-// noteOwner writes nothing on Windows: the locked byte can't be read by the
-// processes that would want the note.
-func noteOwner(*os.File) {}
-
-// lockNotesOwner: the lock file's modification time says when it was taken.
-const lockNotesOwner = false

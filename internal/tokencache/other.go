@@ -7,18 +7,12 @@ import (
 	"os"
 )
 
-func fileID(os.FileInfo) string { return "-" }
+func openFile(path string, flag int) (*os.File, error) { return os.OpenFile(path, flag, 0o600) }
 
 func renameOver(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
-
-func readWhole(path string) ([]byte, error) { return os.ReadFile(path) }
 
 var errNotSupported = errors.New("file locking is not supported on this platform")
 
 func tryLock(*os.File) (bool, error) { return false, errNotSupported }
 
 func unlockFile(*os.File) {}
-
-func noteOwner(*os.File) {}
-
-const lockNotesOwner = false
