@@ -160,10 +160,7 @@ func (b *brokerBackend) silent(ctx context.Context, r tokenRequest, account Auth
 		return tokenResult{}, b.brokerError(err)
 	}
 	res, err := b.client.AcquireTokenSilently(ctx, b.params(r, &acct))
-	if err != nil {
-		return tokenResult{}, b.brokerError(err)
-	}
-	return b.result(res, &acct, b.tenantOf(r))
+	return b.result(ctx, res, err, &acct, r)
 }
 
 func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {
@@ -191,13 +188,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	p.Username, p.Prompt, p.DomainHint = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint
 	p.ParentWindow = b.opts.ParentWindowHandle
 	res, err := b.client.AcquireTokenInteractively(ctx, p)
-	if err != nil {
-		if ctx.Err() != nil {
-			return tokenResult{}, withContextCause(ctx, err)
-		}
-		return tokenResult{}, b.brokerError(err)
-	}
-	return b.result(res, nil, b.tenantOf(r))
+	return b.result(ctx, res, err, nil, r)
 }
 
 // defaultAccount gets a token silently for the device's account: the
@@ -208,13 +199,10 @@ func (b *brokerBackend) defaultAccount(ctx context.Context, r tokenRequest) (tok
 		SignInSilently(context.Context, broker.TokenParams) (*broker.TokenResult, error)
 	}); ok {
 		res, err := w.SignInSilently(ctx, b.params(r, nil))
-		switch {
-		case err != nil:
-			return tokenResult{}, b.brokerError(err)
-		case b.browser.LoginHint != "" && !strings.EqualFold(res.Account.Username, b.browser.LoginHint):
+		if err == nil && b.browser.LoginHint != "" && !strings.EqualFold(res.Account.Username, b.browser.LoginHint) {
 			return tokenResult{}, errors.New("the device's account isn't LoginHint's")
 		}
-		return b.result(res, nil, b.tenantOf(r))
+		return b.result(ctx, res, err, nil, r)
 	}
 	accounts, err := b.client.Accounts(ctx, b.cfg.clientID)
 	if err != nil {
@@ -231,10 +219,7 @@ func (b *brokerBackend) defaultAccount(ctx context.Context, r tokenRequest) (tok
 		}
 	}
 	res, err := b.client.AcquireTokenSilently(ctx, b.params(r, &acct))
-	if err != nil {
-		return tokenResult{}, b.brokerError(err)
-	}
-	return b.result(res, &acct, b.tenantOf(r))
+	return b.result(ctx, res, err, &acct, r)
 }
 
 func (b *brokerBackend) removeAccount(ctx context.Context, account AuthenticationRecord) error {
@@ -309,11 +294,17 @@ func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.Toke
 	}
 }
 
-// result checks a broker token as any network answer (a live token of the
-// account and tenant asked for, a bounded username, the configured cloud) and
-// remembers its account.
-func (b *brokerBackend) result(res *broker.TokenResult, asked *broker.Account, tenant string) (tokenResult, error) {
-	a := res.Account
+// result maps a broker call's error, or checks its token as any network
+// answer (a live token of the account and tenant asked for, a bounded
+// username, the configured cloud) and remembers its account.
+func (b *brokerBackend) result(ctx context.Context, res *broker.TokenResult, err error, asked *broker.Account, r tokenRequest) (tokenResult, error) {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return tokenResult{}, withContextCause(ctx, err)
+	case err != nil:
+		return tokenResult{}, b.brokerError(err)
+	}
+	a, tenant := res.Account, b.tenantOf(r)
 	switch {
 	case a.HomeAccountID == "":
 		return tokenResult{}, fmt.Errorf("%w: the token response names no account", broker.ErrBadResponse)

@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestBrokerAnswersAreChecked(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &brokerBackend{cfg: backendConfig{authorityHost: "https://login.microsoftonline.com/", clientID: "client", now: func() time.Time { return now }},
 				accounts: map[string]broker.Account{}}
-			got, err := b.result(tc.res, tc.asked, tc.tenant)
+			got, err := b.result(context.Background(), tc.res, nil, tc.asked, tokenRequest{TenantID: tc.tenant})
 			if tc.wantErr != "" {
 				require.ErrorIs(t, err, broker.ErrBadResponse)
 				assert.ErrorContains(t, err, tc.wantErr)

@@ -44,8 +44,8 @@ type credential struct {
 	session atomic.Pointer[session] // read without locking
 	mu      sync.Mutex              // serializes writers of session, and writes into its index
 
-	silentFlights flights[silentKey] // one silent acquisition per token at a time
-	signInFlight  flights[string]    // one interactive sign-in at a time
+	silentFlights flights // one silent acquisition per silentKey at a time
+	signInFlight  flights // one interactive sign-in at a time
 }
 
 // session is who is signed in (nil record: nobody) and their warm tokens.
@@ -58,13 +58,8 @@ type session struct {
 	epoch  uint64
 }
 
-// newCredential builds the core over MSAL, with acquire as its sign-in.
-func newCredential(name string, o coreOptions, acquire acquireFunc) (*credential, error) {
-	return newCredentialWith(name, o, msalBackendFactory(acquire, nil))
-}
-
-// newCredentialWith builds the core over the backend newBackend returns.
-func newCredentialWith(name string, o coreOptions, newBackend backendFactory) (*credential, error) {
+// newCredential builds the core over the backend newBackend returns.
+func newCredential(name string, o coreOptions, newBackend backendFactory) (*credential, error) {
 	o, host, err := resolveOptions(name, o)
 	if err != nil {
 		return nil, err
@@ -535,9 +530,9 @@ type backendFactory func(cfg backendConfig) (backend, error)
 // x/sync/singleflight, each caller waits on its own context, and the call
 // runs on its own: it goes on while any caller waits and ends when the last
 // leaves, so a short deadline doesn't cut a sign-in short for the others.
-type flights[K comparable] struct {
-	mu sync.Mutex    // guards m, and the refs of its flights
-	m  map[K]*flight // calls in progress
+type flights struct {
+	mu sync.Mutex      // guards m, and the refs of its flights
+	m  map[any]*flight // calls in progress
 }
 
 type silentKey struct {
@@ -558,12 +553,12 @@ type flight struct {
 // do runs fn for key unless a call for key is in progress, and waits for
 // it or ctx. started reports whether this caller's fn ran. fn's context has
 // ctx's values, and ends when every waiting caller has returned.
-func (fs *flights[K]) do(ctx context.Context, key K, fn func(context.Context) (any, error)) (v any, started bool, err error) {
+func (fs *flights) do(ctx context.Context, key any, fn func(context.Context) (any, error)) (v any, started bool, err error) {
 	fs.mu.Lock()
 	f, ok := fs.m[key]
 	if !ok {
 		if fs.m == nil {
-			fs.m = map[K]*flight{}
+			fs.m = map[any]*flight{}
 		}
 		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		f = &flight{done: make(chan struct{}), cancel: cancel}
@@ -605,14 +600,4 @@ func (fs *flights[K]) do(ctx context.Context, key K, fn func(context.Context) (a
 		}
 		return nil, !ok, ctx.Err()
 	}
-}
-
-// waiting returns how many callers wait on key's call, for tests.
-func (fs *flights[K]) waiting(key K) int {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if f, ok := fs.m[key]; ok {
-		return f.refs
-	}
-	return 0
 }

@@ -152,7 +152,7 @@ func newCoreFixture(t testing.TB, o coreOptions, s *fakeSignIn) *coreFixture {
 		s = &fakeSignIn{}
 	}
 	f := &coreFixture{signIn: s, backend: &fakeBackend{signIn: s}}
-	cred, err := newCredentialWith("TestCredential", o, func(backendConfig) (backend, error) { return f.backend, nil })
+	cred, err := newCredential("TestCredential", o, func(backendConfig) (backend, error) { return f.backend, nil })
 	require.NoError(t, err)
 	f.cred = cred
 	return f
@@ -283,7 +283,7 @@ func TestCoreRecordClientID(t *testing.T) {
 	f := newCoreFixture(t, coreOptions{AuthenticationRecord: rec}, nil)
 	assert.Equal(t, rec.ClientID, f.cred.opts.ClientID, "an unset ClientID comes from the record")
 
-	_, err := newCredentialWith("TestCredential", coreOptions{AuthenticationRecord: rec, ClientID: "22222222-2222-2222-2222-222222222222"},
+	_, err := newCredential("TestCredential", coreOptions{AuthenticationRecord: rec, ClientID: "22222222-2222-2222-2222-222222222222"},
 		func(backendConfig) (backend, error) { return &fakeBackend{signIn: &fakeSignIn{}}, nil })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "11111111-1111-1111-1111-111111111111")
@@ -634,4 +634,14 @@ func TestCoreSignInEndsWhenEveryCallerLeaves(t *testing.T) {
 	require.Eventually(t, func() bool { return s.prompts.Load() == 2 }, 5*time.Second, time.Millisecond)
 	s.block <- struct{}{}
 	require.NoError(t, <-done)
+}
+
+// waiting returns how many callers wait on key's call, for tests.
+func (fs *flights) waiting(key any) int {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f, ok := fs.m[key]; ok {
+		return f.refs
+	}
+	return 0
 }

@@ -145,7 +145,7 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 		DisableInstanceDiscovery:       o.DisableInstanceDiscovery,
 		EnableSupportLogging:           o.EnableSupportLogging,
 		TenantID:                       o.TenantID,
-	}, acquire)
+	}, msalBackendFactory(acquire, nil))
 	if err != nil {
 		return nil, err
 	}

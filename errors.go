@@ -443,24 +443,16 @@ var oauthHints = map[string]string{
 	"interaction_required":   "Sign in again interactively.",
 }
 
-// An AADSTS number has at most 9 digits. Entra's descriptions start with
-// one; the broker quotes one inside its own words.
-var (
-	aadstsAtStart  = regexp.MustCompile(`^ *AADSTS(\d{1,9})(?:\D|$)`)
-	aadstsAnywhere = regexp.MustCompile(`AADSTS(\d{1,9})(?:\D|$)`)
-)
+// aadstsRE finds an AADSTS number, which has at most 9 digits.
+var aadstsRE = regexp.MustCompile(`AADSTS(\d{1,9})(?:\D|$)`)
 
-// aadstsCode reads the AADSTS number text starts with, or when !atStart its
-// first anywhere.
+// aadstsCode reads the first AADSTS number in text. Entra's descriptions
+// start with one (atStart); the broker quotes one inside its own words.
 func aadstsCode(text string, atStart bool) (int, bool) {
-	re := aadstsAnywhere
-	if atStart {
-		re = aadstsAtStart
-	}
-	m := re.FindStringSubmatch(text)
-	if m == nil {
+	m := aadstsRE.FindStringSubmatchIndex(text)
+	if m == nil || atStart && strings.TrimLeft(text[:m[0]], " ") != "" {
 		return 0, false
 	}
-	n, err := strconv.Atoi(m[1])
+	n, err := strconv.Atoi(text[m[2]:m[3]])
 	return n, err == nil
 }

@@ -152,7 +152,7 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 	if o.Broker != nil {
 		backend = brokerBackendFactory(o, h.goos, backend)
 	}
-	c, err := newCredentialWith(credNameBrowser, coreOptions{
+	c, err := newCredential(credNameBrowser, coreOptions{
 		ClientOptions:                  o.ClientOptions,
 		AdditionallyAllowedTenants:     o.AdditionallyAllowedTenants,
 		AuthenticationRecord:           o.AuthenticationRecord,

@@ -77,7 +77,7 @@ func NewUsernamePasswordCredential(tenantID string, clientID string, username st
 		DisableInstanceDiscovery:   o.DisableInstanceDiscovery,
 		EnableSupportLogging:       o.EnableSupportLogging,
 		TenantID:                   tenantID,
-	}, acquire)
+	}, msalBackendFactory(acquire, nil))
 	if err != nil {
 		return nil, err
 	}
