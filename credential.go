@@ -235,7 +235,7 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 				return e, nil
 			}
 		}
-		res, err := c.backend.silent(ctx, r, *s.record)
+		res, err := c.backend.silent(context.WithValue(ctx, sessionKey{}, s.epoch), r, *s.record)
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +278,7 @@ func (c *credential) interactive(ctx context.Context, r tokenRequest, force bool
 func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 	began := c.session.Load().epoch
 	logf("%s: starting an interactive sign-in", c.name)
-	res, err := c.backend.interactive(ctx, r)
+	res, err := c.backend.interactive(context.WithValue(ctx, sessionKey{}, began), r)
 	if err != nil {
 		err = classify(ctx, c.name, err)
 		logf("%s: sign-in failed: %s", c.name, firstLine(err.Error()))
@@ -360,7 +360,7 @@ func (c *credential) SignOut(ctx context.Context) error {
 	c.mu.Unlock()
 	var err error
 	if old.record != nil {
-		err = c.backend.removeAccount(ctx, *old.record)
+		err = c.backend.removeAccount(context.WithValue(ctx, sessionKey{}, old.epoch+1), *old.record)
 	}
 	if c.records != nil {
 		err = errors.Join(err, c.records.Delete(c.recordKey()))

@@ -105,7 +105,7 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 
 // acquireSilent is one silent MSAL call.
 func (b *msalBackend) acquireSilent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (public.AuthResult, error) {
-	callCtx := b.cfg.store.Begin(ctx, r.Scopes)
+	callCtx := b.cfg.store.Begin(ctx, sessionOf(ctx), r.Scopes)
 	ar, err := b.clients[r.EnableCAE].AcquireTokenSilent(callCtx, r.Scopes,
 		public.WithSilentAccount(msalAccount(account)), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 	ar.AccessToken = b.cfg.store.Intern(callCtx, ar.AccessToken)
@@ -127,7 +127,7 @@ func lookupGate(r *http.Request) error {
 }
 
 func (b *msalBackend) interactive(ctx context.Context, r tokenRequest) (tokenResult, error) {
-	callCtx := b.cfg.store.Begin(ctx, r.Scopes)
+	callCtx := b.cfg.store.Begin(ctx, sessionOf(ctx), r.Scopes)
 	ar, err := b.acquire(callCtx, b.clients[r.EnableCAE], r)
 	if err != nil {
 		return tokenResult{}, err
@@ -144,7 +144,18 @@ func (b *msalBackend) removeAccount(ctx context.Context, account AuthenticationR
 	if account.HomeAccountID == "" {
 		return nil
 	}
-	return b.cfg.store.RemoveAccount(ctx, account.HomeAccountID)
+	return b.cfg.store.RemoveAccount(ctx, sessionOf(ctx), account.HomeAccountID)
+}
+
+// sessionKey carries to the backend the epoch of the session a call belongs
+// to, or, for removeAccount, the one the sign-out began: the token cache
+// fences a signed-out account by it (see tokencache.Store.Begin).
+type sessionKey struct{}
+
+// sessionOf returns the credential's session epoch ctx carries (sessionKey).
+func sessionOf(ctx context.Context) uint64 {
+	epoch, _ := ctx.Value(sessionKey{}).(uint64)
+	return epoch
 }
 
 func resultOf(ar public.AuthResult, account AuthenticationRecord) tokenResult {

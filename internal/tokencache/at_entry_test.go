@@ -26,16 +26,15 @@ func TestAccessTokensKeepTheirBytes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newModel()
 			m.set(sectionAccessToken, tc.key, json.RawMessage(tc.raw))
-			e := m.findAT(tc.key)
+			e := m.ats[tc.key]
 			require.NotNil(t, e)
-			got := e.raw()
-			assert.Equal(t, tc.raw, string(got))
+			assert.Equal(t, tc.raw, e.raw)
 			again, err := parse(m.marshal())
 			require.NoError(t, err)
 			assert.Equal(t, tc.raw, string(again[sectionAccessToken][tc.key]))
 
-			// Setting the same bytes again changes nothing; other bytes
-			// replace them, and deleting leaves nothing shared behind.
+			// Setting the same bytes again changes nothing, and deleting
+			// leaves nothing behind in the index.
 			m.set(sectionAccessToken, tc.key, json.RawMessage(tc.raw))
 			assert.Len(t, m.ats, 1)
 			m.removeAccount("nobody")
@@ -43,25 +42,9 @@ func TestAccessTokensKeepTheirBytes(t *testing.T) {
 				m.deleteAT(e)
 			}
 			assert.Empty(t, m.ats)
-			assert.Empty(t, m.prefixes)
-			assert.Empty(t, m.heads)
 			assert.Empty(t, m.byScope)
 			assert.Empty(t, m.anyScope)
 		})
-	}
-}
-
-func TestAccessTokensShareWhatRepeats(t *testing.T) {
-	m := newModel()
-	for _, scope := range []string{"https://a/.default", "https://b/.default"} {
-		m.set(sectionAccessToken, "hid-env-accesstoken-cid-realm-"+scope,
-			json.RawMessage(`{"home_account_id":"hid","environment":"env","secret":"tok-`+scope+`","target":"`+scope+`"}`))
-	}
-	assert.Len(t, m.ats, 2)
-	assert.Len(t, m.prefixes, 1, "one key prefix for both")
-	assert.Len(t, m.heads, 1, "one head for both")
-	for _, e := range m.ats {
-		assert.Equal(t, "tok-"+e.rest[:e.klen], e.secret)
 	}
 }
 
@@ -71,7 +54,7 @@ func TestInternHandsOutTheStoresCopy(t *testing.T) {
 	s := openStore(t, Cache{}, nil)
 	idp := newFakeIDP(t)
 	client := newMSALClient(t, s.Mode(false), idp)
-	ctx := s.Begin(t.Context(), testScopes)
+	ctx := s.Begin(t.Context(), 0, testScopes)
 	ar, err := client.AcquireTokenByUsernamePassword(ctx, testScopes, "alice@contoso.com", "password")
 	require.NoError(t, err)
 
@@ -86,7 +69,7 @@ func TestInternHandsOutTheStoresCopy(t *testing.T) {
 	assert.NotSame(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(got))
 
 	// Another call's token, or a context without Begin: the token itself.
-	other := s.Begin(t.Context(), testScopes)
+	other := s.Begin(t.Context(), 0, testScopes)
 	assert.Same(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(s.Intern(other, ar.AccessToken)))
 	assert.Same(t, unsafe.StringData(ar.AccessToken), unsafe.StringData(s.Intern(t.Context(), ar.AccessToken)))
 }

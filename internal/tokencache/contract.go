@@ -74,28 +74,6 @@ func (c contract) set(section, key string, value json.RawMessage) bool {
 	return !had
 }
 
-// plainJSON reports whether s is its own JSON string, quotes aside, as
-// encoding/json writes it.
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 || c == '<' || c == '>' || c == '&' {
-			return false
-		}
-	}
-	return true
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	if plainJSON(s) {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	q, _ := json.Marshal(s)
-	return append(b, q...)
-}
-
 // change is one entry that a diff sets.
 type change struct {
 	section, key string

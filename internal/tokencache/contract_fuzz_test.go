@@ -52,7 +52,7 @@ func FuzzContract(f *testing.F) {
 		// Through a Store as MSAL drives it: stored bytes, then an export.
 		s, err := Open(over(&memory{data: data}), nil)
 		require.NoError(t, err)
-		for _, ctx := range []context.Context{context.Background(), s.Begin(context.Background(), []string{"a-b"})} {
+		for _, ctx := range []context.Context{context.Background(), s.Begin(context.Background(), 0, []string{"a-b"})} {
 			var u jsonUnmarshaler
 			require.NoError(t, s.Mode(false).Replace(ctx, &u, struct{ PartitionKey string }{}))
 			if u.got != nil {

@@ -77,7 +77,7 @@ func TestALinkAtTheLockFileIsNeverFollowed(t *testing.T) {
 			m := &fakeMSAL{}
 			roundTrip(t, s.Mode(false), m, func() { m.signIn("alice", "rt-1", "at-1") })
 			require.NoError(t, s.Redeem(t.Context(), func(context.Context) error { return nil }))
-			_ = s.RemoveAccount(t.Context(), "uid-alice.tid")
+			_ = s.RemoveAccount(t.Context(), 1, "uid-alice.tid")
 
 			got, err := os.ReadFile(target)
 			require.NoError(t, err)

@@ -1,8 +1,7 @@
 package tokencache
 
 import (
-	"bytes"
-	"encoding/json"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -53,158 +52,30 @@ func foldRune(r rune) rune {
 // empty parts.
 func scopeParts(target string) []string { return strings.Split(target, " ") }
 
-// entryTarget returns the target MSAL reads from an access token entry, and
-// ok false when the entry isn't an object or a target member holds neither
-// a string nor null: MSAL then fails to decode the whole cache, so such an
-// entry belongs in every view, where it fails alike. MSAL's decoder takes
-// both "target" (the json tag) and "Scopes" (the Go name), the last one
-// winning; a null leaves the target as it was.
-func entryTarget(raw []byte) (target string, ok bool) {
-	ok = members(raw, func(name []byte, _ int, val []byte) bool {
-		if !isTargetName(name) || string(val) == "null" {
-			return true
-		}
-		s, ok := jsonString(val)
-		target = s
-		return ok
-	})
-	if !ok {
-		return "", false
-	}
-	return target, true
-}
-
-// isTargetName reports whether a quoted member name is "target" or "Scopes".
-func isTargetName(quoted []byte) bool {
-	switch string(quoted) {
-	case `"target"`, `"Scopes"`:
-		return true
-	}
-	s, ok := jsonString(quoted)
-	return ok && (s == "target" || s == "Scopes")
-}
-
-// jsonString decodes a JSON value that should be a string.
-func jsonString(quoted []byte) (string, bool) {
-	if quoted[0] != '"' {
-		return "", false
-	}
-	if !bytes.ContainsRune(quoted, '\\') {
-		return string(quoted[1 : len(quoted)-1]), true
-	}
-	var s string
-	return s, json.Unmarshal(quoted, &s) == nil
-}
-
-// members calls f with the quoted name, offset and raw value of each
-// top-level member of the object raw, in order, until f returns false. It
-// reports whether raw is an object and f never returned false. A hand
-// scanner, because json.Decoder made a second process's load 15 times
-// slower.
-func members(raw []byte, f func(name []byte, at int, val []byte) bool) bool {
-	p := rawScanner{b: raw}
-	p.space()
-	if !p.consume('{') {
-		return false
-	}
-	if p.space(); p.consume('}') {
-		return true
-	}
-	for {
-		p.space()
-		start := p.i
-		if !p.skipString() {
-			return false
-		}
-		name := p.b[start:p.i]
-		if p.space(); !p.consume(':') {
-			return false
-		}
-		p.space()
-		at := p.i
-		if !p.skipValue() || !f(name, at, p.b[at:p.i]) {
-			return false
-		}
-		if p.space(); p.consume('}') {
-			return true
-		}
-		if !p.consume(',') {
-			return false
+// scopeKeys returns the distinct foldScope keys of target's parts.
+func scopeKeys(target string) []string {
+	var keys []string
+	for _, p := range scopeParts(target) {
+		if f := foldScope(p); !slices.Contains(keys, f) {
+			keys = append(keys, f)
 		}
 	}
+	return keys
 }
 
-// rawScanner walks JSON that encoding/json has already validated (stored
-// entries are json.RawMessage values of a decoded cache), so it only finds
-// where values end.
-type rawScanner struct {
-	b []byte
-	i int
-}
-
-func (p *rawScanner) space() {
-	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
-		p.i++
-	}
-}
-
-func (p *rawScanner) consume(c byte) bool {
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-// skipString moves past a quoted string.
-func (p *rawScanner) skipString() bool {
-	if !p.consume('"') {
-		return false
-	}
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case '\\':
-			p.i += 2
-		case '"':
-			p.i++
-			return true
-		default:
-			p.i++
-		}
-	}
-	return false
-}
-
-// skipValue moves past one value of any kind.
-func (p *rawScanner) skipValue() bool {
-	if p.i >= len(p.b) {
-		return false
-	}
-	switch p.b[p.i] {
-	case '"':
-		return p.skipString()
-	case '{', '[':
-		for depth := 0; p.i < len(p.b); p.i++ {
-			switch p.b[p.i] {
-			case '"':
-				if !p.skipString() {
-					return false
-				}
-				p.i-- // the loop's increment
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					p.i++
-					return true
-				}
+// msalMatches is MSAL's isMatchingScopes for folded scopes: it counts the
+// parts of the target equal to each scope, and matches when the count is
+// the number of scopes. With repeats, that isn't "every scope is in the
+// target" (["a", "b"] matches "a a"), and a view must follow MSAL.
+func msalMatches(scopes []string, target string) bool {
+	parts := scopeParts(target)
+	n := 0
+	for _, s := range scopes {
+		for _, p := range parts {
+			if foldScope(p) == s {
+				n++
 			}
 		}
-		return false
 	}
-	start := p.i // a number, true, false or null
-	for p.i < len(p.b) && strings.IndexByte(", \t\n\r}]", p.b[p.i]) < 0 {
-		p.i++
-	}
-	return p.i > start
+	return n == len(scopes)
 }

@@ -82,7 +82,7 @@ func viewAgreesWithMSAL(t testing.TB, whole []byte, scopes []string) string {
 	want := silentlyFrom(t, bytesCache(whole), context.Background(), scopes)
 
 	s := openStore(t, over(&memory{data: whole}), nil)
-	got := silentlyFrom(t, s.Mode(false), s.Begin(context.Background(), scopes), scopes)
+	got := silentlyFrom(t, s.Mode(false), s.Begin(context.Background(), 0, scopes), scopes)
 	assert.Equal(t, want, got, "scopes %q in %s", scopes, whole)
 	return want
 }
@@ -168,7 +168,7 @@ func TestViewHoldsOnlyWhatTheCallCanUse(t *testing.T) {
 	s := openStore(t, over(&memory{data: whole}), nil)
 
 	got := &fakeMSAL{}
-	require.NoError(t, s.Mode(false).Replace(s.Begin(t.Context(), []string{"A"}), got, cache.ReplaceHints{}))
+	require.NoError(t, s.Mode(false).Replace(s.Begin(t.Context(), 0, []string{"A"}), got, cache.ReplaceHints{}))
 	assert.ElementsMatch(t, []string{"k-a", "k-a c"}, keys(got.data[sectionAccessToken]))
 	for _, section := range []string{sectionAccount, sectionRefreshToken} {
 		assert.Equal(t, m.data[section], got.data[section], "shared sections are whole")
@@ -194,7 +194,7 @@ func TestViewsAreSticky(t *testing.T) {
 	u := &countingUnmarshaler{}
 	replace := func(scopes ...string) {
 		t.Helper()
-		require.NoError(t, mode.Replace(s.Begin(t.Context(), scopes), u, cache.ReplaceHints{}))
+		require.NoError(t, mode.Replace(s.Begin(t.Context(), 0, scopes), u, cache.ReplaceHints{}))
 	}
 
 	replace("a")

@@ -145,7 +145,7 @@ func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 			if ch.section != sectionAccessToken {
 				continue
 			}
-			if e := p.m.findAT(ch.key); e != nil && e.secret != "" {
+			if e := p.m.ats[ch.key]; e != nil && e.secret != "" {
 				c.tokens = append(c.tokens, e.secret)
 			}
 		}

@@ -2,23 +2,19 @@ package tokencache
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
-// model is one CAE mode's cache, parsed once, with the access tokens kept
-// compactly (at_entry.go) and indexed by scope, so that a view costs what it
-// holds, not what the cache holds.
+// model is one CAE mode's cache, parsed once, with the access tokens indexed
+// by scope, so that a view costs what it holds, not what the cache holds.
 type model struct {
 	// sections holds all but the access tokens, and top-level values that
 	// aren't sections, verbatim (see verbatimKey).
 	sections contract
-	// ats holds the access tokens; prefixes and heads, the strings they share.
-	ats      map[atKey]*atEntry
-	prefixes interned
-	heads    interned
-	// byScope lists the access tokens whose target has a part of this
-	// foldScope key. Keys are substrings of the entries' where they can be,
-	// so that they cost no memory of their own.
+	ats      map[string]*atEntry // by key
+	// byScope lists the scoped access tokens whose target has a part of
+	// this foldScope key.
 	byScope map[string][]*atEntry
 	// anyScope holds the access tokens whose target can't be read: they go
 	// in every view.
@@ -28,9 +24,7 @@ type model struct {
 func newModel() *model {
 	return &model{
 		sections: contract{},
-		ats:      map[atKey]*atEntry{},
-		prefixes: interned{},
-		heads:    interned{},
+		ats:      map[string]*atEntry{},
 		byScope:  map[string][]*atEntry{},
 		anyScope: map[*atEntry]struct{}{},
 	}
@@ -68,148 +62,67 @@ func (m *model) set(section, key string, value json.RawMessage) {
 	m.sections.set(section, key, value)
 }
 
-// findAT returns the access token of key, or nil.
-func (m *model) findAT(key string) *atEntry {
-	if e := m.ats[atKey{nil, key}]; e != nil {
-		return e
-	}
-	for _, p := range m.prefixes {
-		if strings.HasPrefix(key, p.s) {
-			if e := m.ats[atKey{p, key[len(p.s):]}]; e != nil {
-				return e
-			}
-		}
-	}
-	return nil
-}
-
 func (m *model) setAT(key string, value json.RawMessage) {
-	if old := m.findAT(key); old != nil {
-		if old.equal(value) {
+	if old := m.ats[key]; old != nil {
+		if old.raw == string(value) {
 			return
 		}
 		m.deleteAT(old)
 	}
-	target, ok := entryTarget(value)
-	e := newATEntry(key, value, target, m.prefixes, m.heads)
-	m.ats[e.mapKey()] = e
-	if !ok {
+	e := newATEntry(key, value)
+	m.ats[key] = e
+	if !e.scoped {
 		m.anyScope[e] = struct{}{}
 		return
 	}
-	parts := scopeParts(target)
-	for i, p := range parts {
-		f := foldScope(p)
-		if dup(parts[:i], f) {
-			continue
-		}
-		m.byScope[within(e.rest[:e.klen], f)] = append(m.byScope[f], e)
+	for _, f := range scopeKeys(e.target) {
+		m.byScope[f] = append(m.byScope[f], e)
 	}
 }
 
 func (m *model) deleteAT(e *atEntry) {
-	delete(m.ats, e.mapKey())
-	defer e.release(m.prefixes, m.heads)
-	if _, ok := m.anyScope[e]; ok {
+	delete(m.ats, e.key)
+	if !e.scoped {
 		delete(m.anyScope, e)
 		return
 	}
-	target, _ := entryTarget(e.raw())
-	for _, p := range scopeParts(target) {
-		f := foldScope(p)
-		list, ok := m.byScope[f]
-		if !ok {
-			continue
-		}
-		for i, x := range list {
-			if x == e {
-				list[i] = list[len(list)-1]
-				list[len(list)-1] = nil
-				list = list[:len(list)-1]
-				break
-			}
-		}
-		delete(m.byScope, f)
-		if len(list) > 0 {
-			// Key the list by a substring of an entry that stays.
-			m.byScope[within(list[0].rest[:list[0].klen], f)] = list
+	for _, f := range scopeKeys(e.target) {
+		list := slices.DeleteFunc(m.byScope[f], func(x *atEntry) bool { return x == e })
+		if len(list) == 0 {
+			delete(m.byScope, f)
+		} else {
+			m.byScope[f] = list
 		}
 	}
-}
-
-// within returns s as a substring of key when key holds it (MSAL's keys end
-// with the lowercased target), and otherwise a copy of s.
-func within(key, s string) string {
-	if j := strings.Index(key, s); j >= 0 && s != "" {
-		return key[j : j+len(s)]
-	}
-	return strings.Clone(s)
-}
-
-// dup reports whether a part earlier in a target folds to f.
-func dup(earlier []string, f string) bool {
-	for _, p := range earlier {
-		if foldScope(p) == f {
-			return true
-		}
-	}
-	return false
 }
 
 // matching returns every access token MSAL could match to a request for
-// scopes (folded, duplicates kept), and perhaps a few more.
+// scopes (folded, duplicates kept).
 func (m *model) matching(scopes []string) []*atEntry {
 	var out []*atEntry
 	for e := range m.anyScope {
 		out = append(out, e)
 	}
-	switch len(scopes) {
-	case 0:
+	if len(scopes) == 0 {
 		// MSAL matches every token to no scope at all.
 		for _, e := range m.ats {
-			if _, any := m.anyScope[e]; !any {
+			if e.scoped {
 				out = append(out, e)
 			}
 		}
 		return out
-	case 1:
-		// Every match has a part equal to the scope (tokens with two such
-		// parts don't match, but they're harmless in a view).
-		return append(out, m.byScope[scopes[0]]...)
 	}
 	// A match has a part equal to at least one of the scopes.
 	seen := map[*atEntry]bool{}
-	for i, s := range scopes {
-		if dup(scopes[:i], s) {
-			continue
-		}
+	for _, s := range scopes {
 		for _, e := range m.byScope[s] {
-			if !seen[e] {
-				seen[e] = true
-				if target, _ := entryTarget(e.raw()); msalMatches(scopes, target) {
-					out = append(out, e)
-				}
+			if !seen[e] && msalMatches(scopes, e.target) {
+				out = append(out, e)
 			}
+			seen[e] = true
 		}
 	}
 	return out
-}
-
-// msalMatches is MSAL's isMatchingScopes for folded scopes: it counts the
-// parts of the target equal to each scope, and matches when the count is
-// the number of scopes. With repeats, that isn't "every scope is in the
-// target" (["a", "b"] matches "a a"), and a view must follow MSAL.
-func msalMatches(scopes []string, target string) bool {
-	parts := scopeParts(target)
-	n := 0
-	for _, s := range scopes {
-		for _, p := range parts {
-			if foldScope(p) == s {
-				n++
-			}
-		}
-	}
-	return n == len(scopes)
 }
 
 // removeAccount deletes every entry of homeAccountID (see ofAccount).
@@ -222,7 +135,7 @@ func (m *model) removeAccount(homeAccountID string) {
 		}
 	}
 	for _, e := range m.ats {
-		if ofAccount(e.key(), e.raw(), homeAccountID) {
+		if ofAccount(e.key, []byte(e.raw), homeAccountID) {
 			m.deleteAT(e)
 		}
 	}
@@ -230,7 +143,7 @@ func (m *model) removeAccount(homeAccountID string) {
 
 // ofAccount reports whether an entry belongs to homeAccountID: its key
 // begins with it, as MSAL writes keys, or its home_account_id names it.
-func ofAccount(key string, value json.RawMessage, homeAccountID string) bool {
+func ofAccount(key string, value []byte, homeAccountID string) bool {
 	if len(key) > len(homeAccountID) && key[len(homeAccountID)] == '-' && strings.EqualFold(key[:len(homeAccountID)], homeAccountID) {
 		return true
 	}
@@ -243,64 +156,34 @@ func ofAccount(key string, value json.RawMessage, homeAccountID string) bool {
 // marshal writes the whole cache as MSAL's schema. Entries came from a JSON
 // decoder, so they are copied as they are.
 func (m *model) marshal() []byte {
-	// Sized first: growing a large cache's buffer costs 25 times the copy.
-	size := 64
-	for name, entries := range m.sections {
-		size += len(name) + 4
-		for k, v := range entries {
-			size += len(k) + len(v) + 4
-		}
-	}
-	for _, e := range m.ats {
-		size += len(e.rest) + e.size() + 8
-		if e.prefix != nil {
-			size += len(e.prefix.s)
-		}
-	}
-	b := append(make([]byte, 0, size), '{')
-	first := true
+	b := []byte{'{'}
 	if len(m.ats) > 0 {
-		b = appendJSONString(b, sectionAccessToken)
-		b = append(b, ':', '{')
+		b = appendMember(b, sectionAccessToken, "{")
 		for _, e := range m.ats {
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = e.appendKey(b)
-			b = append(b, ':')
-			b = e.appendRaw(b)
+			b = appendMember(b, e.key, e.raw)
 		}
 		b = append(b, '}')
 	}
 	for name, entries := range m.sections {
-		if !first {
-			b = append(b, ',')
+		if v, ok := entries[verbatimKey]; ok {
+			b = appendMember(b, name, v)
+			continue
 		}
-		first = false
-		b = appendSection(b, name, entries)
+		b = appendMember(b, name, "{")
+		for k, v := range entries {
+			b = appendMember(b, k, v)
+		}
+		b = append(b, '}')
 	}
 	return append(b, '}')
 }
 
-// appendSection appends `"name":{entries}`, or the verbatim value of a
-// top-level member that isn't a section.
-func appendSection(b []byte, name string, entries map[string]json.RawMessage) []byte {
-	b = appendJSONString(b, name)
-	b = append(b, ':')
-	if v, ok := entries[verbatimKey]; ok {
-		return append(b, v...)
+// appendMember appends `"key":value` to the JSON object b has begun.
+func appendMember[V string | json.RawMessage](b []byte, key string, value V) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
 	}
-	b = append(b, '{')
-	first := true
-	for k, v := range entries {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = append(b, v...)
-	}
-	return append(b, '}')
+	q, _ := json.Marshal(key)
+	b = append(append(b, q...), ':')
+	return append(b, value...)
 }

@@ -51,7 +51,7 @@ func rotate() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, testScopes), testScopes, user+"@contoso.com", "password")
+	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, 0, testScopes), testScopes, user+"@contoso.com", "password")
 	if err != nil {
 		fail("sign-in: %v", err)
 	}
@@ -59,7 +59,7 @@ func rotate() {
 		// Strict rotation at the IdP: this fails if the cache handed MSAL
 		// anything but this user's last refresh token.
 		err := s.Redeem(ctx, func(ctx context.Context) error {
-			_, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
+			_, err := client.AcquireTokenSilent(s.Begin(ctx, 0, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
 			return err
 		})
 		if err != nil {

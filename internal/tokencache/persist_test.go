@@ -59,7 +59,7 @@ func TestASignInSurvivesACacheThatCantBeWritten(t *testing.T) {
 	client := newMSALClient(t, s.Mode(false), idp)
 	ctx := t.Context()
 
-	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, testScopes), testScopes, "alice@contoso.com", "password")
+	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, 0, testScopes), testScopes, "alice@contoso.com", "password")
 	require.NoError(t, err, "a full disk cost the user a finished sign-in")
 	assert.Equal(t, "at-alice-0", ar.AccessToken)
 	require.Len(t, w.all(), 1, "one warning: %q", w.all())
@@ -71,12 +71,12 @@ func TestASignInSurvivesACacheThatCantBeWritten(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "nothing was written")
 
 	// The process works from memory: the cached token, then refreshes.
-	silent, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes, public.WithSilentAccount(ar.Account))
+	silent, err := client.AcquireTokenSilent(s.Begin(ctx, 0, testScopes), testScopes, public.WithSilentAccount(ar.Account))
 	require.NoError(t, err)
 	assert.Equal(t, ar.AccessToken, silent.AccessToken)
 	for range 2 {
 		require.NoError(t, s.Redeem(ctx, func(ctx context.Context) error {
-			_, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
+			_, err := client.AcquireTokenSilent(s.Begin(ctx, 0, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
 			return err
 		}), "a refresh redeemed the refresh token kept in memory")
 	}
@@ -85,7 +85,7 @@ func TestASignInSurvivesACacheThatCantBeWritten(t *testing.T) {
 	// The disk recovers: the next write saves everything, in both modes.
 	failing.Store(false)
 	require.NoError(t, s.Redeem(ctx, func(ctx context.Context) error {
-		_, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
+		_, err := client.AcquireTokenSilent(s.Begin(ctx, 0, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
 		return err
 	}))
 	for _, cae := range []bool{false, true} {
@@ -116,7 +116,7 @@ func TestPendingChangesMergeWithWhatOthersWroteMeanwhile(t *testing.T) {
 
 	// Its next write keeps both, and a sign-out that couldn't be written
 	// is written with it.
-	require.Error(t, s.RemoveAccount(t.Context(), "uid-bob.tid"), "the sign-out says storage still holds the account")
+	require.Error(t, s.RemoveAccount(t.Context(), 1, "uid-bob.tid"), "the sign-out says storage still holds the account")
 	failing.Store(false)
 	roundTrip(t, s.Mode(false), m, func() { m.signIn("carol", "rt-c", "at-c") })
 	got := stored(t, loc, false)
@@ -159,11 +159,11 @@ func TestARealFullDiskCostsNoSignIn(t *testing.T) {
 	client := newMSALClient(t, s.Mode(false), idp)
 	ctx := t.Context()
 
-	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, testScopes), testScopes, "alice@contoso.com", "password")
+	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, 0, testScopes), testScopes, "alice@contoso.com", "password")
 	require.NoError(t, err)
 	require.NotEmpty(t, w.all())
 	assert.Contains(t, w.all()[0], "no space left on device")
-	silent, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes, public.WithSilentAccount(ar.Account))
+	silent, err := client.AcquireTokenSilent(s.Begin(ctx, 0, testScopes), testScopes, public.WithSilentAccount(ar.Account))
 	require.NoError(t, err)
 	assert.Equal(t, ar.AccessToken, silent.AccessToken)
 	assertNoHalfWrittenFiles(t, loc)
@@ -203,10 +203,10 @@ func TestAReadOnlyDirectoryCostsNoSignIn(t *testing.T) {
 	client := newMSALClient(t, s.Mode(false), idp)
 	ctx := t.Context()
 
-	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, testScopes), testScopes, "alice@contoso.com", "password")
+	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, 0, testScopes), testScopes, "alice@contoso.com", "password")
 	require.NoError(t, err)
 	require.NoError(t, s.Redeem(ctx, func(ctx context.Context) error {
-		_, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
+		_, err := client.AcquireTokenSilent(s.Begin(ctx, 0, testScopes), testScopes, public.WithSilentAccount(ar.Account), public.WithClaims(claimsChallenge))
 		return err
 	}), "refreshing in a read-only directory")
 	all := strings.Join(w.all(), "\n")
@@ -231,9 +231,9 @@ func TestACachePathThatIsADirectory(t *testing.T) {
 	require.NoError(t, os.MkdirAll(loc.Path(false), 0o700))
 	idp := newFakeIDP(t)
 	client := newMSALClient(t, s.Mode(false), idp)
-	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(t.Context(), testScopes), testScopes, "alice@contoso.com", "password")
+	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(t.Context(), 0, testScopes), testScopes, "alice@contoso.com", "password")
 	require.NoError(t, err)
-	silent, err := client.AcquireTokenSilent(s.Begin(t.Context(), testScopes), testScopes, public.WithSilentAccount(ar.Account))
+	silent, err := client.AcquireTokenSilent(s.Begin(t.Context(), 0, testScopes), testScopes, public.WithSilentAccount(ar.Account))
 	require.NoError(t, err)
 	assert.Equal(t, ar.AccessToken, silent.AccessToken)
 	all := strings.Join(w.all(), "\n")

@@ -210,7 +210,7 @@ func TestSecretServiceSignInIntoAKeyringLockedInUsePromptsNoMore(t *testing.T) {
 
 	m := &fakeMSAL{}
 	calls := serviceCalls(t, func() {
-		ctx := st.Begin(t.Context(), []string{"scope"})
+		ctx := st.Begin(t.Context(), 0, []string{"scope"})
 		require.NoError(t, st.Mode(true).Replace(ctx, m, cache.ReplaceHints{}))
 		m.signIn("alice", "rt-alice", "at-alice")
 		require.NoError(t, st.Mode(true).Export(ctx, m, cache.ExportHints{}))

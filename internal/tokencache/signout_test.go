@@ -18,7 +18,7 @@ func refreshInBackground(ctx context.Context, s *Store, client public.Client, ac
 	done := make(chan error, 1)
 	go func() {
 		done <- s.Redeem(ctx, func(ctx context.Context) error {
-			_, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes,
+			_, err := client.AcquireTokenSilent(s.Begin(ctx, 0, testScopes), testScopes,
 				public.WithSilentAccount(account), public.WithClaims(claimsChallenge))
 			return err
 		})
@@ -31,7 +31,7 @@ func refreshInBackground(ctx context.Context, s *Store, client public.Client, ac
 // her entries in either CAE mode.
 func assertSignedOut(t *testing.T, s *Store, client public.Client, account public.Account, loc Location) {
 	t.Helper()
-	_, err := client.AcquireTokenSilent(s.Begin(t.Context(), testScopes), testScopes, public.WithSilentAccount(account))
+	_, err := client.AcquireTokenSilent(s.Begin(t.Context(), 0, testScopes), testScopes, public.WithSilentAccount(account))
 	assert.Error(t, err, "a token of the signed-out user was served")
 	accounts, err := client.Accounts(t.Context())
 	require.NoError(t, err)
@@ -63,13 +63,13 @@ func TestSignOutDuringARefreshSticks(t *testing.T) {
 			idp := newFakeIDP(t)
 			client := newMSALClient(t, s.Mode(false), idp)
 			ctx := t.Context()
-			ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, testScopes), testScopes, "alice@contoso.com", "password")
+			ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, 0, testScopes), testScopes, "alice@contoso.com", "password")
 			require.NoError(t, err)
 
 			gate := idp.hold()
 			refreshed := refreshInBackground(ctx, s, client, ar.Account)
 			<-gate.arrived
-			require.NoError(t, s.RemoveAccount(ctx, ar.Account.HomeAccountID))
+			require.NoError(t, s.RemoveAccount(ctx, 1, ar.Account.HomeAccountID))
 			close(gate.release)
 			require.NoError(t, <-refreshed, "the refresh succeeds; the core discards what began before a sign-out")
 
@@ -87,7 +87,7 @@ func TestSignOutWaitsForAnotherProcesssRefresh(t *testing.T) {
 	idp := newFakeIDP(t)
 	clientA, clientB := newMSALClient(t, a.Mode(false), idp), newMSALClient(t, b.Mode(false), idp)
 	ctx := t.Context()
-	ar, err := clientA.AcquireTokenByUsernamePassword(a.Begin(ctx, testScopes), testScopes, "alice@contoso.com", "password")
+	ar, err := clientA.AcquireTokenByUsernamePassword(a.Begin(ctx, 0, testScopes), testScopes, "alice@contoso.com", "password")
 	require.NoError(t, err)
 
 	gate := idp.hold()
@@ -103,7 +103,7 @@ func TestSignOutWaitsForAnotherProcesssRefresh(t *testing.T) {
 	lockWaitHook.Store(&hook)
 	defer lockWaitHook.Store(nil)
 	removed := make(chan error, 1)
-	go func() { removed <- b.RemoveAccount(ctx, ar.Account.HomeAccountID) }()
+	go func() { removed <- b.RemoveAccount(ctx, 1, ar.Account.HomeAccountID) }()
 	select {
 	case err := <-removed:
 		t.Fatalf("the sign-out finished (%v) while another process was redeeming the refresh token", err)
@@ -125,13 +125,14 @@ func TestSignInAfterSignOutIsKept(t *testing.T) {
 	idp := newFakeIDP(t)
 	client := newMSALClient(t, s.Mode(false), idp)
 	ctx := t.Context()
-	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, testScopes), testScopes, "alice@contoso.com", "password")
+	ar, err := client.AcquireTokenByUsernamePassword(s.Begin(ctx, 0, testScopes), testScopes, "alice@contoso.com", "password")
 	require.NoError(t, err)
-	require.NoError(t, s.RemoveAccount(ctx, ar.Account.HomeAccountID))
+	require.NoError(t, s.RemoveAccount(ctx, 1, ar.Account.HomeAccountID))
 
-	ar, err = client.AcquireTokenByUsernamePassword(s.Begin(ctx, testScopes), testScopes, "alice@contoso.com", "password")
+	// Calls of the session after the sign-out.
+	ar, err = client.AcquireTokenByUsernamePassword(s.Begin(ctx, 1, testScopes), testScopes, "alice@contoso.com", "password")
 	require.NoError(t, err)
-	silent, err := client.AcquireTokenSilent(s.Begin(ctx, testScopes), testScopes, public.WithSilentAccount(ar.Account))
+	silent, err := client.AcquireTokenSilent(s.Begin(ctx, 1, testScopes), testScopes, public.WithSilentAccount(ar.Account))
 	require.NoError(t, err)
 	assert.Equal(t, ar.AccessToken, silent.AccessToken)
 	assert.NotEmpty(t, stored(t, loc, false).secret(sectionRefreshToken, "alice"))

@@ -28,15 +28,14 @@ type Store struct {
 	// redeemLock keeps other processes' redemptions out while this one's
 	// run; nil for a cache in memory.
 	redeemLock *sharedLock
-	// epoch numbers calls (Begin) and sign-outs in the order they began.
-	epoch atomic.Uint64
 
 	// mu guards the modes' state and everything below. It is never held
 	// across storage I/O or while waiting for redeemLock.
 	mu    sync.Mutex
 	modes [2]*mode // indexed by cae
-	// removed maps a signed-out home account ID (lowercase) to the epoch of
-	// its sign-out: what calls that began before it write for it is dropped.
+	// removed maps a signed-out home account ID (lowercase) to the session
+	// that followed its sign-out: what calls of earlier sessions write for
+	// it is dropped.
 	removed map[string]uint64
 	// flying holds a channel per redemption running, closed when it ends.
 	flying map[chan struct{}]struct{}
@@ -107,8 +106,8 @@ type (
 
 // call is what Begin records about one MSAL call.
 type call struct {
-	began  uint64   // the Store's epoch when the call began
-	scopes []string // folded (foldScope), duplicates kept
+	session uint64   // the caller's session (see Begin)
+	scopes  []string // folded (foldScope), duplicates kept
 	// silent is set inside Redeem: a silent call's first Replace may fail
 	// without losing a token (see mode.refresh).
 	silent bool
@@ -127,10 +126,11 @@ func (s *Store) callOf(ctx context.Context) *call {
 // Begin prepares ctx for one MSAL call that wants scopes. MSAL hands the
 // call's context to Replace and Export, so the Store can tell which access
 // tokens the call's views must hold, and whether it began before a sign-out
-// whose account it must not write back. Without Begin, MSAL gets whole
-// caches.
-func (s *Store) Begin(ctx context.Context, scopes []string) context.Context {
-	c := &call{began: s.epoch.Add(1), silent: ctx.Value(redeemKey{s}) != nil, scopes: make([]string, len(scopes))}
+// whose account it must not write back: session numbers the caller's
+// sign-in sessions, which a sign-out ends (see RemoveAccount). Without
+// Begin, MSAL gets whole caches.
+func (s *Store) Begin(ctx context.Context, session uint64, scopes []string) context.Context {
+	c := &call{session: session, silent: ctx.Value(redeemKey{s}) != nil, scopes: make([]string, len(scopes))}
 	for i, sc := range scopes {
 		c.scopes[i] = foldScope(sc)
 	}
@@ -307,12 +307,12 @@ func (s *Store) warnRedeemLock(err error) {
 }
 
 // RemoveAccount deletes every entry of homeAccountID from both caches, in
-// memory and in storage. A call that began before it can't write them back
-// (see Export), and it waits for other processes' redemptions, so theirs
-// can't either. When storage can't be written, the account is gone from
+// memory and in storage. session is the caller's session after the
+// sign-out: calls of earlier sessions can't write them back (see Export).
+// It waits for other processes' redemptions, so theirs can't either. When storage can't be written, the account is gone from
 // memory all the same (storage is retried with later writes), and the error
 // says that storage still holds it.
-func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
+func (s *Store) RemoveAccount(ctx context.Context, session uint64, homeAccountID string) error {
 	var errs []error
 	if s.redeemLock != nil {
 		release, err := s.redeemLock.hold(ctx)
@@ -324,7 +324,7 @@ func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
 	}
 	hid := strings.ToLower(homeAccountID)
 	s.mu.Lock()
-	s.removed[hid] = s.epoch.Add(1)
+	s.removed[hid] = max(s.removed[hid], session)
 	for _, p := range s.modes {
 		p.m.removeAccount(homeAccountID)
 		p.changed() // MSAL holds the account: the next Replace hands it a new view
@@ -347,7 +347,7 @@ func (s *Store) RemoveAccount(ctx context.Context, homeAccountID string) error {
 }
 
 // dropRemoved leaves out of changes what belongs to an account signed out
-// after c began. s.mu is held.
+// after c's session. s.mu is held.
 func (s *Store) dropRemoved(c *call, changes []change) (kept []change, dropped bool) {
 	if c == nil || len(s.removed) == 0 {
 		return changes, false
@@ -355,8 +355,8 @@ func (s *Store) dropRemoved(c *call, changes []change) (kept []change, dropped b
 	kept = changes[:0:0]
 outer:
 	for _, ch := range changes {
-		for hid, at := range s.removed {
-			if at > c.began && ofAccount(ch.key, ch.value, hid) {
+		for hid, after := range s.removed {
+			if c.session < after && ofAccount(ch.key, ch.value, hid) {
 				dropped = true
 				continue outer
 			}

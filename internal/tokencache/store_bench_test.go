@@ -50,7 +50,7 @@ func newBenchEnv(b *testing.B, kind string, n int) *benchEnv {
 		b.Fatal(err)
 	}
 	e := &benchEnv{store: s, client: client, scope: benchScope(0), next: 1}
-	ctx := s.Begin(context.Background(), []string{e.scope})
+	ctx := s.Begin(context.Background(), 0, []string{e.scope})
 	ar, err := client.AcquireTokenByUsernamePassword(ctx, []string{e.scope}, "alice@contoso.com", "password")
 	if err != nil {
 		b.Fatal(err)
@@ -67,7 +67,7 @@ func newBenchEnv(b *testing.B, kind string, n int) *benchEnv {
 // Begin's context.
 func (e *benchEnv) silent(b *testing.B, scope string, opts ...public.AcquireSilentOption) {
 	err := e.store.Redeem(context.Background(), func(ctx context.Context) error {
-		_, err := e.client.AcquireTokenSilent(e.store.Begin(ctx, []string{scope}), []string{scope},
+		_, err := e.client.AcquireTokenSilent(e.store.Begin(ctx, 0, []string{scope}), []string{scope},
 			append([]public.AcquireSilentOption{public.WithSilentAccount(e.account)}, opts...)...)
 		return err
 	})
@@ -161,7 +161,7 @@ func BenchmarkPersist(b *testing.B) {
 			e.silent(b, benchScope(n)) // MSAL's client holds another view
 			mode := e.store.Mode(false)
 			m := &fakeMSAL{}
-			ctx := e.store.Begin(context.Background(), []string{e.scope})
+			ctx := e.store.Begin(context.Background(), 0, []string{e.scope})
 			i := 0
 			for b.Loop() {
 				if err := mode.Replace(ctx, m, cache.ReplaceHints{}); err != nil {

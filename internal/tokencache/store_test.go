@@ -81,7 +81,7 @@ func TestRemoveAccountLeavesOthers(t *testing.T) {
 	m := &fakeMSAL{}
 	roundTrip(t, s.Mode(false), m, func() { m.signIn("alice", "rt-a", "at-a"); m.signIn("bob", "rt-b", "at-b") })
 
-	require.NoError(t, s.RemoveAccount(t.Context(), "UID-ALICE.TID"))
+	require.NoError(t, s.RemoveAccount(t.Context(), 1, "UID-ALICE.TID"))
 	for _, cae := range []bool{false, true} {
 		got := stored(t, loc, cae)
 		assert.Empty(t, got.secret(sectionRefreshToken, "alice"))

@@ -110,7 +110,7 @@ func TestSignOutWaitsForItsWriteWithinItsContext(t *testing.T) {
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
 		start := time.Now()
-		err := s.RemoveAccount(ctx, "alice")
+		err := s.RemoveAccount(ctx, 1, "alice")
 		require.ErrorIs(t, err, context.DeadlineExceeded, "storage still holds the account, and the error says so")
 		assert.Equal(t, 3*time.Second, time.Since(start))
 		close(st.release)
