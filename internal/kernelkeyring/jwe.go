@@ -3,6 +3,7 @@ package kernelkeyring
 import (
 	"bytes"
 	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -38,8 +39,9 @@ type header struct {
 // Seal encrypts plaintext with key (KeySize bytes) and returns it as a JWE in
 // compact serialization, with kid in its header.
 func Seal(key []byte, kid string, plaintext []byte) ([]byte, error) {
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("a token cache key has %d bytes, not %d", KeySize, len(key))
+	a, err := newAEAD(key)
+	if err != nil {
+		return nil, err
 	}
 	iv := make([]byte, aes.BlockSize)
 	_, _ = rand.Read(iv) // never fails
@@ -48,18 +50,20 @@ func Seal(key []byte, kid string, plaintext []byte) ([]byte, error) {
 		return nil, err
 	}
 	// No additional data, as azidentity/cache (see the package doc).
-	ct, tag := sealCBCHMAC(key, iv, plaintext, nil)
+	ct := a.Seal(nil, iv, plaintext, nil)
+	tag := len(ct) - KeySize/2
 	enc := base64.RawURLEncoding.EncodeToString
 	// The encrypted key segment is empty: "dir" wraps no key.
-	return []byte(enc(hdr) + ".." + enc(iv) + "." + enc(ct) + "." + enc(tag)), nil
+	return []byte(enc(hdr) + ".." + enc(iv) + "." + enc(ct[:tag]) + "." + enc(ct[tag:])), nil
 }
 
 // Open decrypts a JWE that Seal, or azidentity/cache, wrote with key. Its
 // error wraps ErrCorrupt when the data is malformed or doesn't authenticate;
 // it never holds the key or any of the plaintext.
 func Open(key []byte, jwe []byte) ([]byte, error) {
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("a token cache key has %d bytes, not %d", KeySize, len(key))
+	a, err := newAEAD(key)
+	if err != nil {
+		return nil, err
 	}
 	hdr, parts, err := parseCompact(jwe)
 	if err != nil {
@@ -68,8 +72,8 @@ func Open(key []byte, jwe []byte) ([]byte, error) {
 	if hdr.Alg != algDirect || hdr.Enc != encA128 {
 		return nil, fmt.Errorf("%w: it is encrypted with alg %q and enc %q, not %q and %q", ErrCorrupt, hdr.Alg, hdr.Enc, algDirect, encA128)
 	}
-	pt, ok := openCBCHMAC(key, parts[2], parts[3], nil, parts[4])
-	if !ok {
+	pt, err := a.Open(nil, parts[2], append(parts[3], parts[4]...), nil)
+	if err != nil {
 		return nil, fmt.Errorf("%w: its authentication tag doesn't match (another key wrote it, or it was changed)", ErrCorrupt)
 	}
 	return pt, nil
@@ -100,32 +104,20 @@ func parseCompact(b []byte) (hdr header, parts [5][]byte, err error) {
 	if err := json.Unmarshal(parts[0], &hdr); err != nil {
 		return header{}, parts, errors.New("its header isn't a JSON object of strings")
 	}
-	if iv, ct, tag := parts[2], parts[3], parts[4]; !validSizes(iv, ct, tag) {
+	// Also guards go-jose, which indexes the last plaintext byte without
+	// checking there is one.
+	if iv, ct, tag := parts[2], parts[3], parts[4]; len(iv) != aes.BlockSize || len(ct) == 0 || len(ct)%aes.BlockSize != 0 || len(tag) != KeySize/2 {
 		return header{}, parts, fmt.Errorf("its IV, ciphertext and tag have %d, %d and %d bytes, not %d, a positive multiple of %d and %d",
 			len(iv), len(ct), len(tag), aes.BlockSize, aes.BlockSize, KeySize/2)
 	}
 	return hdr, parts, nil
 }
 
-// validSizes guards go-jose, which indexes the last plaintext byte without
-// checking there is one.
-func validSizes(iv, ct, tag []byte) bool {
-	return len(iv) == aes.BlockSize && len(ct) > 0 && len(ct)%aes.BlockSize == 0 && len(tag) == KeySize/2
-}
-
-// sealCBCHMAC is go-jose's AES_128_CBC_HMAC_SHA_256 (RFC 7518 section 5.2).
-func sealCBCHMAC(key, iv, plaintext, aad []byte) (ct, tag []byte) {
-	a, _ := josecipher.NewCBCHMAC(key, aes.NewCipher) // fails only for a key not of KeySize bytes
-	out := a.Seal(nil, iv, plaintext, aad)
-	return out[:len(out)-KeySize/2], out[len(out)-KeySize/2:]
-}
-
-// openCBCHMAC checks the tag in constant time before decrypting.
-func openCBCHMAC(key, iv, ct, aad, tag []byte) ([]byte, bool) {
-	if !validSizes(iv, ct, tag) {
-		return nil, false
+// newAEAD is go-jose's AES_128_CBC_HMAC_SHA_256 (RFC 7518 section 5.2),
+// which checks the tag in constant time before decrypting.
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("a token cache key has %d bytes, not %d", KeySize, len(key))
 	}
-	a, _ := josecipher.NewCBCHMAC(key, aes.NewCipher)
-	pt, err := a.Open(nil, iv, append(ct[:len(ct):len(ct)], tag...), aad)
-	return pt, err == nil
+	return josecipher.NewCBCHMAC(key, aes.NewCipher)
 }

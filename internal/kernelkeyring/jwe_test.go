@@ -183,3 +183,17 @@ func TestKernelKeyringAzidentityVectors(t *testing.T) {
 		assert.Equal(t, strings.SplitN(v.JWE, ".", 2)[0], strings.SplitN(string(ours), ".", 2)[0])
 	}
 }
+
+// sealCBCHMAC and openCBCHMAC are Seal's and Open's cipher, with
+// additional data.
+func sealCBCHMAC(key, iv, plaintext, aad []byte) (ct, tag []byte) {
+	a, _ := newAEAD(key)
+	out := a.Seal(nil, iv, plaintext, aad)
+	return out[:len(out)-KeySize/2], out[len(out)-KeySize/2:]
+}
+
+func openCBCHMAC(key, iv, ct, aad, tag []byte) ([]byte, bool) {
+	a, _ := newAEAD(key)
+	pt, err := a.Open(nil, iv, append(ct[:len(ct):len(ct)], tag...), aad)
+	return pt, err == nil
+}
