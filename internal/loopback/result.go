@@ -18,9 +18,6 @@ const redactedResult = "loopback.Result{Code:[REDACTED]}"
 // String returns a description of r without its code.
 func (r Result) String() string { return redactedResult }
 
-// GoString returns a description of r without its code.
-func (r Result) GoString() string { return redactedResult }
-
 // Format writes a description of r without its code, whatever the verb.
 func (r Result) Format(f fmt.State, _ rune) { fmt.Fprint(f, redactedResult) }
 
