@@ -18,9 +18,8 @@ import (
 // interactive call's context ended. A variable for the tests.
 var cancelTimeout = 5 * time.Second
 
-// cancelGrace is how long an interactive call whose context ended waits for
-// the broker to answer its cancellation: a prompt broker has closed its
-// dialog when the call returns, and a deaf one delays the caller no more.
+// cancelGrace bounds how long an ended interactive call waits for the broker
+// to answer its cancellation: long enough for a prompt broker's dialog to close.
 const cancelGrace = 100 * time.Millisecond
 
 // restartWait bounds how long a call that found no broker waits for one to
@@ -43,19 +42,16 @@ type TokenParams struct {
 	Scopes    []string
 	// Claims is a claims challenge (JSON), sent as decodedClaims.
 	Claims string
-	// Account is required for silent requests; for interactive ones, the
-	// account to sign in again.
+	// Account is required for silent requests; interactive ones sign it in again.
 	Account *Account
 	// Username is a login hint for interactive requests without Account.
 	Username string
-	// Prompt is an OpenID Connect prompt; "select_account" lets the user pick
-	// an account, so the request then names none.
+	// Prompt is an OpenID Connect prompt; "select_account" names no account.
 	Prompt     string
 	DomainHint string
 	// ParentWindow is the window the broker's dialog belongs to, or zero.
 	ParentWindow uintptr
-	// MSAPassthrough lets personal Microsoft accounts sign in to first-party
-	// applications.
+	// MSAPassthrough lets personal Microsoft accounts sign in to first-party apps.
 	MSAPassthrough bool
 }
 
@@ -118,8 +114,7 @@ func (c *Client) Accounts(ctx context.Context, clientID string) ([]Account, erro
 	return accounts, nil
 }
 
-// AcquireTokenSilently asks for a token for p.Account without showing the
-// user anything.
+// AcquireTokenSilently asks for a token for p.Account without a dialog.
 func (c *Client) AcquireTokenSilently(ctx context.Context, p TokenParams) (*TokenResult, error) {
 	if p.Account == nil {
 		return nil, errors.New("broker: a silent request needs an account")
@@ -169,9 +164,8 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 	return ParseTokenResponse(MethodAcquireTokenInteractively, b)
 }
 
-// cancelInBackground tells owner to close the dialog of the sign-in id,
-// closes answered when the broker answered, and closes conn by d at the
-// latest, which also ends a send the bus doesn't read.
+// cancelInBackground tells owner to close sign-in id's dialog, closes answered
+// when it answers, and closes conn by d, ending a send the bus doesn't read.
 func cancelInBackground(ctx context.Context, conn *dbus.Conn, owner, id string, d time.Duration, answered chan<- struct{}) {
 	defer conn.Close()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
@@ -197,12 +191,9 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 		ClientID:          p.ClientID,
 		DecodedClaims:     p.Claims,
 		RedirectURI:       RedirectURI(p.ClientID),
-		RequestedScopes:   p.Scopes,
+		RequestedScopes:   append([]string{}, p.Scopes...), // an array even when empty
 		Username:          p.Username,
 		UXContextHandle:   NoWindow,
-	}
-	if ap.RequestedScopes == nil {
-		ap.RequestedScopes = []string{}
 	}
 	if p.Account != nil && ap.Username == "" {
 		ap.Username = p.Account.Username
@@ -248,7 +239,6 @@ func (c *Client) callRetrying(ctx context.Context, method string, request any) (
 	return parseAnswer(method, b)
 }
 
-// waitForOwner waits up to d for the broker's name to have an owner.
 func waitForOwner(ctx context.Context, conn *dbus.Conn, d time.Duration) bool {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -267,8 +257,7 @@ func waitForOwner(ctx context.Context, conn *dbus.Conn, d time.Duration) bool {
 	}
 }
 
-// ownerOf returns the unique name owning the broker's, starting the broker
-// if the bus can.
+// ownerOf returns the broker's unique name, starting the broker if the bus can.
 func ownerOf(ctx context.Context, conn *dbus.Conn) (string, error) {
 	var owner string
 	err := busCall(ctx, conn, "GetNameOwner", &owner, BusName)
@@ -286,7 +275,6 @@ func ownerOf(ctx context.Context, conn *dbus.Conn) (string, error) {
 	return owner, err
 }
 
-// call calls method on dest and returns the broker's answer.
 func call(ctx context.Context, conn *dbus.Conn, dest, method, correlationID string, request any) ([]byte, error) {
 	req, err := json.Marshal(request)
 	if err != nil {
@@ -341,8 +329,7 @@ func busError(ctx context.Context, method string, err error) error {
 	return fmt.Errorf("broker: %s: %w", method, err)
 }
 
-// connect opens a bounded connection to the bus (dialBus), honouring ctx
-// while it dials and authenticates; the caller closes it.
+// connect dials (dialBus), honouring ctx until connected; the caller closes it.
 func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
 	addr := c.Address
 	if addr == "" {
