@@ -114,8 +114,7 @@ func (f *frameReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// scan follows the message boundaries through b, checking each fixed header
-// as it completes.
+// scan follows message boundaries through b, checking each fixed header.
 func (f *frameReader) scan(b []byte) error {
 	for len(b) > 0 {
 		if f.left > 0 {
@@ -139,8 +138,7 @@ func (f *frameReader) scan(b []byte) error {
 		default:
 			return &errConnectionLimit{fmt.Sprintf("a D-Bus message came with byte order %q", f.header[0])}
 		}
-		// The fixed header, the header fields padded to 8, and the body, in
-		// 64 bits.
+		// Fixed header, header fields padded to 8, and body, in 64 bits.
 		size := fixedHeaderSize + (uint64(order.Uint32(f.header[12:]))+7)&^7 + uint64(order.Uint32(f.header[4:]))
 		if size > f.maxMessage {
 			return &errConnectionLimit{fmt.Sprintf("a D-Bus message of %d bytes came, larger than the %d the client reads", size, f.maxMessage)}
@@ -150,9 +148,8 @@ func (f *frameReader) scan(b []byte) error {
 	return nil
 }
 
-// dialBus connects to the first address of the D-Bus address list addr that
-// answers, as godbus's own transports do, and authenticates, reading through
-// a boundedConn. Canceling ctx closes it.
+// dialBus connects to the first answering address of the list addr, as godbus
+// does, and authenticates through a boundedConn. Canceling ctx closes it.
 func dialBus(ctx context.Context, addr string) (*dbus.Conn, error) {
 	err := errors.New("dbus: invalid bus address (no transport)")
 	for _, a := range strings.Split(addr, ";") {

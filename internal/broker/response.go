@@ -15,8 +15,7 @@ import (
 // the client parse arbitrary amounts of JSON.
 const MaxResponseSize = 1 << 20
 
-// TokenResult is a token the broker issued. Formatting it with fmt never
-// prints a token.
+// TokenResult is a token the broker issued; fmt never prints its tokens.
 type TokenResult struct {
 	AccessToken       string
 	TokenType         string // "Bearer", or "pop" for proof-of-possession tokens

@@ -38,8 +38,7 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// newServer prepares a server without binding, for Listen and for tests that
-// drive its handler directly.
+// newServer prepares a server without binding it, for Listen and tests.
 func newServer(cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -123,22 +122,20 @@ func (s *Server) RedirectURI() string {
 // wrapping ctx.Err() and its cause, or [ErrClosed]. Called again, it returns
 // the same response.
 func (s *Server) Wait(ctx context.Context) (Result, error) {
-	// A response that has arrived wins over a ctx that ended at the same time.
 	select {
 	case <-s.done:
-		return s.result, s.resErr
-	default:
-	}
-	select {
-	case <-s.done:
-		return s.result, s.resErr
 	case <-ctx.Done():
-		err := ctx.Err()
-		if cause := context.Cause(ctx); cause != err {
-			return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w (%w)", err, cause)
+		select {
+		case <-s.done: // a response that has arrived wins over a ctx that ended
+		default:
+			err := ctx.Err()
+			if cause := context.Cause(ctx); cause != err {
+				return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w (%w)", err, cause)
+			}
+			return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w", err)
 		}
-		return Result{}, fmt.Errorf("stopped waiting for the sign-in response: %w", err)
 	}
+	return s.result, s.resErr
 }
 
 // Close stops the server: it lets a response being written finish for up to
