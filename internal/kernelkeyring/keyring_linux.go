@@ -15,18 +15,14 @@ import (
 // keyType is azidentity/cache's: a key with an arbitrary payload, readable.
 const keyType = "user"
 
-// ErrNoKey reports that the keyring holds no live key of that description:
-// the normal state after a reboot.
+// ErrNoKey: the keyring holds no live key of that name, as after a reboot.
 var ErrNoKey = errors.New("the kernel keyring holds no token cache key of that name")
 
-// RefusedError reports that this process may not use the kernel keyring at
-// all: keyctl and add_key fail with EPERM, EACCES or ENOSYS, as in containers
-// and kernels built without CONFIG_KEYS.
+// RefusedError reports that keyctl and add_key fail with EPERM, EACCES or
+// ENOSYS here, as in containers and kernels built without CONFIG_KEYS.
 type RefusedError struct {
-	// Op is the operation that was refused, such as "get the user keyring".
-	Op string
-	// Err is the system call's error.
-	Err error
+	Op  string // the refused operation, such as "get the user keyring"
+	Err error  // the system call's error
 }
 
 // Error says the keyring is refused here, and why that is common.
@@ -38,8 +34,7 @@ func (e *RefusedError) Error() string {
 // Unwrap returns Err.
 func (e *RefusedError) Unwrap() error { return e.Err }
 
-// refused wraps err as a *RefusedError when it says the keyring is forbidden
-// rather than that something is missing.
+// refused wraps err as a *RefusedError when it means the keyring is forbidden.
 func refused(op string, err error) error {
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) || errors.Is(err, unix.ENOSYS) {
 		return &RefusedError{Op: op, Err: err}
@@ -135,8 +130,7 @@ func (r Keyring) Create(description string) (Key, error) {
 	return Key{id: id, secret: payload[:KeySize:KeySize]}, nil
 }
 
-// Remove unlinks the key named description from the keyring, if it's
-// there; the kernel then destroys it.
+// Remove unlinks the key named description, if any; the kernel destroys it.
 func (r Keyring) Remove(description string) error {
 	id, err := unix.KeyctlSearch(r.id, keyType, description, 0)
 	if missing(err) {

@@ -23,15 +23,13 @@ import (
 // MSAL makes. It implements MSAL's HTTP client interface.
 type Client struct {
 	Pipeline *azcore.Client
-	// TenantKnown reports whether tenant (a tenant ID) is known to exist at
-	// host, so that its OpenID configuration may be answered in process.
-	// Nil: every tenant's OpenID configuration is requested.
+	// TenantKnown reports whether tenant (an ID) exists at host, so that its
+	// OpenID configuration may be answered in process. Nil: no tenant ID's is.
 	TenantKnown func(host, tenant string) bool
 	// Log receives a line when a request is answered in process, since such
 	// a request has no line in the pipeline's log. Nil logs nothing.
 	Log func(msg string)
-	// Gate, when not nil, is asked before a request goes out; its error is
-	// returned instead of sending it.
+	// Gate, if set, may refuse a request before it goes out: its error is returned.
 	Gate func(r *http.Request) error
 }
 
@@ -94,8 +92,7 @@ func (c Client) log(msg string) {
 	}
 }
 
-// inProcessResponse is a 200 response to r with a JSON body, logged since it
-// has no line in the pipeline's log.
+// inProcessResponse is a 200 response to r with a JSON body, logged.
 func (c Client) inProcessResponse(r *http.Request, body any, logLine string) (*http.Response, bool) {
 	b, err := json.Marshal(body)
 	if err != nil {

@@ -78,8 +78,7 @@ func (d *DomainTenant) Is(ctx context.Context, tenantID string) bool {
 	return d.Known(tenantID)
 }
 
-// lookup reads the tenant ID from the issuer of the domain's OpenID
-// configuration.
+// lookup reads the tenant ID from the issuer in the domain's OpenID config.
 func (d *DomainTenant) lookup(ctx context.Context) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.config, nil)
 	if err != nil {
