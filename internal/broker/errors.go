@@ -40,8 +40,7 @@ func (s Status) String() string {
 	return fmt.Sprintf("Status(%d)", int(s))
 }
 
-// Error is a failure the broker answered a request with, its members as they
-// came.
+// Error is a failure the broker answered a request with, members as they came.
 type Error struct {
 	// Method is the broker method that failed.
 	Method string
@@ -95,7 +94,6 @@ var (
 	ErrBrokerGone = errors.New("the identity broker left the D-Bus session bus before it answered")
 	// ErrBadResponse: the broker's answer isn't what the interface defines.
 	ErrBadResponse = errors.New("the identity broker's response can't be read")
-	// ErrNoSessionBus: DBUS_SESSION_BUS_ADDRESS isn't set; it wraps
-	// ErrUnavailable.
+	// ErrNoSessionBus: DBUS_SESSION_BUS_ADDRESS isn't set (wraps ErrUnavailable).
 	ErrNoSessionBus = fmt.Errorf("%w: DBUS_SESSION_BUS_ADDRESS isn't set", ErrUnavailable)
 )

@@ -36,8 +36,7 @@ func (r *TokenResult) String() string {
 // Format keeps the tokens out of every fmt verb.
 func (r *TokenResult) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, r.String()) }
 
-// wireToken is brokerTokenResponse; members whose JSON type varies between
-// brokers stay raw.
+// wireToken is brokerTokenResponse; members whose type varies stay raw.
 type wireToken struct {
 	AccessToken       string          `json:"accessToken"`
 	AccessTokenType   json.RawMessage `json:"accessTokenType"`
@@ -50,10 +49,9 @@ type wireToken struct {
 	Error             json.RawMessage `json:"error"`
 }
 
-// ParseTokenResponse reads the answer of acquireTokenSilently or
-// acquireTokenInteractively: a token, an *Error the broker reported, or an
-// error wrapping ErrBadResponse. Errors never quote the response, which may
-// hold tokens.
+// ParseTokenResponse reads a token method's answer: a token, an *Error the
+// broker reported, or an error wrapping ErrBadResponse. Errors never quote
+// the response, which may hold tokens.
 func ParseTokenResponse(method string, b []byte) (*TokenResult, error) {
 	top, err := parseAnswer(method, b)
 	if err != nil {
@@ -167,8 +165,7 @@ func parseString(raw json.RawMessage) (string, bool) {
 	return s, json.Unmarshal(raw, &s) == nil
 }
 
-// parseScopes reads grantedScopes, which brokers send as an array of strings
-// or as one space-separated string.
+// parseScopes reads grantedScopes: a string array, or one space-separated string.
 func parseScopes(raw json.RawMessage) ([]string, bool) {
 	if len(raw) == 0 || isNull(raw) {
 		return nil, true

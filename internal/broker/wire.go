@@ -28,8 +28,7 @@ const (
 // NoWindow is the uxContextHandle of a request with no parent window.
 const NoWindow = -1
 
-// RedirectURI is the redirect URI the broker uses for an application; its
-// registration must allow it.
+// RedirectURI is the broker's redirect URI for clientID; its app must allow it.
 func RedirectURI(clientID string) string {
 	return "ms-appx-web://Microsoft.AAD.BrokerPlugin/" + clientID
 }

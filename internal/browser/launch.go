@@ -21,10 +21,9 @@ const launchWait = 3 * time.Second
 // the sign-in's context ends; ctx only aborts the wait.
 //
 // The child's stdin, stdout and stderr are /dev/null: our stdout may be the
-// program's data (okta-aws-cli#91), a browser the launcher starts would write
-// over the prompts on our stderr for as long as it runs, a pipe would tie a
-// goroutine to the browser's lifetime, and a terminal browser mustn't take
-// over the terminal.
+// program's data (okta-aws-cli#91), a browser would write over our prompts on
+// stderr, a pipe would tie a goroutine to the browser's lifetime, and a
+// terminal browser mustn't take over the terminal.
 func launch(ctx context.Context, wait time.Duration, name string, args ...string) error {
 	cmd := exec.Command(name, args...) // Stdin, Stdout and Stderr nil: /dev/null
 	if err := cmd.Start(); err != nil {
@@ -55,9 +54,8 @@ func openWithPkgBrowser(ctx context.Context, url string) error {
 	return await(ctx, launchWait, "", done, nil)
 }
 
-// await waits up to wait for a launcher to exit: a failure is an error (the
-// next way gets a try); still running after it is success. When ctx ends
-// first, it calls kill, if any.
+// await waits up to wait for a launcher: its failure is an error (the next
+// way gets a try), running on is success; ctx ending first calls kill, if set.
 func await(ctx context.Context, wait time.Duration, name string, exited <-chan error, kill func()) error {
 	select {
 	case err := <-exited:

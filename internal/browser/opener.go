@@ -18,10 +18,11 @@ import (
 )
 
 // Default returns the system's way to open a URL in a browser, which returns
-// once the browser was launched. It tries, in order, the commands in $BROWSER (outside Windows; VS Code sets it in dev containers,
-// Codespaces and WSL remotes), under WSL the Windows browser (wslview, then
-// PowerShell's Start-Process, then cmd.exe's start), and pkg/browser
-// (xdg-open or x-www-browser, open on macOS, ShellExecute on Windows).
+// once the browser was launched. It tries, in order, the commands in $BROWSER
+// (outside Windows; VS Code sets it in dev containers, Codespaces and WSL
+// remotes), under WSL the Windows browser (wslview, PowerShell's
+// Start-Process, cmd.exe's start), and pkg/browser (xdg-open or x-www-browser,
+// open on macOS, ShellExecute on Windows).
 //
 // Only http and https URLs are opened, so that a URL can't become a command
 // line option or a local file, and the launchers' and browsers' output goes

@@ -14,14 +14,12 @@ type Config struct {
 	// [ParseRedirectURL]. "" means [DefaultRedirectURL].
 	RedirectURL string
 
-	// State is the OAuth state sent in the authorization request. Only a
-	// response carrying it ends the flow.
+	// State is the OAuth state sent; only a response carrying it ends the flow.
 	State string
 
-	// SuccessHTML and ErrorHTML, when set, replace the built-in pages. They
-	// are executed with a [PageData] and may load images, fonts and
-	// stylesheets over https, but run inline scripts only with
-	// nonce="{{.Nonce}}".
+	// SuccessHTML and ErrorHTML, when set, replace the built-in pages. Executed
+	// with a [PageData], they may load images, fonts and stylesheets over
+	// https, but run inline scripts only with nonce="{{.Nonce}}".
 	SuccessHTML, ErrorHTML *template.Template
 
 	// SuccessRedirectURL and ErrorRedirectURL, when set, are absolute http

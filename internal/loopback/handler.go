@@ -13,9 +13,9 @@ import (
 )
 
 // serveHTTP answers every request. Only this sign-in's response ends the
-// flow; anything else gets an error status and the server keeps waiting,
-// because browsers, extensions and other local programs send all sorts of
-// requests (favicons, prefetches, retries) that must not fail or hijack it.
+// flow; anything else gets an error status and the server waits on: browsers,
+// extensions and local programs send requests (favicons, prefetches, retries)
+// that must not fail or hijack it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	status, why, n := s.check(w, r)
 	if status == 0 {

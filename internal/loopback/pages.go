@@ -18,8 +18,7 @@ import (
 //go:embed pages/*.html
 var pageFS embed.FS
 
-// builtinPages parses the pages on first use: most programs that import this
-// never sign in through the browser.
+// builtinPages parses the pages on first use: most importers never show them.
 var builtinPages = sync.OnceValue(func() *template.Template {
 	return template.Must(template.ParseFS(pageFS, "pages/*.html"))
 })
@@ -44,9 +43,8 @@ var (
 	noticeAlreadyDone = notice{"Sign-in already completed", "This sign-in has already finished. You can close this tab and return to the application."}
 )
 
-// Content-Security-Policies: custom pages may also load branding over https,
-// but neither runs a script without the nonce, so an injected description
-// can't execute.
+// Content-Security-Policies: custom pages may also load branding over https;
+// neither runs a script without the nonce, so injected text can't execute.
 const (
 	cspBuiltin = "default-src 'none'; style-src 'nonce-%[1]s'; script-src 'nonce-%[1]s'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	cspCustom  = "default-src 'none'; img-src https: data:; font-src https: data:; style-src https: 'unsafe-inline'; script-src 'nonce-%[1]s'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
