@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,9 +63,7 @@ func New(opts *Options) (azinteractive.Cache, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.Name == "" {
-		o.Name = DefaultName
-	}
+	o.Name = cmp.Or(o.Name, DefaultName)
 	if err := tokencache.ValidName(o.Name); err != nil {
 		return azinteractive.Cache{}, fmt.Errorf("cache: %w", err)
 	}

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -331,10 +332,7 @@ func busError(ctx context.Context, method string, err error) error {
 
 // connect dials (dialBus), honouring ctx until connected; the caller closes it.
 func (c *Client) connect(ctx context.Context) (*dbus.Conn, error) {
-	addr := c.Address
-	if addr == "" {
-		addr = os.Getenv("DBUS_SESSION_BUS_ADDRESS")
-	}
+	addr := cmp.Or(c.Address, os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
 	if strings.TrimSpace(addr) == "" {
 		return nil, ErrNoSessionBus
 	}

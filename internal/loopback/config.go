@@ -1,6 +1,7 @@
 package loopback
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -71,8 +72,6 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
-	if c.limits == nil {
-		c.limits = &defaultLimits
-	}
+	c.limits = cmp.Or(c.limits, &defaultLimits)
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package loopback
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -23,9 +24,7 @@ type Endpoint struct {
 // optional port (0 or absent: random) and an optional path, and splits it.
 // Its errors say why anything else isn't served.
 func ParseRedirectURL(raw string) (Endpoint, error) {
-	if raw == "" {
-		raw = DefaultRedirectURL
-	}
+	raw = cmp.Or(raw, DefaultRedirectURL)
 	u, err := url.Parse(raw)
 	if err != nil { // a *url.Error, which repeats raw
 		return Endpoint{}, fmt.Errorf("redirect URL %q: %w", raw, errors.Unwrap(err))
