@@ -16,8 +16,7 @@ import (
 // share.
 const DefaultName = "msal.cache"
 
-// probeTimeout bounds New's check of encrypted storage: the keyring may ask
-// a person to unlock it.
+// probeTimeout bounds New's storage check: the keyring may ask for an unlock.
 const probeTimeout = time.Minute
 
 // ErrEncryptionUnavailable is wrapped by the error of [New] when encrypted
@@ -99,8 +98,7 @@ func New(opts *Options) (azinteractive.Cache, error) {
 			loc.Path(false), loc.Path(true), ue))
 	}
 	if o.AllowUnencryptedStorage && tokencache.IsFallback(p) && tokencache.HasPlaintext(loc) {
-		// Tokens cached unencrypted before, by an earlier version or by
-		// Python's azure-identity, stay where both find them.
+		// Tokens cached unencrypted before (by us or azure-identity) stay there.
 		p = tokencache.WithWarning(tokencache.Plaintext(loc), fmt.Sprintf(
 			"tokens are cached unencrypted in %s and %s because AllowUnencryptedStorage is set, the Secret Service can't be used and the cache was kept there before",
 			loc.Path(false), loc.Path(true)))

@@ -13,8 +13,7 @@ import (
 	josecipher "github.com/go-jose/go-jose/v4/cipher"
 )
 
-// KeySize is the length of a cache key: A128CBC-HS256's 16-byte MAC key and
-// 16-byte AES key.
+// KeySize is a cache key's length: A128CBC-HS256's 16-byte MAC and AES keys.
 const KeySize = 32
 
 // The only header values azidentity/cache writes or accepts.

@@ -65,8 +65,7 @@ func (c Client) Do(r *http.Request) (*http.Response, error) {
 	h := req.Raw().Header
 	for k, vs := range r.Header {
 		// MSAL sets some headers twice, under a literal key and through Set
-		// ("client-request-id" and "Client-Request-Id"): the wire gets the
-		// canonical key's.
+		// ("client-request-id", "Client-Request-Id"): the canonical key's is sent.
 		ck := http.CanonicalHeaderKey(k)
 		if _, dup := r.Header[ck]; dup && ck != k {
 			continue

@@ -58,8 +58,7 @@ func clean(s string, keepNewlines bool) string {
 		case r == '\n' || r == '\r' || r == '\t' || r == '\v' || r == '\f' || r == '\u2028' || r == '\u2029' || r == '\u0085':
 			r = ' '
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d':
-			// Invisible format characters go; the zero-width (non-)joiner
-			// stays: scripts and emoji need it.
+			// Format characters go, but not ZWNJ and ZWJ: scripts and emoji need them.
 			continue
 		}
 		if r == ' ' && space {
