@@ -136,30 +136,26 @@ func (c *Client) AcquireTokenInteractively(ctx context.Context, p TokenParams) (
 	if err != nil {
 		return nil, err
 	}
-	cancelling := false // then cancelInBackground closes conn
-	defer func() {
-		if !cancelling {
-			_ = conn.Close()
-		}
-	}()
 	// Both go to the unique name of the instance showing the dialog: after a
 	// restart, the well-known name would reach one that knows nothing of it.
 	owner, err := ownerOf(ctx, conn)
 	if err != nil {
+		_ = conn.Close()
 		return nil, err
 	}
 	id := newCorrelationID()
 	b, err := call(ctx, conn, owner, MethodAcquireTokenInteractively, id, p.request(true))
-	if err != nil {
-		if ctx.Err() != nil {
-			cancelling = true
-			answered := make(chan struct{})
-			go cancelInBackground(ctx, conn, owner, id, cancelTimeout, answered)
-			select {
-			case <-answered:
-			case <-time.After(cancelGrace):
-			}
+	if err != nil && ctx.Err() != nil {
+		answered := make(chan struct{})
+		go cancelInBackground(ctx, conn, owner, id, cancelTimeout, answered) // closes conn
+		select {
+		case <-answered:
+		case <-time.After(cancelGrace):
 		}
+		return nil, err
+	}
+	_ = conn.Close()
+	if err != nil {
 		return nil, err
 	}
 	return ParseTokenResponse(MethodAcquireTokenInteractively, b)
