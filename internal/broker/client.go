@@ -179,7 +179,6 @@ func (c *Client) RemoveAccount(ctx context.Context, clientID string, a Account) 
 	return err
 }
 
-// request is the JSON request of a token method.
 func (p TokenParams) request(interactive bool) tokenRequest {
 	ap := authParameters{
 		Account:           p.Account,
@@ -295,7 +294,6 @@ var busErrors = map[string]error{
 	"NoReply": ErrBrokerGone,
 }
 
-// busError explains a failed D-Bus call.
 func busError(ctx context.Context, method string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if cause := context.Cause(ctx); cause != nil && cause != ctxErr {

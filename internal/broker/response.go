@@ -60,7 +60,6 @@ func ParseTokenResponse(method string, b []byte) (*TokenResult, error) {
 	return tokenResult(method, top)
 }
 
-// tokenResult reads a token answer's object.
 func tokenResult(method string, top map[string]json.RawMessage) (*TokenResult, error) {
 	raw, ok := top["brokerTokenResponse"]
 	if !ok || isNull(raw) {

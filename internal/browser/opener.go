@@ -50,7 +50,6 @@ type system struct {
 	pkgBrowser func(ctx context.Context, url string) error
 }
 
-// open tries each way to open rawURL until one works.
 func (s system) open(ctx context.Context, rawURL string) error {
 	if err := checkURL(rawURL); err != nil {
 		return err

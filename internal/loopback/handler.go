@@ -92,7 +92,6 @@ func (s *Server) hostAllowed(h string) bool {
 	return port == strconv.Itoa(s.ep.Port) && isLoopbackHost(strings.ToLower(host))
 }
 
-// clip shortens request-controlled text for logs.
 func clip(s string) string {
 	if len(s) > 64 {
 		return s[:64] + "..."

@@ -54,7 +54,6 @@ func errResponseTooLarge(req *http.Request, n int64) error {
 		req.Method, req.URL.Scheme, req.URL.Host, req.URL.Path, size, MaxResponseBytes)
 }
 
-// requestSecrets returns the secret values a form-encoded request carried.
 func requestSecrets(body []byte) []string {
 	form, err := url.ParseQuery(string(body))
 	if err != nil {

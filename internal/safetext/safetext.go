@@ -43,8 +43,7 @@ func clean(s string, keepNewlines bool) string {
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if keepNewlines {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.ReplaceAll(s, "\r", "\n")
+		s = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
 	}
 	var b strings.Builder
 	b.Grow(len(s))
