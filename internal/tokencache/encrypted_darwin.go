@@ -28,12 +28,8 @@ type macKeychain struct{}
 
 var _ keychain = macKeychain{}
 
-func keychainAccessor(service, account string) (*accessor.Storage, error) {
-	return accessor.New(service, accessor.WithAccount(account))
-}
-
 func (macKeychain) read(ctx context.Context, service, account string) ([]byte, error) {
-	s, err := keychainAccessor(service, account)
+	s, err := accessor.New(service, accessor.WithAccount(account))
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +37,7 @@ func (macKeychain) read(ctx context.Context, service, account string) ([]byte, e
 }
 
 func (macKeychain) write(ctx context.Context, service, account string, data []byte) error {
-	s, err := keychainAccessor(service, account)
+	s, err := accessor.New(service, accessor.WithAccount(account))
 	if err != nil {
 		return err
 	}
@@ -49,7 +45,7 @@ func (macKeychain) write(ctx context.Context, service, account string, data []by
 }
 
 func (macKeychain) delete(ctx context.Context, service, account string) error {
-	s, err := keychainAccessor(service, account)
+	s, err := accessor.New(service, accessor.WithAccount(account))
 	if err != nil {
 		return err
 	}
@@ -65,9 +61,4 @@ func openAzidentity(loc Location, cae bool, _ func(string)) reader {
 		return nil
 	}
 	return azidentityKeychain(macKeychain{}, loc)
-}
-
-// fallbackEncrypted: there is no other encrypted storage here.
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
-	return Cache{}, unavailable
 }

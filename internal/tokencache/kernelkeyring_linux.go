@@ -144,3 +144,15 @@ func (s *kernelKeyringStorage) Write(_ context.Context, data []byte) error {
 	}
 	return replaceFile(s.path, sealed)
 }
+
+// RefuseKernelKeyring makes the kernel keyring unavailable, as a container's
+// seccomp profile does, until restore is called: for tests of what happens
+// without any encrypted storage.
+func RefuseKernelKeyring() (restore func()) {
+	keyringProbe = func() error {
+		return &kernelkeyring.RefusedError{Op: "use the keyring", Err: errRefusedForTests}
+	}
+	return func() { keyringProbe = kernelkeyring.Probe }
+}
+
+var errRefusedForTests = errors.New("refused by the test")
