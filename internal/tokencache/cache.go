@@ -98,8 +98,6 @@ func (e *corruptError) Error() string {
 
 func (e *corruptError) Unwrap() error { return e.err }
 
-func corrupt(err error) error { return &corruptError{err} }
-
 func isCorrupt(err error) bool {
 	var c *corruptError
 	return errors.As(err, &c)

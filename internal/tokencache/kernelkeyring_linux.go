@@ -123,7 +123,7 @@ func (s *kernelKeyringStorage) Read(context.Context) ([]byte, error) {
 	}
 	out, err := k.Open(b)
 	if err != nil {
-		return nil, corrupt(fmt.Errorf("%s (key %s): %w", s.path, k.KID(), err))
+		return nil, &corruptError{fmt.Errorf("%s (key %s): %w", s.path, k.KID(), err)}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package tokencache
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
@@ -50,7 +51,6 @@ type mode struct {
 
 var _ cache.ExportReplace = (*mode)(nil)
 
-// changed records a change to m.
 func (p *mode) changed() { p.gen++ }
 
 // Replace implements cache.ExportReplace: it hands MSAL the view the call
@@ -125,12 +125,8 @@ func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 	}
 	v := p.served
 	current := v != nil && v.gen == p.gen && !dropped
-	var writes []<-chan struct{}
-	for _, w := range []<-chan struct{}{p.apply(changes), s.mode(!p.cae).apply(shared(changes))} {
-		if w != nil {
-			writes = append(writes, w)
-		}
-	}
+	writes := []<-chan struct{}{p.apply(changes), s.mode(!p.cae).apply(shared(changes))}
+	writes = slices.DeleteFunc(writes, func(w <-chan struct{}) bool { return w == nil })
 	if v != nil {
 		// MSAL holds its changes, dropped or not; unless the cache holds
 		// the same, the next Replace hands it a new view.
@@ -140,14 +136,9 @@ func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 			v.gen = p.gen
 		}
 	}
-	if c != nil {
-		for _, ch := range changes {
-			if ch.section != sectionAccessToken {
-				continue
-			}
-			if e := p.m.ats[ch.key]; e != nil && e.secret != "" {
-				c.tokens = append(c.tokens, e.secret)
-			}
+	for _, ch := range changes {
+		if e := p.m.ats[ch.key]; c != nil && ch.section == sectionAccessToken && e != nil && e.secret != "" {
+			c.tokens = append(c.tokens, e.secret)
 		}
 	}
 	overdue := s.writeOverdue
@@ -204,7 +195,6 @@ func (p *mode) warnOnce(stamp, msg string) {
 	p.s.warn(fmt.Sprintf("%s: %s", p.name(), msg))
 }
 
-// name says which cache a message is about.
 func (p *mode) name() string {
 	if p.cae {
 		return "token cache (CAE)"

@@ -40,7 +40,6 @@ func (p *mode) queue(o op) {
 	p.pendingGen++
 }
 
-// replay applies ops to m.
 func replay(m *model, ops []op) {
 	for _, o := range ops {
 		if o.removeAccount != "" {

@@ -107,7 +107,6 @@ func (c *ssConn) register(ctx context.Context) error {
 	return err
 }
 
-// call calls method on the Secret Service's object p.
 func (c *ssConn) call(ctx context.Context, p dbus.ObjectPath, method string, args ...any) *dbus.Call {
 	return c.conn.Object(ssBusName, p).CallWithContext(ctx, method, 0, args...)
 }
@@ -209,7 +208,7 @@ const hiddenSchema = "org.freedesktop.Secret.Generic"
 // schema hidden.
 func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll dbus.ObjectPath) bool {
 	for _, item := range locked {
-		if !inCollection(item, coll) {
+		if !strings.HasPrefix(string(item), string(coll)+"/") {
 			continue
 		}
 		v, err := c.property(ctx, item, ssItem, "Attributes")
@@ -222,11 +221,6 @@ func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll d
 		}
 	}
 	return false
-}
-
-// inCollection reports whether item's path is under coll's.
-func inCollection(item, coll dbus.ObjectPath) bool {
-	return item != "" && coll != nullPath && strings.HasPrefix(string(item), string(coll)+"/")
 }
 
 // secretOf returns the value of GetSecret's reply, (oayays), as godbus
@@ -306,7 +300,6 @@ func (c *ssConn) collection(ctx context.Context) (dbus.ObjectPath, error) {
 	return coll, err
 }
 
-// createCollection creates the default collection.
 func (c *ssConn) createCollection(ctx context.Context) (dbus.ObjectPath, error) {
 	props := map[string]dbus.Variant{ssCollection + ".Label": dbus.MakeVariant("Default keyring")}
 	var coll, prompt dbus.ObjectPath

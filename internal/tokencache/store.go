@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,7 +118,6 @@ type call struct {
 	tokens   []string
 }
 
-// callOf returns the call ctx belongs to, or nil.
 func (s *Store) callOf(ctx context.Context) *call {
 	c, _ := ctx.Value(callKey{s}).(*call)
 	return c
@@ -147,10 +147,8 @@ func (s *Store) Intern(ctx context.Context, token string) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, t := range c.tokens {
-		if t == token {
-			return t
-		}
+	if i := slices.Index(c.tokens, token); i >= 0 {
+		return c.tokens[i]
 	}
 	return token
 }
@@ -242,7 +240,6 @@ func (s *Store) redeemOnce(ctx context.Context, fn func(context.Context) error) 
 	return fn(ctx)
 }
 
-// refreshTokens returns the count of refresh token changes.
 func (s *Store) refreshTokens() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()

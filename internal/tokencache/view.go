@@ -59,7 +59,6 @@ func newView(m *model, ats []*atEntry) *served {
 	return v
 }
 
-// marshal writes v as MSAL's schema.
 func (v *served) marshal() []byte { return (&model{sections: v.sections}).marshal() }
 
 // diff lists the entries next holds that v lacks or holds differently.
