@@ -145,8 +145,7 @@ func (c *ssConn) find(ctx context.Context, attrs map[string]string) (dbus.Object
 	return locked[0], nil
 }
 
-// read returns the value of the item matching attrs, or nil when there is
-// none.
+// read returns the value of the item matching attrs, or nil if none.
 func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, error) {
 	item, err := c.find(ctx, attrs)
 	if err == nil && item == "" {
@@ -204,8 +203,7 @@ func (c *ssConn) findHidden(ctx context.Context, attrs map[string]string) (dbus.
 // keyring it loaded locked.
 const hiddenSchema = "org.freedesktop.Secret.Generic"
 
-// anyHidden reports whether one of the locked items is in coll with its
-// schema hidden.
+// anyHidden reports whether a locked item is in coll with its schema hidden.
 func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll dbus.ObjectPath) bool {
 	for _, item := range locked {
 		if !strings.HasPrefix(string(item), string(coll)+"/") {
@@ -319,8 +317,7 @@ func (c *ssConn) createCollection(ctx context.Context) (dbus.ObjectPath, error) 
 	return coll, nil
 }
 
-// unlock unlocks an item or a collection, prompting the user if the service
-// wants to.
+// unlock unlocks an item or a collection, prompting if the service wants.
 func (c *ssConn) unlock(ctx context.Context, p dbus.ObjectPath) error {
 	var unlocked []dbus.ObjectPath
 	var prompt dbus.ObjectPath
