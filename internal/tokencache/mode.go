@@ -12,21 +12,16 @@ import (
 // mode is the cache of one CAE mode, MSAL's cache.ExportReplace for that
 // mode's client. Its state is guarded by its Store's mu, except io.
 type mode struct {
-	s   *Store
-	cae bool
-	// storage keeps the cache across processes; nil keeps it in memory only.
-	storage Storage
+	s       *Store
+	cae     bool
+	storage Storage // keeps the cache across processes; nil keeps it in memory only
 	// openAzidentity returns azidentity/cache's store of the same cache (or
 	// nil), opened at first use: read while storage is empty.
 	openAzidentity func() reader
 	m              *model // storage as last read or written, with pending on top
-	// gen counts the versions of m, from 1: a view of gen 0 is never current.
-	gen uint64
-	// loaded is set once storage was read or written: a failing read can
-	// then fall back on m.
-	loaded bool
-	// stamp is storage's stamp when m was last in step with it; "" is unknown.
-	stamp string
+	gen            uint64 // counts the versions of m, from 1: a view of gen 0 is never current
+	loaded         bool   // storage was read or written: a failing read can fall back on m
+	stamp          string // storage's stamp when m was last in step with it; "" is unknown
 	// pending are the changes storage doesn't hold yet because a write
 	// failed; pendingGen counts the ops queued, so a write knows whether
 	// pending changed while it wrote.
@@ -39,19 +34,14 @@ type mode struct {
 	// warned about, so that each problem is reported once.
 	readFailing bool
 	warned      string
-	served      *served // what MSAL holds, nil when unknown
-	// io is held by whoever uses storage, one at a time, taken without s.mu.
-	io chan struct{}
+	served      *served       // what MSAL holds, nil when unknown
+	io          chan struct{} // held by whoever uses storage, one at a time, taken without s.mu
 	// writing is set while the writer goroutine runs; written is closed
 	// once the changes made since the last write began are written (or
 	// their write failed).
 	writing bool
 	written chan struct{}
 }
-
-var _ cache.ExportReplace = (*mode)(nil)
-
-func (p *mode) changed() { p.gen++ }
 
 // Replace implements cache.ExportReplace: it hands MSAL the view the call
 // needs, unless MSAL holds it already.
@@ -87,7 +77,7 @@ func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 		// token, so it stays out of the log.
 		p.warnOnce(p.stamp, "the token cache can't be decoded, so it is treated as empty and the next sign-in overwrites it")
 		p.m = newModel()
-		p.changed()
+		p.gen++
 		if p.storage != nil {
 			p.rejected = p.stamp
 		}
@@ -179,7 +169,7 @@ func (p *mode) apply(changes []change) <-chan struct{} {
 			p.queue(op{section: ch.section, key: ch.key, value: ch.value})
 		}
 	}
-	p.changed()
+	p.gen++
 	if p.storage == nil {
 		return nil
 	}

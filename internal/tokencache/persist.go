@@ -152,7 +152,7 @@ func (p *mode) load(ctx context.Context, stamp string) error {
 	defer s.mu.Unlock()
 	replay(m, p.pending)
 	p.m, p.stamp, p.loaded, p.readFailing = m, stamp, true, false
-	p.changed()
+	p.gen++
 	s.rtGen++ // another process may have stored a new refresh token
 	return nil
 }

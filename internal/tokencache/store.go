@@ -325,7 +325,7 @@ func (s *Store) RemoveAccount(ctx context.Context, session uint64, homeAccountID
 	s.removed[hid] = max(s.removed[hid], session)
 	for _, p := range s.modes {
 		p.m.removeAccount(homeAccountID)
-		p.changed() // MSAL holds the account: the next Replace hands it a new view
+		p.gen++ // MSAL holds the account: the next Replace hands it a new view
 		if p.storage != nil {
 			p.queue(op{removeAccount: homeAccountID})
 		}
