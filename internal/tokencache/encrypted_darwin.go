@@ -26,8 +26,6 @@ func probeEncrypted(ctx context.Context, _ Location) error {
 // framework). An accessor.Storage is one item: a service and an account.
 type macKeychain struct{}
 
-var _ keychain = macKeychain{}
-
 func (macKeychain) read(ctx context.Context, service, account string) ([]byte, error) {
 	s, err := accessor.New(service, accessor.WithAccount(account))
 	if err != nil {

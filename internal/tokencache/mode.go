@@ -72,7 +72,7 @@ func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	}
 	v := newView(p.m, ats)
 	v.gen = p.gen
-	if err := u.Unmarshal(v.marshal()); err != nil {
+	if err := u.Unmarshal((&model{sections: v.sections}).marshal()); err != nil {
 		// MSAL's message may quote the bytes it choked on, which may be a
 		// token, so it stays out of the log.
 		p.warnOnce(p.stamp, "the token cache can't be decoded, so it is treated as empty and the next sign-in overwrites it")
