@@ -90,11 +90,10 @@ func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	return nil
 }
 
-// Export implements cache.ExportReplace: what MSAL changed since its
-// Replace goes into the cache (its shared sections into the other mode's
-// too) and then to storage, waited for only briefly. It fails only when
-// MSAL's own bytes can't be read: a failed write costs a warning, not the
-// token.
+// Export implements cache.ExportReplace: what MSAL changed since its Replace
+// goes into the cache (its shared sections into the other mode's too) and
+// then to storage, waited for only briefly. It fails only when MSAL's own
+// bytes can't be read: a failed write costs a warning, not the token.
 func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
 	next, err := m.Marshal()
 	if err != nil {

@@ -304,12 +304,11 @@ func (s *Store) warnRedeemLock(err error) {
 }
 
 // RemoveAccount deletes every entry of homeAccountID from both caches, in
-// memory and in storage. session is the caller's session after the
-// sign-out: calls of earlier sessions can't write them back (see Export).
-// It waits for other processes' redemptions, so theirs can't either. When
-// storage can't be written, the account is gone from memory all the same
-// (storage is retried with later writes), and the error says that storage
-// still holds it.
+// memory and in storage. session is the caller's session after the sign-out:
+// calls of earlier sessions can't write them back (see Export). It waits for
+// other processes' redemptions, so theirs can't either. When storage can't be
+// written, the account is gone from memory all the same (storage is retried
+// with later writes), and the error says that storage still holds it.
 func (s *Store) RemoveAccount(ctx context.Context, session uint64, homeAccountID string) error {
 	var errs []error
 	if s.redeemLock != nil {
