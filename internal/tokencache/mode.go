@@ -49,10 +49,11 @@ func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	s := p.s
 	c := s.callOf(ctx)
 	n := 0
+	var scopes []string // all of the access tokens without a call
 	if c != nil {
 		s.mu.Lock()
 		c.replaces++
-		n = c.replaces
+		n, scopes = c.replaces, c.scopes
 		s.mu.Unlock()
 	}
 	if p.storage != nil {
@@ -62,11 +63,7 @@ func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var scopes []string
-	if c != nil {
-		scopes = c.scopes
-	}
-	ats := p.m.matching(scopes) // all of them without a call
+	ats := p.m.matching(scopes)
 	if v := p.served; c != nil && v != nil && v.gen == p.gen && v.fits(ats) {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -252,10 +253,7 @@ func (s *Store) refreshTokens() uint64 {
 // by another process (it reads storage).
 func (s *Store) lostRace(ctx context.Context, gen uint64) bool {
 	s.mu.Lock()
-	others := make([]chan struct{}, 0, len(s.flying))
-	for f := range s.flying {
-		others = append(others, f)
-	}
+	others := slices.Collect(maps.Keys(s.flying))
 	s.mu.Unlock()
 	for _, f := range others {
 		select {
