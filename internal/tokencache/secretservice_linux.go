@@ -40,10 +40,8 @@ type secretValue struct {
 // ssConn is one conversation with the Secret Service over a private bus
 // connection. Each operation has its own, so nothing lingers.
 type ssConn struct {
-	conn *dbus.Conn
-	// prompting is the prompt up, if any: set by prompt, dismissed when the
-	// caller's context ends.
-	prompting atomic.Pointer[dbus.ObjectPath]
+	conn      *dbus.Conn
+	prompting atomic.Pointer[dbus.ObjectPath] // the prompt up, if any: dismissed when the caller's ctx ends
 }
 
 // withSecretService runs f over a fresh connection to the Secret Service.
@@ -68,8 +66,7 @@ func withSecretService(ctx context.Context, f func(*ssConn) error) (err error) {
 	// f returns. A prompt up is dismissed first, as libsecret does, so that
 	// no dialog outlives the call that asked.
 	c := &ssConn{conn: conn}
-	var closing sync.Once
-	shut := func() { closing.Do(func() { c.dismissPrompt(); _ = conn.Close() }) }
+	shut := sync.OnceFunc(func() { c.dismissPrompt(); _ = conn.Close() })
 	defer shut()
 	defer context.AfterFunc(ctx, shut)()
 	if err := conn.Auth(nil); err != nil {
