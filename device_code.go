@@ -22,34 +22,15 @@ const credNameDeviceCode = "DeviceCodeCredential"
 type DeviceCodeCredentialOptions struct {
 	azcore.ClientOptions
 
-	// AdditionallyAllowedTenants are tenants, besides TenantID, the credential may authenticate to; "*"
-	// allows any. Without TenantID, the credential authenticates to any requested tenant.
-	AdditionallyAllowedTenants []string
-
-	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
-	// authentication.
-	AuthenticationRecord AuthenticationRecord
-
-	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
-	Cache Cache
-
-	// ClientID is the ID of the application users authenticate to: by default the AuthenticationRecord's,
-	// else an Azure development application, which isn't recommended for production.
-	ClientID string
-
-	// DisableAutomaticAuthentication makes GetToken return AuthenticationRequiredError, instead of
-	// prompting the user, when user interaction is necessary.
+	// These fields mean what InteractiveBrowserCredentialOptions' fields of
+	// the same names do.
+	AdditionallyAllowedTenants     []string
+	AuthenticationRecord           AuthenticationRecord
+	Cache                          Cache
+	ClientID                       string
 	DisableAutomaticAuthentication bool
-
-	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
-	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
-	// application responsible for the authority being valid and trustworthy. Set it only for
-	// disconnected or private clouds such as Azure Stack.
-	DisableInstanceDiscovery bool
-
-	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
-	// credential's log entries, for support cases. Secrets never appear there.
-	EnableSupportLogging bool
+	DisableInstanceDiscovery       bool
+	EnableSupportLogging           bool
 
 	// TenantID is the Microsoft Entra tenant the credential authenticates in; by default
 	// "organizations" (work and school accounts). Required for single-tenant applications.
