@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -74,10 +75,10 @@ type brokerBackend struct {
 	fallback backend
 	goos     string
 
-	mu                 sync.Mutex // guards the fields below
+	mu                 sync.Mutex // guards decided, viaBroker and undecidedLogged
 	decided, viaBroker bool
-	undecidedLogged    bool                      // a fallback without a decision was logged
-	accounts           map[string]broker.Account // by home account ID: silent requests need the broker's own object
+	undecidedLogged    bool     // a fallback without a decision was logged
+	accounts           sync.Map // broker.Account by home account ID: silent requests need the broker's own object
 }
 
 // brokerBackendFactory builds the broker backend over the browser's.
@@ -94,7 +95,7 @@ func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fa
 		case goos == "windows" && windowsBroker != nil:
 			client = windowsBroker(*o.Broker)
 		}
-		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, client: client, fallback: fb, goos: goos, accounts: map[string]broker.Account{}}, nil
+		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, client: client, fallback: fb, goos: goos}, nil
 	}
 }
 
@@ -212,11 +213,8 @@ func (b *brokerBackend) defaultAccount(ctx context.Context, r tokenRequest) (tok
 		return tokenResult{}, errors.New("the identity broker knows no account on this device")
 	}
 	acct := accounts[0]
-	for _, a := range accounts {
-		if b.browser.LoginHint != "" && strings.EqualFold(a.Username, b.browser.LoginHint) {
-			acct = a
-			break
-		}
+	if i := slices.IndexFunc(accounts, func(a broker.Account) bool { return strings.EqualFold(a.Username, b.browser.LoginHint) }); i >= 0 && b.browser.LoginHint != "" {
+		acct = accounts[i]
 	}
 	res, err := b.client.AcquireTokenSilently(ctx, b.params(r, &acct))
 	return b.result(ctx, res, err, &acct, r)
@@ -240,9 +238,7 @@ func (b *brokerBackend) removeAccount(ctx context.Context, account Authenticatio
 	if err != nil {
 		return b.brokerError(err)
 	}
-	b.mu.Lock()
-	delete(b.accounts, account.HomeAccountID)
-	b.mu.Unlock()
+	b.accounts.Delete(account.HomeAccountID)
 	return nil
 }
 
@@ -251,11 +247,8 @@ var errNotInBroker = fmt.Errorf("%w: the identity broker doesn't know the accoun
 
 // account returns the broker's account object for a record.
 func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (broker.Account, error) {
-	b.mu.Lock()
-	a, ok := b.accounts[rec.HomeAccountID]
-	b.mu.Unlock()
-	if ok {
-		return a, nil
+	if a, ok := b.accounts.Load(rec.HomeAccountID); ok {
+		return a.(broker.Account), nil
 	}
 	accounts, err := b.client.Accounts(ctx, b.cfg.clientID)
 	if err != nil {
@@ -263,9 +256,7 @@ func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (
 	}
 	for _, a := range accounts {
 		if a.HomeAccountID != "" && strings.EqualFold(a.HomeAccountID, rec.HomeAccountID) {
-			b.mu.Lock()
-			b.accounts[a.HomeAccountID] = a
-			b.mu.Unlock()
+			b.accounts.Store(a.HomeAccountID, a)
 			return a, nil
 		}
 	}
@@ -317,9 +308,7 @@ func (b *brokerBackend) result(ctx context.Context, res *broker.TokenResult, err
 	case len(a.Username) > maxUsernameLen:
 		return tokenResult{}, fmt.Errorf("%w: %w", broker.ErrBadResponse, tooLong("the account's username", len(a.Username), maxUsernameLen))
 	}
-	b.mu.Lock()
-	b.accounts[a.HomeAccountID] = a
-	b.mu.Unlock()
+	b.accounts.Store(a.HomeAccountID, a)
 	authority := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(b.cfg.authorityHost, "https://"), "/"))
 	if env := strings.ToLower(a.Environment); env != "" && msalhttp.SameCloud(env, authority) {
 		authority = env
