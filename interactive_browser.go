@@ -202,14 +202,9 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	defer srv.Close()
 	redirectURI := srv.RedirectURI()
 
-	urlOpts := []public.AuthCodeURLOption{public.WithClaims(r.Claims), public.WithTenantID(r.TenantID)}
-	if f.o.LoginHint != "" {
-		urlOpts = append(urlOpts, public.WithLoginHint(f.o.LoginHint))
-	}
-	if f.o.DomainHint != "" {
-		urlOpts = append(urlOpts, public.WithDomainHint(f.o.DomainHint))
-	}
-	authURL, err := client.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
+	// MSAL leaves out empty hints.
+	authURL, err := client.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), public.WithClaims(r.Claims),
+		public.WithTenantID(r.TenantID), public.WithLoginHint(f.o.LoginHint), public.WithDomainHint(f.o.DomainHint))
 	if err != nil {
 		return public.AuthResult{}, withContextCause(ctx, err)
 	}
