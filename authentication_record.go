@@ -36,8 +36,19 @@ func recordHost(authority string) (string, error) {
 	return strings.ToLower(u.Host), nil
 }
 
-// recordAuthority is azidentity's form of a record's authority.
-func recordAuthority(host string) string { return "https://" + strings.ToLower(host) }
+// newRecord is the record of an account signed in at host, with the
+// authority in azidentity's form; username came from the network, and
+// applications print it.
+func newRecord(host, clientID, homeAccountID, tenant, username string) AuthenticationRecord {
+	return AuthenticationRecord{
+		Authority:     "https://" + strings.ToLower(host),
+		ClientID:      clientID,
+		HomeAccountID: homeAccountID,
+		TenantID:      tenant,
+		Username:      safetext.Line(username),
+		Version:       authenticationRecordVersion,
+	}
+}
 
 func isZeroRecord(r AuthenticationRecord) bool { return r == AuthenticationRecord{} }
 
@@ -68,14 +79,5 @@ func newAuthenticationRecord(ar public.AuthResult) (AuthenticationRecord, error)
 	if len(username) > maxUsernameLen {
 		return AuthenticationRecord{}, tooLong("the ID token's preferred_username", len(username), maxUsernameLen)
 	}
-	// Applications print it, and it came from the network.
-	username = safetext.Line(username)
-	return AuthenticationRecord{
-		Authority:     recordAuthority(u.Host),
-		ClientID:      ar.IDToken.Audience,
-		HomeAccountID: ar.Account.HomeAccountID,
-		TenantID:      tenant,
-		Username:      username,
-		Version:       authenticationRecordVersion,
-	}, nil
+	return newRecord(u.Host, ar.IDToken.Audience, ar.Account.HomeAccountID, tenant, username), nil
 }

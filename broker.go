@@ -12,7 +12,6 @@ import (
 
 	"github.com/azinteractive/azinteractive/internal/broker"
 	"github.com/azinteractive/azinteractive/internal/msalhttp"
-	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
 // BrokerOptions makes [InteractiveBrowserCredential] sign users in through the
@@ -317,14 +316,7 @@ func (b *brokerBackend) result(ctx context.Context, res *broker.TokenResult, err
 		Token:     res.AccessToken,
 		TokenType: res.TokenType,
 		ExpiresOn: res.ExpiresOn.UTC(),
-		Account: AuthenticationRecord{
-			Authority:     recordAuthority(authority),
-			ClientID:      b.cfg.clientID,
-			HomeAccountID: a.HomeAccountID,
-			TenantID:      a.Realm,
-			Username:      safetext.Line(a.Username),
-			Version:       authenticationRecordVersion,
-		},
+		Account:   newRecord(authority, b.cfg.clientID, a.HomeAccountID, a.Realm, a.Username),
 	}, nil
 }
 

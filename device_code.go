@@ -84,7 +84,10 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 	}
 	var ui *deviceCodeUI
 	if o.UserPrompt == nil {
-		ui = newDeviceCodeUI(h.stderr)
+		ui = &deviceCodeUI{out: h.stderr, now: time.Now, tick: time.Second}
+		if f, ok := h.stderr.(*os.File); ok {
+			ui.terminal = term.IsTerminal(int(f.Fd()))
+		}
 	}
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
 		if o.Timeout > 0 {
@@ -164,14 +167,6 @@ type deviceCodeUI struct {
 	terminal bool
 	now      func() time.Time
 	tick     time.Duration
-}
-
-func newDeviceCodeUI(out io.Writer) *deviceCodeUI {
-	ui := &deviceCodeUI{out: out, now: time.Now, tick: time.Second}
-	if f, ok := out.(*os.File); ok {
-		ui.terminal = term.IsTerminal(int(f.Fd()))
-	}
-	return ui
 }
 
 // show prints the instructions and, on a terminal, starts the countdown,

@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -208,11 +209,21 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	if err != nil {
 		return public.AuthResult{}, withContextCause(ctx, err)
 	}
-	authURL, err = completeAuthURL(authURL, state, oauth2.S256ChallengeFromVerifier(verifier), f.o.Prompt)
+	// Add what AuthCodeURL leaves to the caller: state, the PKCE challenge,
+	// form_post (so the code never sits in a URL or the browser's history)
+	// and the prompt.
+	u, err := url.Parse(authURL)
 	if err != nil {
 		return public.AuthResult{}, err
 	}
-	if err := f.open(ctx, authURL); err != nil {
+	q := u.Query()
+	q.Set("state", state)
+	q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(verifier))
+	q.Set("code_challenge_method", "S256")
+	q.Set("response_mode", "form_post")
+	q.Set("prompt", cmp.Or(f.o.Prompt, "select_account"))
+	u.RawQuery = q.Encode()
+	if err := f.open(ctx, u.String()); err != nil {
 		return public.AuthResult{}, err
 	}
 	res, err := srv.Wait(ctx)
@@ -225,27 +236,6 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 		err = withContextCause(ctx, err)
 	}
 	return ar, err
-}
-
-// completeAuthURL adds what MSAL's AuthCodeURL leaves to the caller: state,
-// the PKCE challenge, form_post (so the code never sits in a URL or the
-// browser's history) and the prompt.
-func completeAuthURL(raw, state, challenge, prompt string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", err
-	}
-	q := u.Query()
-	q.Set("state", state)
-	q.Set("code_challenge", challenge)
-	q.Set("code_challenge_method", "S256")
-	q.Set("response_mode", "form_post")
-	if prompt == "" {
-		prompt = "select_account"
-	}
-	q.Set("prompt", prompt)
-	u.RawQuery = q.Encode()
-	return u.String(), nil
 }
 
 // withOIDCScopes adds what makes the service return an ID token (the
