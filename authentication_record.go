@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strings"
@@ -68,14 +69,8 @@ func newAuthenticationRecord(ar public.AuthResult) (AuthenticationRecord, error)
 	if err != nil || u.Host == "" {
 		return AuthenticationRecord{}, fmt.Errorf("the ID token's issuer %q isn't a URL", ar.IDToken.Issuer)
 	}
-	tenant := ar.IDToken.TenantID
-	if tenant == "" {
-		tenant = strings.TrimSuffix(strings.Trim(u.Path, "/"), "/v2.0")
-	}
-	username := ar.IDToken.PreferredUsername
-	if username == "" {
-		username = ar.IDToken.UPN
-	}
+	tenant := cmp.Or(ar.IDToken.TenantID, strings.TrimSuffix(strings.Trim(u.Path, "/"), "/v2.0"))
+	username := cmp.Or(ar.IDToken.PreferredUsername, ar.IDToken.UPN)
 	if len(username) > maxUsernameLen {
 		return AuthenticationRecord{}, tooLong("the ID token's preferred_username", len(username), maxUsernameLen)
 	}

@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,8 +186,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	ctx, cancel := withUserTimeout(ctx, b.browser.Timeout)
 	defer cancel()
 	p := b.params(r, nil)
-	p.Username, p.Prompt, p.DomainHint = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint
-	p.ParentWindow = b.opts.ParentWindowHandle
+	p.Username, p.Prompt, p.DomainHint, p.ParentWindow = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint, b.opts.ParentWindowHandle
 	res, err := b.client.AcquireTokenInteractively(ctx, p)
 	return b.result(ctx, res, err, nil, r)
 }
@@ -262,13 +262,6 @@ func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (
 	return broker.Account{}, errNotInBroker
 }
 
-func (b *brokerBackend) tenantOf(r tokenRequest) string {
-	if r.TenantID != "" {
-		return r.TenantID
-	}
-	return b.cfg.tenant
-}
-
 func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.TokenParams {
 	claims := r.Claims
 	if r.EnableCAE {
@@ -276,7 +269,7 @@ func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.Toke
 	}
 	return broker.TokenParams{
 		ClientID:       b.cfg.clientID,
-		Authority:      b.cfg.authorityHost + b.tenantOf(r),
+		Authority:      b.cfg.authorityHost + cmp.Or(r.TenantID, b.cfg.tenant),
 		Scopes:         r.Scopes,
 		Claims:         claims,
 		Account:        acct,
@@ -294,7 +287,7 @@ func (b *brokerBackend) result(ctx context.Context, res *broker.TokenResult, err
 	case err != nil:
 		return tokenResult{}, b.brokerError(err)
 	}
-	a, tenant := res.Account, b.tenantOf(r)
+	a, tenant := res.Account, cmp.Or(r.TenantID, b.cfg.tenant)
 	switch {
 	case a.HomeAccountID == "":
 		return tokenResult{}, fmt.Errorf("%w: the token response names no account", broker.ErrBadResponse)

@@ -58,7 +58,6 @@ type session struct {
 	epoch  uint64
 }
 
-// newCredential builds the core over the backend newBackend returns.
 func newCredential(name string, o coreOptions, newBackend backendFactory) (*credential, error) {
 	o, host, err := resolveOptions(name, o)
 	if err != nil {
@@ -125,8 +124,7 @@ func defaultScopeFor(cc cloud.Configuration, host string) []string {
 	return []string{audience + "/.default"}
 }
 
-// request resolves the tenant of opts. The warm path needn't validate the
-// scopes: only validated requests are indexed.
+// request resolves the tenant of opts; callers validate the scopes.
 func (c *credential) request(ctx context.Context, opts policy.TokenRequestOptions) (tokenRequest, error) {
 	t, err := c.resolveTenant(ctx, opts.TenantID)
 	if err != nil {
@@ -481,10 +479,9 @@ func (c *credential) signedInTenant(host, tenant string) bool {
 
 // tokenRequest is one token request, validated, with the tenant resolved.
 type tokenRequest struct {
-	Scopes []string
-	Claims string
-	// TenantID is the tenant to ask for: "" means the credential's own.
-	TenantID  string
+	Scopes    []string
+	Claims    string
+	TenantID  string // "" means the credential's own
 	EnableCAE bool
 }
 
@@ -493,8 +490,7 @@ type tokenResult struct {
 	Token     string
 	TokenType string // "Bearer" when the backend doesn't say
 	ExpiresOn time.Time
-	// RefreshOn is when the service suggests refreshing; zero when it didn't.
-	RefreshOn time.Time
+	RefreshOn time.Time // when the service suggests refreshing; zero when it didn't
 	Account   AuthenticationRecord
 }
 
@@ -523,7 +519,6 @@ type backendConfig struct {
 	now               func() time.Time
 }
 
-// backendFactory builds a credential's backend.
 type backendFactory func(cfg backendConfig) (backend, error)
 
 // flights runs one call per key for the callers that ask at once. Unlike

@@ -74,20 +74,13 @@ type DeviceCodeCredential struct {
 
 // NewDeviceCodeCredential creates a DeviceCodeCredential. Pass nil to accept default options.
 func NewDeviceCodeCredential(options *DeviceCodeCredentialOptions) (*DeviceCodeCredential, error) {
-	return newDeviceCodeCredential(options, thisHost())
-}
-
-func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*DeviceCodeCredential, error) {
 	var o DeviceCodeCredentialOptions
 	if options != nil {
 		o = *options
 	}
 	var ui *deviceCodeUI
 	if o.UserPrompt == nil {
-		ui = &deviceCodeUI{out: h.stderr, now: time.Now, tick: time.Second}
-		if f, ok := h.stderr.(*os.File); ok {
-			ui.terminal = term.IsTerminal(int(f.Fd()))
-		}
+		ui = &deviceCodeUI{out: os.Stderr, terminal: term.IsTerminal(int(os.Stderr.Fd())), now: time.Now, tick: time.Second}
 	}
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
 		if o.Timeout > 0 {

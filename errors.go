@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,11 +70,7 @@ func (e *AuthenticationFailedError) Error() string {
 		}
 		b.WriteString("RESPONSE " + r.Status)
 	}
-	hint := e.hint
-	if hint == "" {
-		hint = hintFor(e.credType, e.ErrorCode, e.ErrorCodes)
-	}
-	writeHint(&b, hint)
+	writeHint(&b, cmp.Or(e.hint, hintFor(e.credType, e.ErrorCode, e.ErrorCodes)))
 	return b.String()
 }
 

@@ -103,7 +103,6 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 	return resultOf(ar, account), nil
 }
 
-// acquireSilent is one silent MSAL call.
 func (b *msalBackend) acquireSilent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (public.AuthResult, error) {
 	callCtx := b.cfg.store.Begin(ctx, sessionOf(ctx), r.Scopes)
 	ar, err := b.clients[r.EnableCAE].AcquireTokenSilent(callCtx, r.Scopes,

@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -65,9 +66,7 @@ func resolveOptions(name string, o coreOptions) (coreOptions, string, error) {
 	case r.ClientID != "" && !strings.EqualFold(r.ClientID, o.ClientID):
 		return o, "", fmt.Errorf("%s: the AuthenticationRecord is for client ID %q but ClientID is %q: pass the record of a sign-in to this application, or leave ClientID unset to use the record's", name, r.ClientID, o.ClientID)
 	}
-	if o.ClientID == "" {
-		o.ClientID = developerSignOnClientID
-	}
+	o.ClientID = cmp.Or(o.ClientID, developerSignOnClientID)
 
 	o.AdditionallyAllowedTenants = normalizeAllowedTenants(o.AdditionallyAllowedTenants)
 	switch {
