@@ -115,10 +115,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 		ok, err := b.client.Available(ctx)
 		switch {
 		case ctx.Err() != nil:
-			if err == nil {
-				err = ctx.Err()
-			}
-			return false, withContextCause(ctx, err)
+			return false, withContextCause(ctx, cmp.Or(err, ctx.Err()))
 		case err != nil:
 			// A bus that failed may work next time; no session bus, or
 			// MSALRuntime (loaded once per process) failing, won't.

@@ -470,7 +470,7 @@ func (c *credential) resolveTenant(ctx context.Context, requested string) (strin
 // the same cloud.
 func (c *credential) signedInTenant(host, tenant string) bool {
 	s := c.session.Load()
-	if s == nil || s.record == nil || !strings.EqualFold(s.record.TenantID, tenant) {
+	if s.record == nil || !strings.EqualFold(s.record.TenantID, tenant) {
 		return false
 	}
 	h, err := recordHost(s.record.Authority)

@@ -73,10 +73,7 @@ func publicClientFactory(cfg backendConfig) newClientFunc {
 			o = append(o, public.WithInstanceDiscovery(false))
 		}
 		pc, err := public.New(cfg.clientID, o...)
-		if err != nil {
-			return nil, err
-		}
-		return pc, nil
+		return pc, err // the caller drops pc on error
 	}
 }
 
