@@ -207,15 +207,10 @@ func writeHint(b *strings.Builder, hint string) {
 // the service's error response; an error sent through the browser's
 // redirect; anything else, made safe and on one line.
 func classify(ctx context.Context, credType string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var (
-		failed      *AuthenticationFailedError
-		unavailable *CredentialUnavailableError
-		required    *AuthenticationRequiredError
-	)
-	if errors.As(err, &failed) || errors.As(err, &unavailable) || errors.As(err, &required) {
+	// An AuthenticationRequiredError is a CredentialUnavailableError too.
+	var failed *AuthenticationFailedError
+	var unavailable *CredentialUnavailableError
+	if errors.As(err, &failed) || errors.As(err, &unavailable) {
 		return err
 	}
 	err = withoutResponseBody(err)

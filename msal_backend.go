@@ -89,13 +89,12 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 		})
 	}
 	if err != nil {
-		if ar.AccessToken != "" && ar.ExpiresOn.After(b.cfg.now()) {
-			// A proactive refresh failed; the cached token is still good.
-			logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v",
-				b.cfg.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
-			return resultOf(ar, account), nil
+		if ar.AccessToken == "" || !ar.ExpiresOn.After(b.cfg.now()) {
+			return tokenResult{}, err
 		}
-		return tokenResult{}, err
+		// A proactive refresh failed; the cached token is still good.
+		logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v",
+			b.cfg.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
 	}
 	return resultOf(ar, account), nil
 }
@@ -155,9 +154,5 @@ func sessionOf(ctx context.Context) uint64 {
 }
 
 func resultOf(ar public.AuthResult, account AuthenticationRecord) tokenResult {
-	res := tokenResult{Token: ar.AccessToken, TokenType: "Bearer", ExpiresOn: ar.ExpiresOn.UTC(), Account: account}
-	if !ar.Metadata.RefreshOn.IsZero() {
-		res.RefreshOn = ar.Metadata.RefreshOn.UTC()
-	}
-	return res
+	return tokenResult{Token: ar.AccessToken, TokenType: "Bearer", ExpiresOn: ar.ExpiresOn.UTC(), RefreshOn: ar.Metadata.RefreshOn.UTC(), Account: account}
 }
