@@ -237,11 +237,7 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 		if err != nil {
 			return nil, err
 		}
-		e, ok := c.remember(s.epoch, r, res)
-		if !ok {
-			return nil, errSignedOutDuringCall
-		}
-		return e, nil
+		return c.remember(s.epoch, r, res)
 	})
 	if err != nil {
 		return nil, err
@@ -302,9 +298,9 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 		logf("%s: sign-in succeeded", c.name)
 	}
 	c.saveRecord(rec)
-	e, ok := c.remember(next.epoch, r, res)
-	if !ok {
-		return nil, classify(ctx, c.name, errSignedOutDuringCall)
+	e, err := c.remember(next.epoch, r, res)
+	if err != nil {
+		return nil, classify(ctx, c.name, err)
 	}
 	return e, nil
 }
@@ -370,17 +366,17 @@ func (c *credential) SignOut(ctx context.Context) error {
 	return nil
 }
 
-// remember indexes res, a token for r, into the session of epoch. ok is false
-// when that session ended while the call ran: the token is then not served.
-func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e *indexEntry, ok bool) {
+// remember indexes res, a token for r, into the session of epoch. When that
+// session ended while the call ran, the token isn't served: errSignedOutDuringCall.
+func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (*indexEntry, error) {
 	now := c.now()
 	c.mu.Lock()
 	s := c.session.Load()
 	if s.epoch != epoch || s.record == nil {
 		c.mu.Unlock()
-		return nil, false
+		return nil, errSignedOutDuringCall
 	}
-	e = newIndexEntry(res, s.record, now)
+	e := newIndexEntry(res, s.record, now)
 	if r.Claims == "" && e.serveUntil != 0 {
 		s.index.put(keyOf(r), e, now.UnixNano())
 	}
@@ -390,7 +386,7 @@ func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e 
 		who = " for " + s.record.Username
 	}
 	logf("%s.GetToken() acquired a token for scopes %q%s", c.name, r.Scopes, who)
-	return e, true
+	return e, nil
 }
 
 func firstLine(s string) string {

@@ -143,9 +143,7 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 			return nil, fmt.Errorf("%s: RedirectURL: %w", credNameBrowser, err)
 		}
 	}
-	switch o.Prompt {
-	case "", "select_account", "login", "consent", "create", "none":
-	default:
+	if !slices.Contains([]string{"", "select_account", "login", "consent", "create", "none"}, o.Prompt) {
 		return nil, fmt.Errorf("%s: Prompt %q isn't one of select_account, login, consent, create or none", credNameBrowser, o.Prompt)
 	}
 	f := &browserFlow{o: o, host: h}
