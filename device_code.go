@@ -103,7 +103,6 @@ func NewDeviceCodeCredential(options *DeviceCodeCredentialOptions) (*DeviceCodeC
 		}
 		ar, err = dc.AuthenticationResult(ctx)
 		switch {
-		case err == nil:
 		case ctx.Err() != nil:
 			err = withContextCause(ctx, err)
 		case errors.Is(err, context.DeadlineExceeded):

@@ -246,10 +246,10 @@ func withUserTimeout(ctx context.Context, d time.Duration) (context.Context, con
 	return context.WithTimeoutCause(ctx, d, &userTimeoutError{timeout: d})
 }
 
-// withContextCause puts ctx's cause in err's chain when ctx ended, so that
-// classify can tell a Timeout from the caller's cancellation.
+// withContextCause puts ctx's cause in a non-nil err's chain when ctx ended,
+// so that classify can tell a Timeout from the caller's cancellation.
 func withContextCause(ctx context.Context, err error) error {
-	if ctx.Err() == nil {
+	if err == nil || ctx.Err() == nil {
 		return err
 	}
 	if cause := context.Cause(ctx); !errors.Is(err, cause) {
@@ -273,8 +273,7 @@ func fromContext(ctx context.Context, credType string, err error) *Authenticatio
 	}
 	msg, hint := "the caller's context was canceled before a token was acquired", ""
 	if errors.Is(ctxErr, context.DeadlineExceeded) {
-		msg = "the caller's context deadline passed before a token was acquired"
-		hint = "Allow more time in the context passed to GetToken or Authenticate."
+		msg, hint = "the caller's context deadline passed before a token was acquired", "Allow more time in the context passed to GetToken or Authenticate."
 	}
 	if cause := context.Cause(ctx); cause != nil && cause != ctxErr {
 		msg += " (" + networkLine(cause.Error()) + ")"

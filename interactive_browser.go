@@ -230,10 +230,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	}
 	ar, err := client.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
 		public.WithChallenge(verifier), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
-	if err != nil {
-		err = withContextCause(ctx, err)
-	}
-	return ar, err
+	return ar, withContextCause(ctx, err)
 }
 
 // withOIDCScopes adds what makes the service return an ID token (the

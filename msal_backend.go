@@ -22,8 +22,6 @@ type msalClient interface {
 	AcquireTokenByUsernamePassword(ctx context.Context, scopes []string, username, password string, opts ...public.AcquireByUsernamePasswordOption) (public.AuthResult, error)
 }
 
-var _ msalClient = (*public.Client)(nil)
-
 // acquireFunc is how a credential signs a user in through MSAL, the step
 // that differs between credentials; the core runs one at a time.
 type acquireFunc func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error)
