@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strings"
@@ -36,8 +37,19 @@ func recordHost(authority string) (string, error) {
 	return strings.ToLower(u.Host), nil
 }
 
-// recordAuthority is azidentity's form of a record's authority.
-func recordAuthority(host string) string { return "https://" + strings.ToLower(host) }
+// newRecord is the record of an account signed in at host, with the
+// authority in azidentity's form; username came from the network, and
+// applications print it.
+func newRecord(host, clientID, homeAccountID, tenant, username string) AuthenticationRecord {
+	return AuthenticationRecord{
+		Authority:     "https://" + strings.ToLower(host),
+		ClientID:      clientID,
+		HomeAccountID: homeAccountID,
+		TenantID:      tenant,
+		Username:      safetext.Line(username),
+		Version:       authenticationRecordVersion,
+	}
+}
 
 func isZeroRecord(r AuthenticationRecord) bool { return r == AuthenticationRecord{} }
 
@@ -57,25 +69,10 @@ func newAuthenticationRecord(ar public.AuthResult) (AuthenticationRecord, error)
 	if err != nil || u.Host == "" {
 		return AuthenticationRecord{}, fmt.Errorf("the ID token's issuer %q isn't a URL", ar.IDToken.Issuer)
 	}
-	tenant := ar.IDToken.TenantID
-	if tenant == "" {
-		tenant = strings.TrimSuffix(strings.Trim(u.Path, "/"), "/v2.0")
-	}
-	username := ar.IDToken.PreferredUsername
-	if username == "" {
-		username = ar.IDToken.UPN
-	}
+	tenant := cmp.Or(ar.IDToken.TenantID, strings.TrimSuffix(strings.Trim(u.Path, "/"), "/v2.0"))
+	username := cmp.Or(ar.IDToken.PreferredUsername, ar.IDToken.UPN)
 	if len(username) > maxUsernameLen {
 		return AuthenticationRecord{}, tooLong("the ID token's preferred_username", len(username), maxUsernameLen)
 	}
-	// Applications print it, and it came from the network.
-	username = safetext.Line(username)
-	return AuthenticationRecord{
-		Authority:     recordAuthority(u.Host),
-		ClientID:      ar.IDToken.Audience,
-		HomeAccountID: ar.Account.HomeAccountID,
-		TenantID:      tenant,
-		Username:      username,
-		Version:       authenticationRecordVersion,
-	}, nil
+	return newRecord(u.Host, ar.IDToken.Audience, ar.Account.HomeAccountID, tenant, username), nil
 }

@@ -1,17 +1,18 @@
 package azinteractive
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/azinteractive/azinteractive/internal/broker"
 	"github.com/azinteractive/azinteractive/internal/msalhttp"
-	"github.com/azinteractive/azinteractive/internal/safetext"
 )
 
 // BrokerOptions makes [InteractiveBrowserCredential] sign users in through the
@@ -74,10 +75,10 @@ type brokerBackend struct {
 	fallback backend
 	goos     string
 
-	mu                 sync.Mutex // guards the fields below
+	mu                 sync.Mutex // guards decided, viaBroker and undecidedLogged
 	decided, viaBroker bool
-	undecidedLogged    bool                      // a fallback without a decision was logged
-	accounts           map[string]broker.Account // by home account ID: silent requests need the broker's own object
+	undecidedLogged    bool     // a fallback without a decision was logged
+	accounts           sync.Map // broker.Account by home account ID: silent requests need the broker's own object
 }
 
 // brokerBackendFactory builds the broker backend over the browser's.
@@ -94,7 +95,7 @@ func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fa
 		case goos == "windows" && windowsBroker != nil:
 			client = windowsBroker(*o.Broker)
 		}
-		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, client: client, fallback: fb, goos: goos, accounts: map[string]broker.Account{}}, nil
+		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, client: client, fallback: fb, goos: goos}, nil
 	}
 }
 
@@ -114,10 +115,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 		ok, err := b.client.Available(ctx)
 		switch {
 		case ctx.Err() != nil:
-			if err == nil {
-				err = ctx.Err()
-			}
-			return false, withContextCause(ctx, err)
+			return false, withContextCause(ctx, cmp.Or(err, ctx.Err()))
 		case err != nil:
 			// A bus that failed may work next time; no session bus, or
 			// MSALRuntime (loaded once per process) failing, won't.
@@ -185,8 +183,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	ctx, cancel := withUserTimeout(ctx, b.browser.Timeout)
 	defer cancel()
 	p := b.params(r, nil)
-	p.Username, p.Prompt, p.DomainHint = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint
-	p.ParentWindow = b.opts.ParentWindowHandle
+	p.Username, p.Prompt, p.DomainHint, p.ParentWindow = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint, b.opts.ParentWindowHandle
 	res, err := b.client.AcquireTokenInteractively(ctx, p)
 	return b.result(ctx, res, err, nil, r)
 }
@@ -212,11 +209,8 @@ func (b *brokerBackend) defaultAccount(ctx context.Context, r tokenRequest) (tok
 		return tokenResult{}, errors.New("the identity broker knows no account on this device")
 	}
 	acct := accounts[0]
-	for _, a := range accounts {
-		if b.browser.LoginHint != "" && strings.EqualFold(a.Username, b.browser.LoginHint) {
-			acct = a
-			break
-		}
+	if i := slices.IndexFunc(accounts, func(a broker.Account) bool { return strings.EqualFold(a.Username, b.browser.LoginHint) }); i >= 0 && b.browser.LoginHint != "" {
+		acct = accounts[i]
 	}
 	res, err := b.client.AcquireTokenSilently(ctx, b.params(r, &acct))
 	return b.result(ctx, res, err, &acct, r)
@@ -240,9 +234,7 @@ func (b *brokerBackend) removeAccount(ctx context.Context, account Authenticatio
 	if err != nil {
 		return b.brokerError(err)
 	}
-	b.mu.Lock()
-	delete(b.accounts, account.HomeAccountID)
-	b.mu.Unlock()
+	b.accounts.Delete(account.HomeAccountID)
 	return nil
 }
 
@@ -251,11 +243,8 @@ var errNotInBroker = fmt.Errorf("%w: the identity broker doesn't know the accoun
 
 // account returns the broker's account object for a record.
 func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (broker.Account, error) {
-	b.mu.Lock()
-	a, ok := b.accounts[rec.HomeAccountID]
-	b.mu.Unlock()
-	if ok {
-		return a, nil
+	if a, ok := b.accounts.Load(rec.HomeAccountID); ok {
+		return a.(broker.Account), nil
 	}
 	accounts, err := b.client.Accounts(ctx, b.cfg.clientID)
 	if err != nil {
@@ -263,20 +252,11 @@ func (b *brokerBackend) account(ctx context.Context, rec AuthenticationRecord) (
 	}
 	for _, a := range accounts {
 		if a.HomeAccountID != "" && strings.EqualFold(a.HomeAccountID, rec.HomeAccountID) {
-			b.mu.Lock()
-			b.accounts[a.HomeAccountID] = a
-			b.mu.Unlock()
+			b.accounts.Store(a.HomeAccountID, a)
 			return a, nil
 		}
 	}
 	return broker.Account{}, errNotInBroker
-}
-
-func (b *brokerBackend) tenantOf(r tokenRequest) string {
-	if r.TenantID != "" {
-		return r.TenantID
-	}
-	return b.cfg.tenant
 }
 
 func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.TokenParams {
@@ -286,7 +266,7 @@ func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.Toke
 	}
 	return broker.TokenParams{
 		ClientID:       b.cfg.clientID,
-		Authority:      b.cfg.authorityHost + b.tenantOf(r),
+		Authority:      b.cfg.authorityHost + cmp.Or(r.TenantID, b.cfg.tenant),
 		Scopes:         r.Scopes,
 		Claims:         claims,
 		Account:        acct,
@@ -304,7 +284,7 @@ func (b *brokerBackend) result(ctx context.Context, res *broker.TokenResult, err
 	case err != nil:
 		return tokenResult{}, b.brokerError(err)
 	}
-	a, tenant := res.Account, b.tenantOf(r)
+	a, tenant := res.Account, cmp.Or(r.TenantID, b.cfg.tenant)
 	switch {
 	case a.HomeAccountID == "":
 		return tokenResult{}, fmt.Errorf("%w: the token response names no account", broker.ErrBadResponse)
@@ -317,9 +297,7 @@ func (b *brokerBackend) result(ctx context.Context, res *broker.TokenResult, err
 	case len(a.Username) > maxUsernameLen:
 		return tokenResult{}, fmt.Errorf("%w: %w", broker.ErrBadResponse, tooLong("the account's username", len(a.Username), maxUsernameLen))
 	}
-	b.mu.Lock()
-	b.accounts[a.HomeAccountID] = a
-	b.mu.Unlock()
+	b.accounts.Store(a.HomeAccountID, a)
 	authority := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(b.cfg.authorityHost, "https://"), "/"))
 	if env := strings.ToLower(a.Environment); env != "" && msalhttp.SameCloud(env, authority) {
 		authority = env
@@ -328,14 +306,7 @@ func (b *brokerBackend) result(ctx context.Context, res *broker.TokenResult, err
 		Token:     res.AccessToken,
 		TokenType: res.TokenType,
 		ExpiresOn: res.ExpiresOn.UTC(),
-		Account: AuthenticationRecord{
-			Authority:     recordAuthority(authority),
-			ClientID:      b.cfg.clientID,
-			HomeAccountID: a.HomeAccountID,
-			TenantID:      a.Realm,
-			Username:      safetext.Line(a.Username),
-			Version:       authenticationRecordVersion,
-		},
+		Account:   newRecord(authority, b.cfg.clientID, a.HomeAccountID, a.Realm, a.Username),
 	}, nil
 }
 

@@ -58,7 +58,6 @@ type session struct {
 	epoch  uint64
 }
 
-// newCredential builds the core over the backend newBackend returns.
 func newCredential(name string, o coreOptions, newBackend backendFactory) (*credential, error) {
 	o, host, err := resolveOptions(name, o)
 	if err != nil {
@@ -125,8 +124,7 @@ func defaultScopeFor(cc cloud.Configuration, host string) []string {
 	return []string{audience + "/.default"}
 }
 
-// request resolves the tenant of opts. The warm path needn't validate the
-// scopes: only validated requests are indexed.
+// request resolves the tenant of opts; callers validate the scopes.
 func (c *credential) request(ctx context.Context, opts policy.TokenRequestOptions) (tokenRequest, error) {
 	t, err := c.resolveTenant(ctx, opts.TenantID)
 	if err != nil {
@@ -239,11 +237,7 @@ func (c *credential) silent(ctx context.Context, r tokenRequest) (*indexEntry, e
 		if err != nil {
 			return nil, err
 		}
-		e, ok := c.remember(s.epoch, r, res)
-		if !ok {
-			return nil, errSignedOutDuringCall
-		}
-		return e, nil
+		return c.remember(s.epoch, r, res)
 	})
 	if err != nil {
 		return nil, err
@@ -304,9 +298,9 @@ func (c *credential) signIn(ctx context.Context, r tokenRequest) (any, error) {
 		logf("%s: sign-in succeeded", c.name)
 	}
 	c.saveRecord(rec)
-	e, ok := c.remember(next.epoch, r, res)
-	if !ok {
-		return nil, classify(ctx, c.name, errSignedOutDuringCall)
+	e, err := c.remember(next.epoch, r, res)
+	if err != nil {
+		return nil, classify(ctx, c.name, err)
 	}
 	return e, nil
 }
@@ -372,17 +366,17 @@ func (c *credential) SignOut(ctx context.Context) error {
 	return nil
 }
 
-// remember indexes res, a token for r, into the session of epoch. ok is false
-// when that session ended while the call ran: the token is then not served.
-func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e *indexEntry, ok bool) {
+// remember indexes res, a token for r, into the session of epoch. When that
+// session ended while the call ran, the token isn't served: errSignedOutDuringCall.
+func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (*indexEntry, error) {
 	now := c.now()
 	c.mu.Lock()
 	s := c.session.Load()
 	if s.epoch != epoch || s.record == nil {
 		c.mu.Unlock()
-		return nil, false
+		return nil, errSignedOutDuringCall
 	}
-	e = newIndexEntry(res, s.record, now)
+	e := newIndexEntry(res, s.record, now)
 	if r.Claims == "" && e.serveUntil != 0 {
 		s.index.put(keyOf(r), e, now.UnixNano())
 	}
@@ -392,7 +386,7 @@ func (c *credential) remember(epoch uint64, r tokenRequest, res tokenResult) (e 
 		who = " for " + s.record.Username
 	}
 	logf("%s.GetToken() acquired a token for scopes %q%s", c.name, r.Scopes, who)
-	return e, true
+	return e, nil
 }
 
 func firstLine(s string) string {
@@ -472,7 +466,7 @@ func (c *credential) resolveTenant(ctx context.Context, requested string) (strin
 // the same cloud.
 func (c *credential) signedInTenant(host, tenant string) bool {
 	s := c.session.Load()
-	if s == nil || s.record == nil || !strings.EqualFold(s.record.TenantID, tenant) {
+	if s.record == nil || !strings.EqualFold(s.record.TenantID, tenant) {
 		return false
 	}
 	h, err := recordHost(s.record.Authority)
@@ -481,10 +475,9 @@ func (c *credential) signedInTenant(host, tenant string) bool {
 
 // tokenRequest is one token request, validated, with the tenant resolved.
 type tokenRequest struct {
-	Scopes []string
-	Claims string
-	// TenantID is the tenant to ask for: "" means the credential's own.
-	TenantID  string
+	Scopes    []string
+	Claims    string
+	TenantID  string // "" means the credential's own
 	EnableCAE bool
 }
 
@@ -493,8 +486,7 @@ type tokenResult struct {
 	Token     string
 	TokenType string // "Bearer" when the backend doesn't say
 	ExpiresOn time.Time
-	// RefreshOn is when the service suggests refreshing; zero when it didn't.
-	RefreshOn time.Time
+	RefreshOn time.Time // when the service suggests refreshing; zero when it didn't
 	Account   AuthenticationRecord
 }
 
@@ -523,7 +515,6 @@ type backendConfig struct {
 	now               func() time.Time
 }
 
-// backendFactory builds a credential's backend.
 type backendFactory func(cfg backendConfig) (backend, error)
 
 // flights runs one call per key for the callers that ask at once. Unlike

@@ -22,34 +22,15 @@ const credNameDeviceCode = "DeviceCodeCredential"
 type DeviceCodeCredentialOptions struct {
 	azcore.ClientOptions
 
-	// AdditionallyAllowedTenants are tenants, besides TenantID, the credential may authenticate to; "*"
-	// allows any. Without TenantID, the credential authenticates to any requested tenant.
-	AdditionallyAllowedTenants []string
-
-	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
-	// authentication.
-	AuthenticationRecord AuthenticationRecord
-
-	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
-	Cache Cache
-
-	// ClientID is the ID of the application users authenticate to: by default the AuthenticationRecord's,
-	// else an Azure development application, which isn't recommended for production.
-	ClientID string
-
-	// DisableAutomaticAuthentication makes GetToken return AuthenticationRequiredError, instead of
-	// prompting the user, when user interaction is necessary.
+	// These fields mean what InteractiveBrowserCredentialOptions' fields of
+	// the same names do.
+	AdditionallyAllowedTenants     []string
+	AuthenticationRecord           AuthenticationRecord
+	Cache                          Cache
+	ClientID                       string
 	DisableAutomaticAuthentication bool
-
-	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
-	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
-	// application responsible for the authority being valid and trustworthy. Set it only for
-	// disconnected or private clouds such as Azure Stack.
-	DisableInstanceDiscovery bool
-
-	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
-	// credential's log entries, for support cases. Secrets never appear there.
-	EnableSupportLogging bool
+	DisableInstanceDiscovery       bool
+	EnableSupportLogging           bool
 
 	// TenantID is the Microsoft Entra tenant the credential authenticates in; by default
 	// "organizations" (work and school accounts). Required for single-tenant applications.
@@ -93,17 +74,13 @@ type DeviceCodeCredential struct {
 
 // NewDeviceCodeCredential creates a DeviceCodeCredential. Pass nil to accept default options.
 func NewDeviceCodeCredential(options *DeviceCodeCredentialOptions) (*DeviceCodeCredential, error) {
-	return newDeviceCodeCredential(options, thisHost())
-}
-
-func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*DeviceCodeCredential, error) {
 	var o DeviceCodeCredentialOptions
 	if options != nil {
 		o = *options
 	}
 	var ui *deviceCodeUI
 	if o.UserPrompt == nil {
-		ui = newDeviceCodeUI(h.stderr)
+		ui = &deviceCodeUI{out: os.Stderr, terminal: term.IsTerminal(int(os.Stderr.Fd())), now: time.Now, tick: time.Second}
 	}
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (ar public.AuthResult, err error) {
 		if o.Timeout > 0 {
@@ -126,7 +103,6 @@ func newDeviceCodeCredential(options *DeviceCodeCredentialOptions, h host) (*Dev
 		}
 		ar, err = dc.AuthenticationResult(ctx)
 		switch {
-		case err == nil:
 		case ctx.Err() != nil:
 			err = withContextCause(ctx, err)
 		case errors.Is(err, context.DeadlineExceeded):
@@ -183,14 +159,6 @@ type deviceCodeUI struct {
 	terminal bool
 	now      func() time.Time
 	tick     time.Duration
-}
-
-func newDeviceCodeUI(out io.Writer) *deviceCodeUI {
-	ui := &deviceCodeUI{out: out, now: time.Now, tick: time.Second}
-	if f, ok := out.(*os.File); ok {
-		ui.terminal = term.IsTerminal(int(f.Fd()))
-	}
-	return ui
 }
 
 // show prints the instructions and, on a terminal, starts the countdown,

@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,11 +70,7 @@ func (e *AuthenticationFailedError) Error() string {
 		}
 		b.WriteString("RESPONSE " + r.Status)
 	}
-	hint := e.hint
-	if hint == "" {
-		hint = hintFor(e.credType, e.ErrorCode, e.ErrorCodes)
-	}
-	writeHint(&b, hint)
+	writeHint(&b, cmp.Or(e.hint, hintFor(e.credType, e.ErrorCode, e.ErrorCodes)))
 	return b.String()
 }
 
@@ -210,15 +207,10 @@ func writeHint(b *strings.Builder, hint string) {
 // the service's error response; an error sent through the browser's
 // redirect; anything else, made safe and on one line.
 func classify(ctx context.Context, credType string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var (
-		failed      *AuthenticationFailedError
-		unavailable *CredentialUnavailableError
-		required    *AuthenticationRequiredError
-	)
-	if errors.As(err, &failed) || errors.As(err, &unavailable) || errors.As(err, &required) {
+	// An AuthenticationRequiredError is a CredentialUnavailableError too.
+	var failed *AuthenticationFailedError
+	var unavailable *CredentialUnavailableError
+	if errors.As(err, &failed) || errors.As(err, &unavailable) {
 		return err
 	}
 	err = withoutResponseBody(err)
@@ -254,10 +246,10 @@ func withUserTimeout(ctx context.Context, d time.Duration) (context.Context, con
 	return context.WithTimeoutCause(ctx, d, &userTimeoutError{timeout: d})
 }
 
-// withContextCause puts ctx's cause in err's chain when ctx ended, so that
-// classify can tell a Timeout from the caller's cancellation.
+// withContextCause puts ctx's cause in a non-nil err's chain when ctx ended,
+// so that classify can tell a Timeout from the caller's cancellation.
 func withContextCause(ctx context.Context, err error) error {
-	if ctx.Err() == nil {
+	if err == nil || ctx.Err() == nil {
 		return err
 	}
 	if cause := context.Cause(ctx); !errors.Is(err, cause) {
@@ -281,8 +273,7 @@ func fromContext(ctx context.Context, credType string, err error) *Authenticatio
 	}
 	msg, hint := "the caller's context was canceled before a token was acquired", ""
 	if errors.Is(ctxErr, context.DeadlineExceeded) {
-		msg = "the caller's context deadline passed before a token was acquired"
-		hint = "Allow more time in the context passed to GetToken or Authenticate."
+		msg, hint = "the caller's context deadline passed before a token was acquired", "Allow more time in the context passed to GetToken or Authenticate."
 	}
 	if cause := context.Cause(ctx); cause != nil && cause != ctxErr {
 		msg += " (" + networkLine(cause.Error()) + ")"

@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -142,9 +143,7 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 			return nil, fmt.Errorf("%s: RedirectURL: %w", credNameBrowser, err)
 		}
 	}
-	switch o.Prompt {
-	case "", "select_account", "login", "consent", "create", "none":
-	default:
+	if !slices.Contains([]string{"", "select_account", "login", "consent", "create", "none"}, o.Prompt) {
 		return nil, fmt.Errorf("%s: Prompt %q isn't one of select_account, login, consent, create or none", credNameBrowser, o.Prompt)
 	}
 	f := &browserFlow{o: o, host: h}
@@ -202,22 +201,27 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	defer srv.Close()
 	redirectURI := srv.RedirectURI()
 
-	urlOpts := []public.AuthCodeURLOption{public.WithClaims(r.Claims), public.WithTenantID(r.TenantID)}
-	if f.o.LoginHint != "" {
-		urlOpts = append(urlOpts, public.WithLoginHint(f.o.LoginHint))
-	}
-	if f.o.DomainHint != "" {
-		urlOpts = append(urlOpts, public.WithDomainHint(f.o.DomainHint))
-	}
-	authURL, err := client.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), urlOpts...)
+	// MSAL leaves out empty hints.
+	authURL, err := client.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), public.WithClaims(r.Claims),
+		public.WithTenantID(r.TenantID), public.WithLoginHint(f.o.LoginHint), public.WithDomainHint(f.o.DomainHint))
 	if err != nil {
 		return public.AuthResult{}, withContextCause(ctx, err)
 	}
-	authURL, err = completeAuthURL(authURL, state, oauth2.S256ChallengeFromVerifier(verifier), f.o.Prompt)
+	// Add what AuthCodeURL leaves to the caller: state, the PKCE challenge,
+	// form_post (so the code never sits in a URL or the browser's history)
+	// and the prompt.
+	u, err := url.Parse(authURL)
 	if err != nil {
 		return public.AuthResult{}, err
 	}
-	if err := f.open(ctx, authURL); err != nil {
+	q := u.Query()
+	q.Set("state", state)
+	q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(verifier))
+	q.Set("code_challenge_method", "S256")
+	q.Set("response_mode", "form_post")
+	q.Set("prompt", cmp.Or(f.o.Prompt, "select_account"))
+	u.RawQuery = q.Encode()
+	if err := f.open(ctx, u.String()); err != nil {
 		return public.AuthResult{}, err
 	}
 	res, err := srv.Wait(ctx)
@@ -226,31 +230,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	}
 	ar, err := client.AcquireTokenByAuthCode(ctx, res.Code, redirectURI, r.Scopes,
 		public.WithChallenge(verifier), public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
-	if err != nil {
-		err = withContextCause(ctx, err)
-	}
-	return ar, err
-}
-
-// completeAuthURL adds what MSAL's AuthCodeURL leaves to the caller: state,
-// the PKCE challenge, form_post (so the code never sits in a URL or the
-// browser's history) and the prompt.
-func completeAuthURL(raw, state, challenge, prompt string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", err
-	}
-	q := u.Query()
-	q.Set("state", state)
-	q.Set("code_challenge", challenge)
-	q.Set("code_challenge_method", "S256")
-	q.Set("response_mode", "form_post")
-	if prompt == "" {
-		prompt = "select_account"
-	}
-	q.Set("prompt", prompt)
-	u.RawQuery = q.Encode()
-	return u.String(), nil
+	return ar, withContextCause(ctx, err)
 }
 
 // withOIDCScopes adds what makes the service return an ID token (the

@@ -32,8 +32,4 @@ func logf(format string, args ...any) {
 	}
 }
 
-func logLine(msg string) {
-	if azlogShould(EventAuthentication) {
-		azlogWrite(EventAuthentication, msg)
-	}
-}
+func logLine(msg string) { logf("%s", msg) }

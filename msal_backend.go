@@ -22,8 +22,6 @@ type msalClient interface {
 	AcquireTokenByUsernamePassword(ctx context.Context, scopes []string, username, password string, opts ...public.AcquireByUsernamePasswordOption) (public.AuthResult, error)
 }
 
-var _ msalClient = (*public.Client)(nil)
-
 // acquireFunc is how a credential signs a user in through MSAL, the step
 // that differs between credentials; the core runs one at a time.
 type acquireFunc func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error)
@@ -73,10 +71,7 @@ func publicClientFactory(cfg backendConfig) newClientFunc {
 			o = append(o, public.WithInstanceDiscovery(false))
 		}
 		pc, err := public.New(cfg.clientID, o...)
-		if err != nil {
-			return nil, err
-		}
-		return pc, nil
+		return pc, err // the caller drops pc on error
 	}
 }
 
@@ -92,18 +87,16 @@ func (b *msalBackend) silent(ctx context.Context, r tokenRequest, account Authen
 		})
 	}
 	if err != nil {
-		if ar.AccessToken != "" && ar.ExpiresOn.After(b.cfg.now()) {
-			// A proactive refresh failed; the cached token is still good.
-			logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v",
-				b.cfg.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
-			return resultOf(ar, account), nil
+		if ar.AccessToken == "" || !ar.ExpiresOn.After(b.cfg.now()) {
+			return tokenResult{}, err
 		}
-		return tokenResult{}, err
+		// A proactive refresh failed; the cached token is still good.
+		logf("%s: refreshing a token ahead of its expiry failed; using the cached token, valid until %s: %v",
+			b.cfg.name, ar.ExpiresOn.UTC().Format(time.RFC3339), withoutResponseBody(err))
 	}
 	return resultOf(ar, account), nil
 }
 
-// acquireSilent is one silent MSAL call.
 func (b *msalBackend) acquireSilent(ctx context.Context, r tokenRequest, account AuthenticationRecord) (public.AuthResult, error) {
 	callCtx := b.cfg.store.Begin(ctx, sessionOf(ctx), r.Scopes)
 	ar, err := b.clients[r.EnableCAE].AcquireTokenSilent(callCtx, r.Scopes,
@@ -159,9 +152,5 @@ func sessionOf(ctx context.Context) uint64 {
 }
 
 func resultOf(ar public.AuthResult, account AuthenticationRecord) tokenResult {
-	res := tokenResult{Token: ar.AccessToken, TokenType: "Bearer", ExpiresOn: ar.ExpiresOn.UTC(), Account: account}
-	if !ar.Metadata.RefreshOn.IsZero() {
-		res.RefreshOn = ar.Metadata.RefreshOn.UTC()
-	}
-	return res
+	return tokenResult{Token: ar.AccessToken, TokenType: "Bearer", ExpiresOn: ar.ExpiresOn.UTC(), RefreshOn: ar.Metadata.RefreshOn.UTC(), Account: account}
 }

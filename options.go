@@ -1,6 +1,7 @@
 package azinteractive
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -65,9 +66,7 @@ func resolveOptions(name string, o coreOptions) (coreOptions, string, error) {
 	case r.ClientID != "" && !strings.EqualFold(r.ClientID, o.ClientID):
 		return o, "", fmt.Errorf("%s: the AuthenticationRecord is for client ID %q but ClientID is %q: pass the record of a sign-in to this application, or leave ClientID unset to use the record's", name, r.ClientID, o.ClientID)
 	}
-	if o.ClientID == "" {
-		o.ClientID = developerSignOnClientID
-	}
+	o.ClientID = cmp.Or(o.ClientID, developerSignOnClientID)
 
 	o.AdditionallyAllowedTenants = normalizeAllowedTenants(o.AdditionallyAllowedTenants)
 	switch {
@@ -209,6 +208,7 @@ func validateHostFrom(credType, host, format string) (string, error) {
 	if err != nil {
 		return fail("it isn't a URL")
 	}
+	path := strings.Trim(u.Path, "/")
 	switch {
 	case u.Scheme != "https":
 		return fail("it must use https")
@@ -220,24 +220,16 @@ func validateHostFrom(credType, host, format string) (string, error) {
 		return fail("it has no host")
 	case strings.Contains(host, "%") || strings.Contains(host, "\\"):
 		return fail("it must not contain escapes or backslashes")
-	}
-	if !asciiOf(u.Host, ".-:[]") {
+	case !asciiOf(u.Host, ".-:[]"):
 		return fail("the host must be ASCII letters, digits, '.', '-' (punycode for international names) and a port")
-	}
-	if h := u.Hostname(); h == "" || strings.Contains(h, ":") && !strings.HasPrefix(u.Host, "[") {
+	case u.Hostname() == "" || strings.Contains(u.Hostname(), ":") && !strings.HasPrefix(u.Host, "["):
 		// url.Parse takes "host:1:2" for a host "host:1" with port 2.
 		return fail("it must have one host and at most one port")
-	}
-	path := strings.Trim(u.Path, "/")
-	if strings.Contains(path, "..") {
+	case strings.Contains(path, ".."):
 		return fail("its path must not contain \"..\"")
-	}
-	for _, seg := range strings.Split(path, "/") {
-		if seg == "." {
-			return fail("its path must not contain \".\" segments")
-		}
-	}
-	if !asciiOf(path, "-._~/") {
+	case slices.Contains(strings.Split(path, "/"), "."):
+		return fail("its path must not contain \".\" segments")
+	case !asciiOf(path, "-._~/"):
 		return fail("its path must be ASCII letters, digits, '-', '.', '_', '~' and '/'")
 	}
 	out := "https://" + u.Host + "/"

@@ -2,6 +2,7 @@ package azinteractive
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
@@ -51,13 +52,9 @@ type indexEntry struct {
 // MSAL's expiry margin, so azcore's BearerTokenPolicy, which refreshes at the
 // same moments, reaches the backend exactly when a refresh is due.
 func newIndexEntry(res tokenResult, rec *AuthenticationRecord, now time.Time) *indexEntry {
-	tt := res.TokenType
-	if tt == "" {
-		tt = "Bearer"
-	}
 	e := &indexEntry{
 		token:     azcore.AccessToken{Token: res.Token, ExpiresOn: res.ExpiresOn, RefreshOn: res.RefreshOn},
-		tokenType: tt,
+		tokenType: cmp.Or(res.TokenType, "Bearer"),
 		account:   rec,
 	}
 	until := res.ExpiresOn.Add(-expiryMargin)

@@ -22,22 +22,12 @@ type UsernamePasswordCredentialOptions struct {
 	// allows any in which the application is registered.
 	AdditionallyAllowedTenants []string
 
-	// AuthenticationRecord from a credential's Authenticate method lets the credential use a previous
-	// authentication.
-	AuthenticationRecord AuthenticationRecord
-
-	// Cache is where the credential keeps tokens; the zero value, in memory for this credential only.
-	Cache Cache
-
-	// DisableInstanceDiscovery skips requesting Microsoft Entra instance metadata from
-	// https://login.microsoft.com before authenticating (Microsoft's own clouds never need it), making the
-	// application responsible for the authority being valid and trustworthy. Set it only for
-	// disconnected or private clouds such as Azure Stack.
+	// These fields mean what InteractiveBrowserCredentialOptions' fields of
+	// the same names do.
+	AuthenticationRecord     AuthenticationRecord
+	Cache                    Cache
 	DisableInstanceDiscovery bool
-
-	// EnableSupportLogging adds account identifiers (username, home account ID, tenant) to the
-	// credential's log entries, for support cases. Secrets never appear there.
-	EnableSupportLogging bool
+	EnableSupportLogging     bool
 }
 
 // UsernamePasswordCredential authenticates a user with a password. Microsoft doesn't recommend this kind of authentication,

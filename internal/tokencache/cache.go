@@ -12,21 +12,15 @@ import (
 type Cache struct {
 	// open returns the storage of one CAE mode; warn reports problems that
 	// don't stop it from working, such as a file mode it had to tighten.
-	open func(cae bool, warn func(string)) (Storage, error)
-	// redeemLock is the lock file of refresh token redemptions across
-	// processes; "" when storage isn't shared.
-	redeemLock string
+	open       func(cae bool, warn func(string)) (Storage, error)
+	redeemLock string // the lock file of redemptions across processes; "" if unshared
 	desc       string // names the storage in messages, such as "Secret Service"
-	// warning is logged by every credential that opens the cache: it
-	// explains a choice made when it was built, such as a fallback.
-	warning string
-	records RecordStore
+	warning    string // logged at every Open: explains a choice such as a fallback
+	records    RecordStore
 	// azidentity returns azidentity/cache's store of the same name, or nil:
 	// it is read while ours is empty, so a user switching keeps their sign-in.
 	azidentity func(cae bool, warn func(string)) reader
-	// fallback is set where the platform's first choice of encrypted
-	// storage can't be used and this is its second (see fallbackEncrypted).
-	fallback bool
+	fallback   bool // the platform's second choice of encrypted storage (see fallbackEncrypted)
 }
 
 // IsFallback reports whether c is the platform's second choice of encrypted
@@ -97,8 +91,6 @@ func (e *corruptError) Error() string {
 }
 
 func (e *corruptError) Unwrap() error { return e.err }
-
-func corrupt(err error) error { return &corruptError{err} }
 
 func isCorrupt(err error) bool {
 	var c *corruptError

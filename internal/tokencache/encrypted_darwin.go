@@ -26,14 +26,8 @@ func probeEncrypted(ctx context.Context, _ Location) error {
 // framework). An accessor.Storage is one item: a service and an account.
 type macKeychain struct{}
 
-var _ keychain = macKeychain{}
-
-func keychainAccessor(service, account string) (*accessor.Storage, error) {
-	return accessor.New(service, accessor.WithAccount(account))
-}
-
 func (macKeychain) read(ctx context.Context, service, account string) ([]byte, error) {
-	s, err := keychainAccessor(service, account)
+	s, err := accessor.New(service, accessor.WithAccount(account))
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +35,7 @@ func (macKeychain) read(ctx context.Context, service, account string) ([]byte, e
 }
 
 func (macKeychain) write(ctx context.Context, service, account string, data []byte) error {
-	s, err := keychainAccessor(service, account)
+	s, err := accessor.New(service, accessor.WithAccount(account))
 	if err != nil {
 		return err
 	}
@@ -49,7 +43,7 @@ func (macKeychain) write(ctx context.Context, service, account string, data []by
 }
 
 func (macKeychain) delete(ctx context.Context, service, account string) error {
-	s, err := keychainAccessor(service, account)
+	s, err := accessor.New(service, accessor.WithAccount(account))
 	if err != nil {
 		return err
 	}
@@ -65,9 +59,4 @@ func openAzidentity(loc Location, cae bool, _ func(string)) reader {
 		return nil
 	}
 	return azidentityKeychain(macKeychain{}, loc)
-}
-
-// fallbackEncrypted: there is no other encrypted storage here.
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
-	return Cache{}, unavailable
 }

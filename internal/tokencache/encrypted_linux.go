@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 )
 
 const (
@@ -29,10 +27,7 @@ func openAzidentity(loc Location, cae bool, warn func(string)) reader {
 	if probeKernelKeyring() != nil {
 		return nil
 	}
-	st, err := openKernelKeyring(loc, cae, warn)
-	if err != nil {
-		return nil
-	}
+	st, _ := openKernelKeyring(loc, cae, warn) // nil when it fails
 	return st
 }
 
@@ -44,11 +39,12 @@ func fallbackEncrypted(loc Location, unavailable *UnavailableError) (Cache, erro
 	if err := probeKernelKeyring(); err != nil {
 		var ue *UnavailableError
 		_ = errors.As(err, &ue)
-		return Cache{}, &UnavailableError{
-			Store:  encryptedStore + " or " + kernelKeyringStore,
-			Remedy: strings.Join(slices.DeleteFunc([]string{unavailable.Remedy, ue.Remedy}, func(s string) bool { return s == "" }), "; or "),
-			Err:    fmt.Errorf("%w; and the %s: %w", unavailable.Err, kernelKeyringStore, ue.Err),
+		unavailable.Store += " or " + kernelKeyringStore
+		if ue.Remedy != "" {
+			unavailable.Remedy += "; or " + ue.Remedy
 		}
+		unavailable.Err = fmt.Errorf("%w; and the %s: %w", unavailable.Err, kernelKeyringStore, ue.Err)
+		return Cache{}, unavailable
 	}
 	return WithWarning(Cache{
 		desc: kernelKeyringStore,

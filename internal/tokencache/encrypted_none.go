@@ -23,7 +23,3 @@ func probeEncrypted(context.Context, Location) error { return errNoEncryption }
 func openEncrypted(Location, bool, func(string)) (Storage, error) { return nil, errNoEncryption }
 
 func openAzidentity(Location, bool, func(string)) reader { return nil }
-
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
-	return Cache{}, unavailable
-}

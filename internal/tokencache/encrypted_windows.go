@@ -23,10 +23,6 @@ func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
 
 // probeEncrypted seals and opens a throwaway blob; nothing is stored.
 func probeEncrypted(context.Context, Location) error {
-	return probeDPAPI()
-}
-
-func probeDPAPI() error {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
 	sealed, err := dpapi{}.seal(id)
@@ -49,9 +45,4 @@ func openAzidentity(loc Location, cae bool, warn func(string)) reader {
 		return nil
 	}
 	return newFileStorage(filepath.Join(loc.Dir, loc.Name), dpapi{}, loc.OwnDir)
-}
-
-// fallbackEncrypted: there is no other encrypted storage here.
-func fallbackEncrypted(_ Location, unavailable *UnavailableError) (Cache, error) {
-	return Cache{}, unavailable
 }

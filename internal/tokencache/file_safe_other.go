@@ -21,7 +21,6 @@ func openNoFollow(path string, flag int) (*os.File, error) {
 // ownerOf reports that owners aren't known here.
 func ownerOf(fs.FileInfo) (int, bool) { return 0, false }
 
-// setMtime sets an open file's modification time.
 func setMtime(f *os.File, t time.Time) error { return os.Chtimes(f.Name(), time.Time{}, t) }
 
 // fileID is empty here, where os.FileInfo has no file index: size and

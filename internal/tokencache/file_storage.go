@@ -77,7 +77,7 @@ func (s *fileStorage) Read(ctx context.Context) ([]byte, error) {
 	}
 	out, err := s.codec.open(b)
 	if err != nil {
-		return nil, corrupt(err)
+		return nil, &corruptError{err}
 	}
 	return out, nil
 }

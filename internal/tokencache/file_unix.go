@@ -23,7 +23,6 @@ func openNoFollow(path string, flag int) (*os.File, error) {
 	return f, err
 }
 
-// ownerOf returns the user ID that owns a file.
 func ownerOf(fi fs.FileInfo) (int, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
@@ -32,7 +31,6 @@ func ownerOf(fi fs.FileInfo) (int, bool) {
 	return int(st.Uid), true
 }
 
-// setMtime sets an open file's modification time.
 func setMtime(f *os.File, t time.Time) error {
 	tv := unix.NsecToTimeval(t.UnixNano())
 	return unix.Futimes(int(f.Fd()), []unix.Timeval{tv, tv})

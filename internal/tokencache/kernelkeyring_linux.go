@@ -123,7 +123,7 @@ func (s *kernelKeyringStorage) Read(context.Context) ([]byte, error) {
 	}
 	out, err := k.Open(b)
 	if err != nil {
-		return nil, corrupt(fmt.Errorf("%s (key %s): %w", s.path, k.KID(), err))
+		return nil, &corruptError{fmt.Errorf("%s (key %s): %w", s.path, k.KID(), err)}
 	}
 	return out, nil
 }
@@ -144,3 +144,15 @@ func (s *kernelKeyringStorage) Write(_ context.Context, data []byte) error {
 	}
 	return replaceFile(s.path, sealed)
 }
+
+// RefuseKernelKeyring makes the kernel keyring unavailable, as a container's
+// seccomp profile does, until restore is called: for tests of what happens
+// without any encrypted storage.
+func RefuseKernelKeyring() (restore func()) {
+	keyringProbe = func() error {
+		return &kernelkeyring.RefusedError{Op: "use the keyring", Err: errRefusedForTests}
+	}
+	return func() { keyringProbe = kernelkeyring.Probe }
+}
+
+var errRefusedForTests = errors.New("refused by the test")

@@ -47,6 +47,9 @@ func (i keychainItem) write(ctx context.Context, data []byte) error {
 	return i.kc.write(ctx, i.service, keychainAccount, data)
 }
 
+// Read makes an item a reader: azidentity/cache's (see azidentityKeychain).
+func (i keychainItem) Read(ctx context.Context) ([]byte, error) { return i.read(ctx) }
+
 // probeKeychain writes, reads back and deletes a throwaway item, so that a
 // locked or unreachable Keychain (an SSH session) is found before a sign-in.
 func probeKeychain(ctx context.Context, kc keychain) error {
@@ -71,10 +74,5 @@ func probeKeychain(ctx context.Context, kc keychain) error {
 // azidentityKeychain is azidentity/cache's non-CAE item for loc's name,
 // read and never written.
 func azidentityKeychain(kc keychain, loc Location) reader {
-	return readOnly{keychainItem{kc, loc.Name}}
+	return keychainItem{kc, loc.Name}
 }
-
-// readOnly reads another library's secret item.
-type readOnly struct{ secretItem }
-
-func (r readOnly) Read(ctx context.Context) ([]byte, error) { return r.read(ctx) }

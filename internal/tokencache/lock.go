@@ -78,10 +78,8 @@ func (l fileLock) Lock(ctx context.Context) (unlock func(), err error) {
 			f = nil
 			continue
 		}
-		if wait == firstLockWait {
-			if h := lockWaitHook.Load(); h != nil {
-				(*h)(l.path)
-			}
+		if h := lockWaitHook.Load(); h != nil && wait == firstLockWait {
+			(*h)(l.path)
 		}
 		if l.staleAfter > 0 && notesOwner {
 			if fi, err := f.Stat(); err == nil && time.Since(fi.ModTime()) > l.staleAfter {

@@ -48,14 +48,11 @@ func foldRune(r rune) rune {
 	return least
 }
 
-// scopeParts splits a target as MSAL does: on every single space, keeping
-// empty parts.
-func scopeParts(target string) []string { return strings.Split(target, " ") }
-
-// scopeKeys returns the distinct foldScope keys of target's parts.
+// scopeKeys returns the distinct foldScope keys of target's parts, which MSAL
+// splits on every single space, keeping empty parts.
 func scopeKeys(target string) []string {
 	var keys []string
-	for _, p := range scopeParts(target) {
+	for _, p := range strings.Split(target, " ") {
 		if f := foldScope(p); !slices.Contains(keys, f) {
 			keys = append(keys, f)
 		}
@@ -68,11 +65,11 @@ func scopeKeys(target string) []string {
 // the number of scopes. With repeats, that isn't "every scope is in the
 // target" (["a", "b"] matches "a a"), and a view must follow MSAL.
 func msalMatches(scopes []string, target string) bool {
-	parts := scopeParts(target)
 	n := 0
-	for _, s := range scopes {
-		for _, p := range parts {
-			if foldScope(p) == s {
+	for _, p := range strings.Split(target, " ") {
+		f := foldScope(p)
+		for _, s := range scopes {
+			if s == f {
 				n++
 			}
 		}

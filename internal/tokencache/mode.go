@@ -3,6 +3,7 @@ package tokencache
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
@@ -11,21 +12,16 @@ import (
 // mode is the cache of one CAE mode, MSAL's cache.ExportReplace for that
 // mode's client. Its state is guarded by its Store's mu, except io.
 type mode struct {
-	s   *Store
-	cae bool
-	// storage keeps the cache across processes; nil keeps it in memory only.
-	storage Storage
+	s       *Store
+	cae     bool
+	storage Storage // keeps the cache across processes; nil keeps it in memory only
 	// openAzidentity returns azidentity/cache's store of the same cache (or
 	// nil), opened at first use: read while storage is empty.
 	openAzidentity func() reader
 	m              *model // storage as last read or written, with pending on top
-	// gen counts the versions of m, from 1: a view of gen 0 is never current.
-	gen uint64
-	// loaded is set once storage was read or written: a failing read can
-	// then fall back on m.
-	loaded bool
-	// stamp is storage's stamp when m was last in step with it; "" is unknown.
-	stamp string
+	gen            uint64 // counts the versions of m, from 1: a view of gen 0 is never current
+	loaded         bool   // storage was read or written: a failing read can fall back on m
+	stamp          string // storage's stamp when m was last in step with it; "" is unknown
 	// pending are the changes storage doesn't hold yet because a write
 	// failed; pendingGen counts the ops queued, so a write knows whether
 	// pending changed while it wrote.
@@ -38,9 +34,8 @@ type mode struct {
 	// warned about, so that each problem is reported once.
 	readFailing bool
 	warned      string
-	served      *served // what MSAL holds, nil when unknown
-	// io is held by whoever uses storage, one at a time, taken without s.mu.
-	io chan struct{}
+	served      *served       // what MSAL holds, nil when unknown
+	io          chan struct{} // held by whoever uses storage, one at a time, taken without s.mu
 	// writing is set while the writer goroutine runs; written is closed
 	// once the changes made since the last write began are written (or
 	// their write failed).
@@ -48,21 +43,17 @@ type mode struct {
 	written chan struct{}
 }
 
-var _ cache.ExportReplace = (*mode)(nil)
-
-// changed records a change to m.
-func (p *mode) changed() { p.gen++ }
-
 // Replace implements cache.ExportReplace: it hands MSAL the view the call
 // needs, unless MSAL holds it already.
 func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
 	s := p.s
 	c := s.callOf(ctx)
 	n := 0
+	var scopes []string // all of the access tokens without a call
 	if c != nil {
 		s.mu.Lock()
 		c.replaces++
-		n = c.replaces
+		n, scopes = c.replaces, c.scopes
 		s.mu.Unlock()
 	}
 	if p.storage != nil {
@@ -72,22 +63,18 @@ func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var scopes []string
-	if c != nil {
-		scopes = c.scopes
-	}
-	ats := p.m.matching(scopes) // all of them without a call
+	ats := p.m.matching(scopes)
 	if v := p.served; c != nil && v != nil && v.gen == p.gen && v.fits(ats) {
 		return nil
 	}
 	v := newView(p.m, ats)
 	v.gen = p.gen
-	if err := u.Unmarshal(v.marshal()); err != nil {
+	if err := u.Unmarshal((&model{sections: v.sections}).marshal()); err != nil {
 		// MSAL's message may quote the bytes it choked on, which may be a
 		// token, so it stays out of the log.
 		p.warnOnce(p.stamp, "the token cache can't be decoded, so it is treated as empty and the next sign-in overwrites it")
 		p.m = newModel()
-		p.changed()
+		p.gen++
 		if p.storage != nil {
 			p.rejected = p.stamp
 		}
@@ -100,11 +87,10 @@ func (p *mode) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.Replace
 	return nil
 }
 
-// Export implements cache.ExportReplace: what MSAL changed since its
-// Replace goes into the cache (its shared sections into the other mode's
-// too) and then to storage, waited for only briefly. It fails only when
-// MSAL's own bytes can't be read: a failed write costs a warning, not the
-// token.
+// Export implements cache.ExportReplace: what MSAL changed since its Replace
+// goes into the cache (its shared sections into the other mode's too) and
+// then to storage, waited for only briefly. It fails only when MSAL's own
+// bytes can't be read: a failed write costs a warning, not the token.
 func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
 	next, err := m.Marshal()
 	if err != nil {
@@ -125,12 +111,8 @@ func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 	}
 	v := p.served
 	current := v != nil && v.gen == p.gen && !dropped
-	var writes []<-chan struct{}
-	for _, w := range []<-chan struct{}{p.apply(changes), s.mode(!p.cae).apply(shared(changes))} {
-		if w != nil {
-			writes = append(writes, w)
-		}
-	}
+	writes := []<-chan struct{}{p.apply(changes), s.mode(!p.cae).apply(shared(changes))}
+	writes = slices.DeleteFunc(writes, func(w <-chan struct{}) bool { return w == nil })
 	if v != nil {
 		// MSAL holds its changes, dropped or not; unless the cache holds
 		// the same, the next Replace hands it a new view.
@@ -140,14 +122,9 @@ func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 			v.gen = p.gen
 		}
 	}
-	if c != nil {
-		for _, ch := range changes {
-			if ch.section != sectionAccessToken {
-				continue
-			}
-			if e := p.m.ats[ch.key]; e != nil && e.secret != "" {
-				c.tokens = append(c.tokens, e.secret)
-			}
+	for _, ch := range changes {
+		if e := p.m.ats[ch.key]; c != nil && ch.section == sectionAccessToken && e != nil && e.secret != "" {
+			c.tokens = append(c.tokens, e.secret)
 		}
 	}
 	overdue := s.writeOverdue
@@ -188,7 +165,7 @@ func (p *mode) apply(changes []change) <-chan struct{} {
 			p.queue(op{section: ch.section, key: ch.key, value: ch.value})
 		}
 	}
-	p.changed()
+	p.gen++
 	if p.storage == nil {
 		return nil
 	}
@@ -204,7 +181,6 @@ func (p *mode) warnOnce(stamp, msg string) {
 	p.s.warn(fmt.Sprintf("%s: %s", p.name(), msg))
 }
 
-// name says which cache a message is about.
 func (p *mode) name() string {
 	if p.cae {
 		return "token cache (CAE)"

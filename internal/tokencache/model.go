@@ -2,6 +2,7 @@ package tokencache
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -99,10 +100,7 @@ func (m *model) deleteAT(e *atEntry) {
 // matching returns every access token MSAL could match to a request for
 // scopes (folded, duplicates kept).
 func (m *model) matching(scopes []string) []*atEntry {
-	var out []*atEntry
-	for e := range m.anyScope {
-		out = append(out, e)
-	}
+	out := slices.Collect(maps.Keys(m.anyScope))
 	if len(scopes) == 0 {
 		// MSAL matches every token to no scope at all.
 		for _, e := range m.ats {

@@ -11,8 +11,8 @@ func openFile(path string, flag int) (*os.File, error) { return os.OpenFile(path
 
 func renameOver(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
 
-var errNotSupported = errors.New("file locking is not supported on this platform")
-
-func tryLock(*os.File) (bool, error) { return false, errNotSupported }
+func tryLock(*os.File) (bool, error) {
+	return false, errors.New("file locking is not supported on this platform")
+}
 
 func unlockFile(*os.File) {}

@@ -40,7 +40,6 @@ func (p *mode) queue(o op) {
 	p.pendingGen++
 }
 
-// replay applies ops to m.
 func replay(m *model, ops []op) {
 	for _, o := range ops {
 		if o.removeAccount != "" {
@@ -113,7 +112,8 @@ func (p *mode) refresh(ctx context.Context, c *call, n int) error {
 }
 
 // load makes m storage's contents, whose stamp is stamp, plus pending,
-// unless m is in step with that stamp already. p.io is held.
+// unless m is in step with that stamp already. Bytes that can't be decoded
+// read as an empty cache, which the next write overwrites. p.io is held.
 func (p *mode) load(ctx context.Context, stamp string) error {
 	s := p.s
 	s.mu.Lock()
@@ -125,9 +125,26 @@ func (p *mode) load(ctx context.Context, stamp string) error {
 	}
 	c := contract{}
 	if !rejected {
-		var err error
-		if c, err = p.fetch(ctx, stamp); err != nil {
+		data, err := p.storage.Read(ctx)
+		if err == nil && len(data) == 0 && p.openAzidentity != nil {
+			// Never signed in here: a sign-in through azidentity/cache serves,
+			// and its store failing is no reason to fail this read.
+			if theirs := p.openAzidentity(); theirs != nil {
+				if b, err := theirs.Read(ctx); err == nil {
+					data = b
+				}
+			}
+		}
+		if err != nil && !isCorrupt(err) {
 			return err
+		}
+		if err == nil {
+			c, err = parse(data) // an empty contract when it fails
+		}
+		if err != nil {
+			s.mu.Lock()
+			p.warnOnce(stamp, err.Error()+"; it is treated as empty and the next sign-in overwrites it")
+			s.mu.Unlock()
 		}
 	}
 	m := modelOf(c)
@@ -135,37 +152,9 @@ func (p *mode) load(ctx context.Context, stamp string) error {
 	defer s.mu.Unlock()
 	replay(m, p.pending)
 	p.m, p.stamp, p.loaded, p.readFailing = m, stamp, true, false
-	p.changed()
+	p.gen++
 	s.rtGen++ // another process may have stored a new refresh token
 	return nil
-}
-
-// fetch reads and decodes storage. Bytes that can't be decoded read as an
-// empty cache, which the next write overwrites. p.io is held.
-func (p *mode) fetch(ctx context.Context, stamp string) (contract, error) {
-	data, err := p.storage.Read(ctx)
-	if err == nil && len(data) == 0 && p.openAzidentity != nil {
-		// Never signed in here: a sign-in through azidentity/cache serves,
-		// and its store failing is no reason to fail this read.
-		if theirs := p.openAzidentity(); theirs != nil {
-			if b, err := theirs.Read(ctx); err == nil {
-				data = b
-			}
-		}
-	}
-	if err != nil && !isCorrupt(err) {
-		return nil, err
-	}
-	if err == nil {
-		var c contract
-		if c, err = parse(data); err == nil {
-			return c, nil
-		}
-	}
-	p.s.mu.Lock()
-	defer p.s.mu.Unlock()
-	p.warnOnce(stamp, err.Error()+"; it is treated as empty and the next sign-in overwrites it")
-	return contract{}, nil
 }
 
 // kick starts the writer unless it runs, and returns a channel closed when

@@ -9,11 +9,10 @@ import (
 	"path/filepath"
 )
 
-// fileRecords keeps each application's AuthenticationRecord beside the
-// cache, in <dir>/<name>.<client ID>.authrecord.json. A record holds no
-// secret, but a username is personal data, so the file is private, and one
-// another user planted would sign in the wrong account, so readPrivate
-// refuses it.
+// fileRecords keeps each application's AuthenticationRecord beside the cache,
+// in <dir>/<name>.<client ID>.authrecord.json. A record holds no secret, but
+// a username is personal data, so the file is private, and one another user
+// planted would sign in the wrong account, so readPrivate refuses it.
 type fileRecords struct{ loc Location }
 
 // FileRecords returns a RecordStore in loc's directory.

@@ -40,10 +40,8 @@ type secretValue struct {
 // ssConn is one conversation with the Secret Service over a private bus
 // connection. Each operation has its own, so nothing lingers.
 type ssConn struct {
-	conn *dbus.Conn
-	// prompting is the prompt up, if any: set by prompt, dismissed when the
-	// caller's context ends.
-	prompting atomic.Pointer[dbus.ObjectPath]
+	conn      *dbus.Conn
+	prompting atomic.Pointer[dbus.ObjectPath] // the prompt up, if any: dismissed when the caller's ctx ends
 }
 
 // withSecretService runs f over a fresh connection to the Secret Service.
@@ -68,8 +66,7 @@ func withSecretService(ctx context.Context, f func(*ssConn) error) (err error) {
 	// f returns. A prompt up is dismissed first, as libsecret does, so that
 	// no dialog outlives the call that asked.
 	c := &ssConn{conn: conn}
-	var closing sync.Once
-	shut := func() { closing.Do(func() { c.dismissPrompt(); _ = conn.Close() }) }
+	shut := sync.OnceFunc(func() { c.dismissPrompt(); _ = conn.Close() })
 	defer shut()
 	defer context.AfterFunc(ctx, shut)()
 	if err := conn.Auth(nil); err != nil {
@@ -107,7 +104,6 @@ func (c *ssConn) register(ctx context.Context) error {
 	return err
 }
 
-// call calls method on the Secret Service's object p.
 func (c *ssConn) call(ctx context.Context, p dbus.ObjectPath, method string, args ...any) *dbus.Call {
 	return c.conn.Object(ssBusName, p).CallWithContext(ctx, method, 0, args...)
 }
@@ -146,8 +142,7 @@ func (c *ssConn) find(ctx context.Context, attrs map[string]string) (dbus.Object
 	return locked[0], nil
 }
 
-// read returns the value of the item matching attrs, or nil when there is
-// none.
+// read returns the value of the item matching attrs, or nil if none.
 func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, error) {
 	item, err := c.find(ctx, attrs)
 	if err == nil && item == "" {
@@ -205,11 +200,10 @@ func (c *ssConn) findHidden(ctx context.Context, attrs map[string]string) (dbus.
 // keyring it loaded locked.
 const hiddenSchema = "org.freedesktop.Secret.Generic"
 
-// anyHidden reports whether one of the locked items is in coll with its
-// schema hidden.
+// anyHidden reports whether a locked item is in coll with its schema hidden.
 func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll dbus.ObjectPath) bool {
 	for _, item := range locked {
-		if !inCollection(item, coll) {
+		if !strings.HasPrefix(string(item), string(coll)+"/") {
 			continue
 		}
 		v, err := c.property(ctx, item, ssItem, "Attributes")
@@ -222,11 +216,6 @@ func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll d
 		}
 	}
 	return false
-}
-
-// inCollection reports whether item's path is under coll's.
-func inCollection(item, coll dbus.ObjectPath) bool {
-	return item != "" && coll != nullPath && strings.HasPrefix(string(item), string(coll)+"/")
 }
 
 // secretOf returns the value of GetSecret's reply, (oayays), as godbus
@@ -306,7 +295,6 @@ func (c *ssConn) collection(ctx context.Context) (dbus.ObjectPath, error) {
 	return coll, err
 }
 
-// createCollection creates the default collection.
 func (c *ssConn) createCollection(ctx context.Context) (dbus.ObjectPath, error) {
 	props := map[string]dbus.Variant{ssCollection + ".Label": dbus.MakeVariant("Default keyring")}
 	var coll, prompt dbus.ObjectPath
@@ -326,8 +314,7 @@ func (c *ssConn) createCollection(ctx context.Context) (dbus.ObjectPath, error) 
 	return coll, nil
 }
 
-// unlock unlocks an item or a collection, prompting the user if the service
-// wants to.
+// unlock unlocks an item or a collection, prompting if the service wants.
 func (c *ssConn) unlock(ctx context.Context, p dbus.ObjectPath) error {
 	var unlocked []dbus.ObjectPath
 	var prompt dbus.ObjectPath

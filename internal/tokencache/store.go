@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,7 +119,6 @@ type call struct {
 	tokens   []string
 }
 
-// callOf returns the call ctx belongs to, or nil.
 func (s *Store) callOf(ctx context.Context) *call {
 	c, _ := ctx.Value(callKey{s}).(*call)
 	return c
@@ -147,10 +148,8 @@ func (s *Store) Intern(ctx context.Context, token string) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, t := range c.tokens {
-		if t == token {
-			return t
-		}
+	if i := slices.Index(c.tokens, token); i >= 0 {
+		return c.tokens[i]
 	}
 	return token
 }
@@ -242,7 +241,6 @@ func (s *Store) redeemOnce(ctx context.Context, fn func(context.Context) error) 
 	return fn(ctx)
 }
 
-// refreshTokens returns the count of refresh token changes.
 func (s *Store) refreshTokens() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -255,10 +253,7 @@ func (s *Store) refreshTokens() uint64 {
 // by another process (it reads storage).
 func (s *Store) lostRace(ctx context.Context, gen uint64) bool {
 	s.mu.Lock()
-	others := make([]chan struct{}, 0, len(s.flying))
-	for f := range s.flying {
-		others = append(others, f)
-	}
+	others := slices.Collect(maps.Keys(s.flying))
 	s.mu.Unlock()
 	for _, f := range others {
 		select {
@@ -307,12 +302,11 @@ func (s *Store) warnRedeemLock(err error) {
 }
 
 // RemoveAccount deletes every entry of homeAccountID from both caches, in
-// memory and in storage. session is the caller's session after the
-// sign-out: calls of earlier sessions can't write them back (see Export).
-// It waits for other processes' redemptions, so theirs can't either. When
-// storage can't be written, the account is gone from memory all the same
-// (storage is retried with later writes), and the error says that storage
-// still holds it.
+// memory and in storage. session is the caller's session after the sign-out:
+// calls of earlier sessions can't write them back (see Export). It waits for
+// other processes' redemptions, so theirs can't either. When storage can't be
+// written, the account is gone from memory all the same (storage is retried
+// with later writes), and the error says that storage still holds it.
 func (s *Store) RemoveAccount(ctx context.Context, session uint64, homeAccountID string) error {
 	var errs []error
 	if s.redeemLock != nil {
@@ -328,7 +322,7 @@ func (s *Store) RemoveAccount(ctx context.Context, session uint64, homeAccountID
 	s.removed[hid] = max(s.removed[hid], session)
 	for _, p := range s.modes {
 		p.m.removeAccount(homeAccountID)
-		p.changed() // MSAL holds the account: the next Replace hands it a new view
+		p.gen++ // MSAL holds the account: the next Replace hands it a new view
 		if p.storage != nil {
 			p.queue(op{removeAccount: homeAccountID})
 		}

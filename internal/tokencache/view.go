@@ -24,8 +24,7 @@ type served struct {
 	ats      int      // the access tokens in sections
 }
 
-// fits reports whether v holds the access tokens ats, as they are, and no
-// other.
+// fits reports whether v holds exactly the access tokens ats, as they are.
 func (v *served) fits(ats []*atEntry) bool {
 	if v.ats > len(ats) {
 		return false
@@ -59,26 +58,22 @@ func newView(m *model, ats []*atEntry) *served {
 	return v
 }
 
-// marshal writes v as MSAL's schema.
-func (v *served) marshal() []byte { return (&model{sections: v.sections}).marshal() }
-
 // diff lists the entries next holds that v lacks or holds differently.
 // Entries missing from next are no deletions: MSAL deletes only in its
 // RemoveAccount, which the Store replaces, and when it renames an entry of
 // its first schema, whose old key may stay.
 func (v *served) diff(next contract) []change {
 	var out []change
+	var base contract
+	if v != nil {
+		base = v.sections
+	}
 	for section, entries := range next {
 		if _, verbatim := entries[verbatimKey]; verbatim {
 			continue
 		}
 		for k, e := range entries {
-			var old json.RawMessage
-			ok := false
-			if v != nil {
-				old, ok = v.sections[section][k]
-			}
-			if !ok || !sameEntry(old, e) {
+			if old, ok := base[section][k]; !ok || !sameEntry(old, e) {
 				out = append(out, change{section, k, e})
 			}
 		}
