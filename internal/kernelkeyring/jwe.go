@@ -116,7 +116,7 @@ func parseCompact(b []byte) (hdr header, parts [5][]byte, err error) {
 // which checks the tag in constant time before decrypting.
 func newAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
-		return nil, fmt.Errorf("a token cache key has %d bytes, not %d", KeySize, len(key))
+		return nil, fmt.Errorf("a token cache key has %d bytes, not %d", len(key), KeySize)
 	}
 	return josecipher.NewCBCHMAC(key, aes.NewCipher)
 }

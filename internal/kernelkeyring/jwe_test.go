@@ -197,3 +197,14 @@ func openCBCHMAC(key, iv, ct, aad, tag []byte) ([]byte, bool) {
 	pt, err := a.Open(nil, iv, append(ct[:len(ct):len(ct)], tag...), aad)
 	return pt, err == nil
 }
+
+// A key of the wrong size is refused by Seal and Open, whose message gives
+// the size it has, then the size it needs.
+func TestKernelKeyringRefusesAKeyOfTheWrongSize(t *testing.T) {
+	_, err := Seal(make([]byte, 5), "1", []byte("{}"))
+	require.EqualError(t, err, "a token cache key has 5 bytes, not 32")
+	sealed, err := Seal(make([]byte, KeySize), "1", []byte("{}"))
+	require.NoError(t, err)
+	_, err = Open(make([]byte, 5), sealed)
+	require.EqualError(t, err, "a token cache key has 5 bytes, not 32")
+}
