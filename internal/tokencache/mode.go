@@ -123,7 +123,10 @@ func (p *mode) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHint
 		}
 	}
 	for _, ch := range changes {
-		if e := p.m.ats[ch.key]; c != nil && ch.section == sectionAccessToken && e != nil && e.secret != "" {
+		if c == nil || ch.section != sectionAccessToken {
+			continue
+		}
+		if e := p.m.ats[ch.key]; e != nil && e.secret != "" {
 			c.tokens = append(c.tokens, e.secret)
 		}
 	}
