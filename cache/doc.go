@@ -15,8 +15,11 @@
 // Each cache has two parts, Name plus ".nocae" and ".cae", for tokens
 // without and with continuous access evaluation:
 //
-//   - Linux: the Secret Service (GNOME Keyring, KWallet, KeePassXC), shared
-//     with Python's azure-identity. No cgo.
+//   - Linux: files sealed with keys that the Secret Service (GNOME Keyring,
+//     KWallet, KeePassXC) keeps, <name>.nocae.jwe and .cae.jwe; Python's
+//     azure-identity's Secret Service items are read while they are empty.
+//     Without a Secret Service, azidentity/cache's kernel keyring store.
+//     No cgo.
 //   - macOS: the Keychain (service <name>.nocae or .cae, account
 //     "MSALCache"); needs cgo. Python keeps one item, so doesn't share it.
 //   - Windows: DPAPI-sealed files in %LOCALAPPDATA%\.IdentityService, shared

@@ -28,8 +28,12 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // Encrypted returns a Cache that keeps the caches of loc in the platform's
 // encrypted storage, after checking (bounded by ctx) that the storage works
 // here. Its error is an *UnavailableError.
+//
+// Each platform's openEncrypted makes that check and returns the opener of
+// a CAE mode's storage.
 func Encrypted(ctx context.Context, loc Location) (Cache, error) {
-	if err := probeEncrypted(ctx, loc); err != nil {
+	open, err := openEncrypted(ctx, loc)
+	if err != nil {
 		ue := &UnavailableError{Store: encryptedStore, Remedy: encryptedRemedy, Err: err}
 		if ctx.Err() != nil {
 			return Cache{}, ue
@@ -37,10 +41,8 @@ func Encrypted(ctx context.Context, loc Location) (Cache, error) {
 		return fallbackEncrypted(loc, ue)
 	}
 	return Cache{
-		desc: encryptedStore,
-		open: func(cae bool, warn func(string)) (Storage, error) {
-			return openEncrypted(loc, cae, warn)
-		},
+		desc:       encryptedStore,
+		open:       open,
 		redeemLock: loc.redeemLock(),
 		azidentity: func(cae bool, warn func(string)) reader {
 			if !loc.OwnDir {

@@ -14,12 +14,13 @@ const (
 )
 
 // openEncrypted: see openKeychain.
-func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
-	return openKeychain(macKeychain{}, loc, cae, warn), nil
-}
-
-func probeEncrypted(ctx context.Context, _ Location) error {
-	return probeKeychain(ctx, macKeychain{})
+func openEncrypted(ctx context.Context, loc Location) (func(bool, func(string)) (Storage, error), error) {
+	if err := probeKeychain(ctx, macKeychain{}); err != nil {
+		return nil, err
+	}
+	return func(cae bool, warn func(string)) (Storage, error) {
+		return openKeychain(macKeychain{}, loc, cae, warn), nil
+	}, nil
 }
 
 // macKeychain is the login Keychain, through MSAL's accessor (cgo, Security

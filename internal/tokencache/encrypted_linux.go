@@ -14,13 +14,42 @@ const (
 		"(on a headless machine: dbus-run-session, then gnome-keyring-daemon --unlock with the password on its standard input)"
 )
 
-func probeEncrypted(ctx context.Context, _ Location) error { return probeSecretService(ctx) }
-
-// openEncrypted keeps a CAE mode's cache where Python's azure-identity does:
-// a Secret Service item, and the signal file <dir>/<name>.nocae|.cae.
-func openEncrypted(loc Location, cae bool, _ func(string)) (Storage, error) {
-	return newSecretStorage(newSecretService(loc.modeName(cae)), loc.Path(cae), loc.OwnDir), nil
+// openEncrypted keeps a CAE mode's cache in the file <dir>/<name>.nocae.jwe
+// or .cae.jwe, sealed as azidentity/cache seals its files, with a key kept
+// in the Secret Service (see secretKeys): a refresh writes the file, where
+// a cache kept in the Secret Service would rewrite the keyring's file for
+// each mode. While the file is empty, the cache is read from where Python's
+// azure-identity, and this module before, kept it: a Secret Service item
+// with the signal file <dir>/<name>.nocae|.cae.
+//
+// It checks that the Secret Service answers and that its default
+// collection, where new keys go, is unlocked (unlocking it, which may
+// prompt, or creating it, as a first write would), and reads the keys over
+// the same connection, so a process that finds them asks nothing more.
+func openEncrypted(ctx context.Context, loc Location) (func(bool, func(string)) (Storage, error), error) {
+	keys := map[bool]*secretKeys{false: newSecretKeys(loc, false), true: newSecretKeys(loc, true)}
+	err := withSecretService(ctx, func(c *ssConn) error {
+		_, err := c.collection(ctx)
+		for _, k := range keys {
+			if err == nil {
+				_, _ = k.read(ctx, c) // a key that fails here is read again when needed
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(cae bool, warn func(string)) (Storage, error) {
+		legacy := newSecretService(loc.modeName(cae))
+		return newSealedStorage(loc.Path(cae)+".jwe", loc.OwnDir, keys[cae], readerFunc(legacy.read), warn), nil
+	}, nil
 }
+
+// readerFunc is a function as a reader.
+type readerFunc func(context.Context) ([]byte, error)
+
+func (f readerFunc) Read(ctx context.Context) ([]byte, error) { return f(ctx) }
 
 // openAzidentity is azidentity/cache's store on Linux: the kernel keyring's.
 func openAzidentity(loc Location, cae bool, warn func(string)) reader {

@@ -18,8 +18,8 @@ func noEncryption() (store, remedy string, err error) {
 	return "none", "", errors.New("this package has no encrypted storage for " + runtime.GOOS)
 }
 
-func probeEncrypted(context.Context, Location) error { return errNoEncryption }
-
-func openEncrypted(Location, bool, func(string)) (Storage, error) { return nil, errNoEncryption }
+func openEncrypted(context.Context, Location) (func(bool, func(string)) (Storage, error), error) {
+	return nil, errNoEncryption
+}
 
 func openAzidentity(Location, bool, func(string)) reader { return nil }

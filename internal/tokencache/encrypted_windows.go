@@ -4,6 +4,7 @@ package tokencache
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -17,23 +18,20 @@ const (
 
 // openEncrypted keeps a CAE mode's cache where Python's azure-identity does:
 // a DPAPI-sealed file %LOCALAPPDATA%\.IdentityService\<name>.nocae|.cae.
-func openEncrypted(loc Location, cae bool, warn func(string)) (Storage, error) {
-	return newFileStorage(loc.Path(cae), dpapi{}, loc.OwnDir), nil
-}
-
-// probeEncrypted seals and opens a throwaway blob; nothing is stored.
-func probeEncrypted(context.Context, Location) error {
+// It checks DPAPI first by sealing and opening a throwaway blob.
+func openEncrypted(_ context.Context, loc Location) (func(bool, func(string)) (Storage, error), error) {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
 	sealed, err := dpapi{}.seal(id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	got, err := dpapi{}.open(sealed)
-	if err == nil && !bytes.Equal(got, id) {
-		err = errors.New("DPAPI returned different bytes")
+	if got, err := (dpapi{}).open(sealed); err != nil || !bytes.Equal(got, id) {
+		return nil, cmp.Or(err, errors.New("DPAPI returned different bytes"))
 	}
-	return err
+	return func(cae bool, _ func(string)) (Storage, error) {
+		return newFileStorage(loc.Path(cae), dpapi{}, loc.OwnDir), nil
+	}, nil
 }
 
 // openAzidentity is azidentity/cache's store on Windows: the same DPAPI

@@ -26,7 +26,7 @@ type codec interface {
 }
 
 // secretItem is the item of an OS secret store holding one cache's bytes:
-// the Secret Service on Linux, the Keychain on macOS.
+// the Keychain on macOS.
 type secretItem interface {
 	// read returns the secret, or nil when there is none.
 	read(ctx context.Context) ([]byte, error)

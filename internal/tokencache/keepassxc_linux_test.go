@@ -3,8 +3,8 @@
 package tokencache
 
 import (
+	"encoding/hex"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -22,14 +22,19 @@ import (
 type fakeKeePassXC struct {
 	mu     sync.Mutex
 	locked bool
-	values map[string][]byte // by xdg:schema
+	values map[string][]byte // by fakeName
 }
 
 const fakeColl = dbus.ObjectPath("/org/freedesktop/secrets/collection/db")
 
-// fakeItem is the item of a schema: one per CAE mode.
-func fakeItem(schema string) dbus.ObjectPath {
-	return fakeColl + "/" + dbus.ObjectPath(strings.ReplaceAll(filepath.Ext(schema), ".", ""))
+// fakeName names the item attrs select: by schema, and a key by its cache.
+func fakeName(attrs map[string]string) string {
+	return attrs[xdgSchemaAttr] + "/" + attrs[keyCacheAttr]
+}
+
+// fakeItem is the item named name.
+func fakeItem(name string) dbus.ObjectPath {
+	return fakeColl + "/" + dbus.ObjectPath(hex.EncodeToString([]byte(name)))
 }
 
 func (f *fakeKeePassXC) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
@@ -39,10 +44,10 @@ func (f *fakeKeePassXC) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.Ob
 func (f *fakeKeePassXC) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.values[attrs[xdgSchemaAttr]]; f.locked || !ok {
+	if _, ok := f.values[fakeName(attrs)]; f.locked || !ok {
 		return []dbus.ObjectPath{}, []dbus.ObjectPath{}, nil
 	}
-	return []dbus.ObjectPath{fakeItem(attrs[xdgSchemaAttr])}, []dbus.ObjectPath{}, nil
+	return []dbus.ObjectPath{fakeItem(fakeName(attrs))}, []dbus.ObjectPath{}, nil
 }
 
 func (f *fakeKeePassXC) ReadAlias(string) (dbus.ObjectPath, *dbus.Error) { return fakeColl, nil }
@@ -68,19 +73,19 @@ func (c fakeCollection) CreateItem(props map[string]dbus.Variant, s secretValue,
 	c.f.mu.Lock()
 	defer c.f.mu.Unlock()
 	attrs, _ := props[ssItem+".Attributes"].Value().(map[string]string)
-	c.f.values[attrs[xdgSchemaAttr]] = s.Value
-	return fakeItem(attrs[xdgSchemaAttr]), "/", nil
+	c.f.values[fakeName(attrs)] = s.Value
+	return fakeItem(fakeName(attrs)), "/", nil
 }
 
 type fakeItemObject struct {
-	f      *fakeKeePassXC
-	schema string
+	f    *fakeKeePassXC
+	name string
 }
 
 func (i fakeItemObject) GetSecret(session dbus.ObjectPath) (secretValue, *dbus.Error) {
 	i.f.mu.Lock()
 	defer i.f.mu.Unlock()
-	return secretValue{Session: session, Parameters: []byte{}, Value: i.f.values[i.schema], ContentType: "text/plain"}, nil
+	return secretValue{Session: session, Parameters: []byte{}, Value: i.f.values[i.name], ContentType: "text/plain"}, nil
 }
 
 // With KeePassXC's database locked when cache.New runs, a search finds no
@@ -100,7 +105,9 @@ func TestSecretServiceLockedKeePassXCKeepsTheCache(t *testing.T) {
 	require.NoError(t, conn.Export(fakeProps{f}, fakeColl, "org.freedesktop.DBus.Properties"))
 	require.NoError(t, conn.Export(fakeCollection{f}, fakeColl, ssCollection))
 	for _, cae := range []bool{false, true} {
-		require.NoError(t, conn.Export(fakeItemObject{f, loc.modeName(cae)}, fakeItem(loc.modeName(cae)), ssItem))
+		for _, attrs := range []map[string]string{newSecretKeys(loc, cae).attrs, newSecretService(loc.modeName(cae)).attrs} {
+			require.NoError(t, conn.Export(fakeItemObject{f, fakeName(attrs)}, fakeItem(fakeName(attrs)), ssItem))
+		}
 	}
 	reply, err := conn.RequestName(ssBusName, dbus.NameFlagDoNotQueue)
 	require.NoError(t, err)
@@ -109,7 +116,7 @@ func TestSecretServiceLockedKeePassXCKeepsTheCache(t *testing.T) {
 	m := &fakeMSAL{}
 	roundTrip(t, openEncryptedCache(t, loc, true), m, func() { m.signIn("alice", "rt-alice", "at-alice") })
 	f.mu.Lock()
-	require.NotEmpty(t, f.values[loc.modeName(true)])
+	require.NotEmpty(t, f.values[fakeName(newSecretKeys(loc, true).attrs)], "the key is stored")
 	f.locked = true // the user locked the database (or KeePassXC started locked)
 	f.mu.Unlock()
 

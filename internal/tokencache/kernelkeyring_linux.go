@@ -19,19 +19,32 @@ const kernelKeyringStore = "Linux kernel keyring"
 const kernelKeyringRemedy = "run the process where it may call keyctl and add_key " +
 	"(in Docker, with a seccomp profile that allows them: docker run --security-opt seccomp=<profile>)"
 
-// kernelKeyringStorage keeps one CAE mode's cache as Go's azidentity/cache
-// v0.4.0 does on Linux, so the two share it: a random key in the kernel
-// keyring, under the cache's name, and the cache encrypted with it in
-// $XDG_CACHE_HOME/.IdentityService/<name> (~/.cache by default), locked by
-// "<file>.lockfile". The file is handled as a plaintext cache's is; the key
-// is looked up at every read and write, because another process may replace
-// it (after a reboot, the first writer creates it).
-type kernelKeyringStorage struct {
-	*fileStorage
+// kernelKeys keeps a cache's key as Go's azidentity/cache v0.4.0 does on
+// Linux, so the two share the cache: a random key in the kernel keyring
+// named as the cache file, $XDG_CACHE_HOME/.IdentityService/<name> (~/.cache
+// by default). The key is looked up at every read and write, because
+// another process may replace it (after a reboot, the first writer creates
+// it), and a lookup is two system calls.
+type kernelKeys struct {
 	ring        kernelkeyring.Keyring
 	description string // the key's name: the cache file's name
-	warn        func(string)
-	warnedNoKey bool
+}
+
+func (k kernelKeys) find(context.Context, string) (sealKey, error) {
+	key, err := k.ring.Find(k.description)
+	if errors.Is(err, kernelkeyring.ErrNoKey) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+func (k kernelKeys) create(context.Context) (sealKey, error) { return k.ring.Create(k.description) }
+
+func (kernelKeys) lost() string {
+	return "the " + kernelKeyringStore + " no longer holds its key (the kernel keeps keys in memory only, so a reboot loses them)"
 }
 
 // kernelKeyringDir is azidentity/cache's directory on Linux.
@@ -84,65 +97,11 @@ func openKernelKeyring(loc Location, cae bool, warn func(string)) (Storage, erro
 	if err != nil {
 		return nil, &UnavailableError{Store: kernelKeyringStore, Remedy: kernelKeyringRemedy, Err: err}
 	}
-	if warn == nil {
-		warn = func(string) {}
-	}
 	desc := loc.Name
 	if cae {
 		desc += ".cae"
 	}
-	return &kernelKeyringStorage{
-		fileStorage: newFileStorage(filepath.Join(dir, desc), nil, loc.OwnDir),
-		ring:        ring,
-		description: desc,
-		warn:        warn,
-	}, nil
-}
-
-// Read implements Storage. A file whose key the keyring no longer holds (a
-// reboot loses them) reads as empty, as in azidentity/cache, and the next
-// write makes a new key; one the key doesn't open is corrupt. Only a keyring
-// that can't be searched or read is an error.
-func (s *kernelKeyringStorage) Read(context.Context) ([]byte, error) {
-	b, err := readPrivate(s.path)
-	if err != nil || len(b) == 0 {
-		return nil, err
-	}
-	k, err := s.ring.Find(s.description)
-	if errors.Is(err, kernelkeyring.ErrNoKey) {
-		if !s.warnedNoKey {
-			s.warnedNoKey = true
-			s.warn(fmt.Sprintf("the token cache %s can't be decrypted because the %s no longer holds its key "+
-				"(the kernel keeps keys in memory only, so a reboot loses them); it is treated as empty and the next sign-in replaces it",
-				s.path, kernelKeyringStore))
-		}
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("can't read the key of the token cache %s: %w", s.path, err)
-	}
-	out, err := k.Open(b)
-	if err != nil {
-		return nil, &corruptError{fmt.Errorf("%s (key %s): %w", s.path, k.KID(), err)}
-	}
-	return out, nil
-}
-
-// Write implements Storage. A missing key is created under the cache's lock,
-// so two cooperating writers never replace each other's key.
-func (s *kernelKeyringStorage) Write(_ context.Context, data []byte) error {
-	k, err := s.ring.Find(s.description)
-	if errors.Is(err, kernelkeyring.ErrNoKey) {
-		k, err = s.ring.Create(s.description)
-	}
-	if err != nil {
-		return fmt.Errorf("can't get the key of the token cache %s: %w", s.path, err)
-	}
-	sealed, err := k.Seal(data)
-	if err != nil {
-		return err
-	}
-	return replaceFile(s.path, sealed)
+	return newSealedStorage(filepath.Join(dir, desc), loc.OwnDir, kernelKeys{ring, desc}, nil, warn), nil
 }
 
 // RefuseKernelKeyring makes the kernel keyring unavailable, as a container's

@@ -43,7 +43,7 @@ func kernelCache(name string) Cache {
 	}}
 }
 
-func openKernelStorage(t *testing.T, name string, cae bool, w *warnings) *kernelKeyringStorage {
+func openKernelStorage(t *testing.T, name string, cae bool, w *warnings) *sealedStorage {
 	t.Helper()
 	warn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
 	if w != nil {
@@ -52,7 +52,7 @@ func openKernelStorage(t *testing.T, name string, cae bool, w *warnings) *kernel
 	s, err := openKernelKeyring(Location{Name: name, OwnDir: true}, cae, warn)
 	require.NoError(t, err)
 	require.NoError(t, s.(checker).check(warn))
-	return s.(*kernelKeyringStorage)
+	return s.(*sealedStorage)
 }
 
 func TestKernelKeyringStorageLayoutIsAzidentitys(t *testing.T) {
@@ -103,7 +103,7 @@ func TestKernelKeyringStorageWithoutXDGCacheHome(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", "")
 	s, err := openKernelKeyring(Location{Name: "some.cache", OwnDir: true}, true, nil)
 	require.NoError(t, err)
-	assert.Equal(t, filepath.Join(home, ".cache", ".IdentityService", "some.cache.cae"), s.(*kernelKeyringStorage).path)
+	assert.Equal(t, filepath.Join(home, ".cache", ".IdentityService", "some.cache.cae"), s.(*sealedStorage).path)
 
 	_, err = openKernelKeyring(Location{Name: "../escape", OwnDir: true}, false, nil)
 	require.Error(t, err)

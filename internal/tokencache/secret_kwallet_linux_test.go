@@ -34,12 +34,14 @@ type kwallet struct {
 	listsClosedAsOpen bool
 	open              bool
 	canUnlock         bool
-	value             []byte
+	value             []byte // the CAE mode's item: its key, or Python's item
+	noCAEKey          []byte
 }
 
 const (
-	kwalletColl = dbus.ObjectPath("/org/freedesktop/secrets/collection/kdewallet")
-	kwalletItem = kwalletColl + "/0"
+	kwalletColl  = dbus.ObjectPath("/org/freedesktop/secrets/collection/kdewallet")
+	kwalletItem  = kwalletColl + "/0"
+	kwalletNoCAE = kwalletColl + "/1"
 	// the default collection's path through its alias
 	defaultAliasPath = dbus.ObjectPath("/org/freedesktop/secrets/aliases/default")
 )
@@ -52,11 +54,27 @@ func (kwalletService) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.Obje
 	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
 }
 
-func (s kwalletService) SearchItems(map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
-	if s.w.isOpen() || s.w.listsClosedAsOpen {
-		return []dbus.ObjectPath{kwalletItem}, []dbus.ObjectPath{}, nil
+// kwalletItemOf returns the item attrs select: the CAE mode's (its key, or
+// the CAE item of Python's layout) or the non-CAE key; "" for any other.
+func kwalletItemOf(attrs map[string]string) dbus.ObjectPath {
+	switch {
+	case strings.HasSuffix(attrs[keyCacheAttr], ".cae") || strings.HasSuffix(attrs[xdgSchemaAttr], ".cae"):
+		return kwalletItem
+	case strings.HasSuffix(attrs[keyCacheAttr], ".nocae"):
+		return kwalletNoCAE
 	}
-	return []dbus.ObjectPath{}, []dbus.ObjectPath{kwalletItem}, nil
+	return ""
+}
+
+func (s kwalletService) SearchItems(attrs map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	item := kwalletItemOf(attrs)
+	if item == "" {
+		return []dbus.ObjectPath{}, []dbus.ObjectPath{}, nil
+	}
+	if s.w.isOpen() || s.w.listsClosedAsOpen {
+		return []dbus.ObjectPath{item}, []dbus.ObjectPath{}, nil
+	}
+	return []dbus.ObjectPath{}, []dbus.ObjectPath{item}, nil
 }
 
 func (kwalletService) ReadAlias(string) (dbus.ObjectPath, *dbus.Error) { return kwalletColl, nil }
@@ -77,8 +95,8 @@ func (kwalletCollection) SearchItems(map[string]string) ([]dbus.ObjectPath, *dbu
 	return []dbus.ObjectPath{kwalletItem}, nil
 }
 
-// CreateItem stores the value (only the CAE item exists in this fake; the
-// non-CAE one is never read back here).
+// CreateItem stores the value (of Python's items, only the CAE one exists in
+// this fake).
 func (c kwalletCollection) CreateItem(props map[string]dbus.Variant, s secretValue, _ bool) (dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
 	c.w.mu.Lock()
 	defer c.w.mu.Unlock()
@@ -86,10 +104,14 @@ func (c kwalletCollection) CreateItem(props map[string]dbus.Variant, s secretVal
 		return "/", "/", dbus.NewError("org.freedesktop.Secret.Error.IsLocked", []any{"closed"})
 	}
 	attrs, _ := props[ssItem+".Attributes"].Value().(map[string]string)
-	if strings.HasSuffix(attrs[xdgSchemaAttr], ".cae") {
+	item := kwalletItemOf(attrs)
+	switch item {
+	case kwalletItem:
 		c.w.value = s.Value
+	case kwalletNoCAE:
+		c.w.noCAEKey = s.Value
 	}
-	return kwalletItem, "/", nil
+	return item, "/", nil
 }
 
 type kwalletProps struct{ w *kwallet }
@@ -98,7 +120,10 @@ func (p kwalletProps) Get(string, string) (dbus.Variant, *dbus.Error) {
 	return dbus.MakeVariant(!p.w.isOpen()), nil
 }
 
-type kwalletItemObject struct{ w *kwallet }
+type kwalletItemObject struct {
+	w   *kwallet
+	cae bool
+}
 
 func (i kwalletItemObject) GetSecret(session dbus.ObjectPath) (secretValue, *dbus.Error) {
 	i.w.mu.Lock()
@@ -106,6 +131,9 @@ func (i kwalletItemObject) GetSecret(session dbus.ObjectPath) (secretValue, *dbu
 	v := []byte{}
 	if i.w.open {
 		v = i.w.value
+		if !i.cae {
+			v = i.w.noCAEKey
+		}
 	}
 	return secretValue{Session: session, Parameters: []byte{}, Value: v, ContentType: "text/plain"}, nil
 }
@@ -121,8 +149,10 @@ func serveKWallet(t *testing.T, w *kwallet) {
 		require.NoError(t, conn.Export(kwalletCollection{w}, p, ssCollection))
 		require.NoError(t, conn.Export(kwalletProps{w}, p, "org.freedesktop.DBus.Properties"))
 	}
-	require.NoError(t, conn.Export(kwalletItemObject{w}, kwalletItem, ssItem))
-	require.NoError(t, conn.Export(kwalletProps{w}, kwalletItem, "org.freedesktop.DBus.Properties"))
+	for item, cae := range map[dbus.ObjectPath]bool{kwalletItem: true, kwalletNoCAE: false} {
+		require.NoError(t, conn.Export(kwalletItemObject{w, cae}, item, ssItem))
+		require.NoError(t, conn.Export(kwalletProps{w}, item, "org.freedesktop.DBus.Properties"))
+	}
 	reply, err := conn.RequestName(ssBusName, dbus.NameFlagDoNotQueue)
 	require.NoError(t, err)
 	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)

@@ -109,7 +109,7 @@ func TestSecretServiceBusRefusesHello(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			err = probeEncrypted(ctx, Location{Dir: t.TempDir(), Name: "refused.cache", OwnDir: true})
+			_, err = openEncrypted(ctx, Location{Dir: t.TempDir(), Name: "refused.cache", OwnDir: true})
 			require.Error(t, err)
 			require.NoError(t, ctx.Err(), "the check waited until its context ended: %v", err)
 			assert.Contains(t, err.Error(), "refused this process")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,12 +178,14 @@ func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, err
 // case the default collection hides it: gnome-keyring, having loaded a
 // keyring locked (restarted mid-session), shows its items' xdg:schema as a
 // placeholder, and an empty read would make a process drop its tokens. A
-// search by client ID alone still lists such items, locked; when one is in
+// search without the schema still lists such items, locked; when one is in
 // the default collection with its schema hidden, the collection is unlocked
 // (which may prompt) and searched again, and failing that the read fails.
 // When none is, the item doesn't exist, and nobody is asked to unlock.
 func (c *ssConn) findHidden(ctx context.Context, attrs map[string]string) (dbus.ObjectPath, error) {
-	_, locked, err := c.search(ctx, map[string]string{msalClientIDAttr: attrs[msalClientIDAttr]})
+	rest := maps.Clone(attrs)
+	delete(rest, xdgSchemaAttr)
+	_, locked, err := c.search(ctx, rest)
 	if err != nil || len(locked) == 0 {
 		return "", err
 	}
@@ -234,7 +237,7 @@ func secretOf(body []any) ([]byte, error) {
 
 // store replaces the item matching attrs in the default collection, as
 // libsecret's password_store does with a NULL collection.
-func (c *ssConn) store(ctx context.Context, attrs map[string]string, data []byte) error {
+func (c *ssConn) store(ctx context.Context, attrs map[string]string, label string, data []byte) error {
 	coll, err := c.collection(ctx)
 	if err != nil {
 		return err
@@ -244,7 +247,7 @@ func (c *ssConn) store(ctx context.Context, attrs map[string]string, data []byte
 		return err
 	}
 	props := map[string]dbus.Variant{
-		ssItem + ".Label":      dbus.MakeVariant(msalSecretLabel),
+		ssItem + ".Label":      dbus.MakeVariant(label),
 		ssItem + ".Attributes": dbus.MakeVariant(attrs),
 	}
 	// "text/plain" is what libsecret's password functions store.
@@ -458,20 +461,4 @@ func (s *secretService) read(ctx context.Context) (data []byte, err error) {
 		return err
 	})
 	return data, err
-}
-
-func (s *secretService) write(ctx context.Context, data []byte) error {
-	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, data) })
-}
-
-// probeSecretService checks that the Secret Service answers and that its
-// default collection, where writes go, is unlocked (unlocking it, which may
-// prompt, or creating it, as a first write would): two reads on a keyring
-// in use, and no write. It reads no item: one read from a closed KWallet
-// (empty) or a locked KeePassXC (listing nothing) says nothing of writes.
-func probeSecretService(ctx context.Context) error {
-	return withSecretService(ctx, func(c *ssConn) error {
-		_, err := c.collection(ctx)
-		return err
-	})
 }

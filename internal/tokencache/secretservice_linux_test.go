@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+	"github.com/azinteractive/azinteractive/internal/kernelkeyring"
 	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
@@ -56,12 +57,22 @@ func TestSecretServiceKeepsTheCacheEncrypted(t *testing.T) {
 		assert.Equal(t, "rt-SECRET-7f3a9c", m2.secret(sectionRefreshToken, "alice"), "cae=%v", cae)
 	}
 
-	// The signal files exist, empty and private, where Python keeps its own.
+	// Each mode's cache is a private file, sealed with a key of its own that
+	// the Secret Service keeps; Python's signal files aren't touched.
 	for _, cae := range []bool{false, true} {
-		fi, err := os.Stat(loc.Path(cae))
+		fi, err := os.Stat(loc.Path(cae) + ".jwe")
 		require.NoError(t, err)
-		assert.Zero(t, fi.Size())
 		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+		b, err := os.ReadFile(loc.Path(cae) + ".jwe")
+		require.NoError(t, err)
+		kb, err := (&secretService{newSecretKeys(loc, cae).attrs}).read(t.Context())
+		require.NoError(t, err)
+		key, err := parseSecretKey(kb)
+		require.NoError(t, err)
+		require.NotNil(t, key, "no key item for cae=%v", cae)
+		assert.Equal(t, key.kid, kernelkeyring.KeyID(b), "the file names its key")
+		_, err = os.Stat(loc.Path(cae))
+		assert.ErrorIs(t, err, fs.ErrNotExist)
 	}
 
 	// No token is on disk in plaintext: not in the keyring's files, and not
@@ -94,7 +105,11 @@ func TestSecretServiceKeepsTheCacheEncrypted(t *testing.T) {
 	}))
 }
 
-func TestSecretServiceItemIsPythons(t *testing.T) {
+// Python's item (written here by libsecret's secret-tool, as azure-identity
+// writes it) is read while this module's file is empty, so a user moving
+// from Python, or from this module's versions that kept the cache there,
+// keeps their sign-in. The item is left as it was.
+func TestSecretServiceReadsPythonsItemUntilItHasItsOwn(t *testing.T) {
 	k := keyringtest.Start(t)
 	if _, err := exec.LookPath("secret-tool"); err != nil {
 		keyringtest.Unavailable(t, "secret-tool not found")
@@ -126,12 +141,14 @@ func TestSecretServiceItemIsPythons(t *testing.T) {
 	require.NoError(t, c.Replace(t.Context(), got, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-from-libsecret", got.secret(sectionRefreshToken, "alice"))
 
-	// Written by us, read by libsecret: the same item, replaced.
+	// Written by us into our own file, with what the item held; the item
+	// is unchanged.
 	roundTrip(t, c, got, func() { got.signIn("bob", "rt-from-go", "at-from-go") })
-	back := &fakeMSAL{}
-	require.NoError(t, back.Unmarshal([]byte(secretTool("", append([]string{"lookup"}, attrs...)...))))
-	assert.Equal(t, "rt-from-go", back.secret(sectionRefreshToken, "bob"))
-	assert.Equal(t, "rt-from-libsecret", back.secret(sectionRefreshToken, "alice"))
+	again := &fakeMSAL{}
+	require.NoError(t, openEncryptedCache(t, loc, false).Replace(t.Context(), again, cache.ReplaceHints{}))
+	assert.Equal(t, "rt-from-go", again.secret(sectionRefreshToken, "bob"))
+	assert.Equal(t, "rt-from-libsecret", again.secret(sectionRefreshToken, "alice"))
+	assert.Equal(t, string(b), secretTool("", append([]string{"lookup"}, attrs...)...))
 	search := secretTool("", append([]string{"search", "--all"}, attrs...)...)
 	assert.Equal(t, 1, strings.Count(search, "label = MSALCache"), search)
 }
@@ -150,7 +167,10 @@ else:
     sys.stdout.write(Secret.password_lookup_sync(schema, attrs, None) or "")
 `
 
-func TestSecretServiceSharedWithPythonsLibsecret(t *testing.T) {
+// A cache Python's azure-identity saved through libsecret gives this module
+// its sign-in, in either CAE mode; what this module writes goes into its
+// own files, so Python's items stay as Python left them.
+func TestSecretServiceReadsPythonsLibsecretCache(t *testing.T) {
 	k := keyringtest.Start(t)
 	python := "/usr/bin/python3"
 	if err := exec.Command(python, "-c", `import gi; gi.require_version("Secret", "1"); from gi.repository import Secret`).Run(); err != nil {
@@ -180,13 +200,12 @@ func TestSecretServiceSharedWithPythonsLibsecret(t *testing.T) {
 	assert.Equal(t, "rt-from-python", got.secret(sectionRefreshToken, "alice"))
 
 	roundTrip(t, c, got, func() { got.signIn("alice", "rt-from-go", "at-from-go") })
-	back := &fakeMSAL{}
-	require.NoError(t, back.Unmarshal([]byte(run("", "load", "shared.cae"))))
-	assert.Equal(t, "rt-from-go", back.secret(sectionRefreshToken, "alice"))
-	// The other mode's item gets the account and refresh token, for
-	// Python's non-CAE client too, but no CAE access token.
+	assert.Equal(t, string(b), run("", "load", "shared.cae"))
+	assert.Empty(t, run("", "load", "shared.nocae"))
+	// The other mode gets the account and refresh token, but no CAE access
+	// token.
 	other := &fakeMSAL{}
-	require.NoError(t, other.Unmarshal([]byte(run("", "load", "shared.nocae"))))
+	require.NoError(t, openEncryptedCache(t, loc, false).Replace(t.Context(), other, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-from-go", other.secret(sectionRefreshToken, "alice"))
 	assert.Empty(t, other.data[sectionAccessToken])
 }
@@ -342,4 +361,15 @@ func BenchmarkSecretServiceWrite(b *testing.B) {
 			}
 		})
 	}
+}
+
+// write stores data as the item, as Python's azure-identity does.
+func (s *secretService) write(ctx context.Context, data []byte) error {
+	return withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, s.attrs, msalSecretLabel, data) })
+}
+
+// probeSecretService is openEncrypted's check, as cache.New makes it.
+func probeSecretService(ctx context.Context) error {
+	_, err := openEncrypted(ctx, Location{Name: "probe.cache"})
+	return err
 }
