@@ -156,13 +156,9 @@ func (c *ssConn) read(ctx context.Context, attrs map[string]string) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	call := c.call(ctx, item, ssItem+".GetSecret", session)
-	if call.Err != nil {
-		return nil, call.Err
-	}
-	v, err := secretOf(call.Body)
-	if err != nil || len(v) > 0 {
-		return v, err
+	var secret secretValue
+	if err := c.call(ctx, item, ssItem+".GetSecret", session).Store(&secret); err != nil || len(secret.Value) > 0 {
+		return secret.Value, err
 	}
 	// KWallet answers GetSecret on a closed wallet with nothing, which taken
 	// for an empty cache would have the next write replace the shared one.
@@ -219,20 +215,6 @@ func (c *ssConn) anyHidden(ctx context.Context, locked []dbus.ObjectPath, coll d
 		}
 	}
 	return false
-}
-
-// secretOf returns the value of GetSecret's reply, (oayays), as godbus
-// decodes it: dbus.Store would copy it again one reflected byte at a time
-// (0.35 ms for an 8 KB cache).
-func secretOf(body []any) ([]byte, error) {
-	if len(body) == 1 {
-		if fields, ok := body[0].([]any); ok && len(fields) == 4 {
-			if v, ok := fields[2].([]byte); ok {
-				return v, nil
-			}
-		}
-	}
-	return nil, fmt.Errorf("the Secret Service answered GetSecret with %d values, not a Secret struct (oayays)", len(body))
 }
 
 // store replaces the item matching attrs in the default collection, as

@@ -17,7 +17,6 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/azinteractive/azinteractive/internal/kernelkeyring"
 	"github.com/azinteractive/azinteractive/internal/tokencache/keyringtest"
-	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -261,35 +260,6 @@ func TestKeyringInSubtestNamedWithEquals(t *testing.T) {
 		kr := keyringtest.Start(t)
 		require.NotEmpty(t, kr.Env)
 	})
-}
-
-// secretOf takes the value out of GetSecret's reply as godbus decodes it,
-// and refuses any other shape rather than returning no cache.
-func TestSecretOf(t *testing.T) {
-	value := []byte(`{"AccessToken":{}}`)
-	for _, tc := range []struct {
-		name string
-		body []any
-		ok   bool
-	}{
-		{"secret", []any{[]any{dbus.ObjectPath("/s"), []byte{}, value, "text/plain"}}, true},
-		{"empty value", []any{[]any{dbus.ObjectPath("/s"), []byte{}, []byte{}, "text/plain"}}, true},
-		{"no body", nil, false},
-		{"two values", []any{[]any{}, "x"}, false},
-		{"not a struct", []any{"x"}, false},
-		{"short struct", []any{[]any{dbus.ObjectPath("/s"), []byte{}, value}}, false},
-		{"value not bytes", []any{[]any{dbus.ObjectPath("/s"), []byte{}, "text", "text/plain"}}, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := secretOf(tc.body)
-			if !tc.ok {
-				require.ErrorContains(t, err, "not a Secret struct")
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.body[0].([]any)[2], got)
-		})
-	}
 }
 
 // BenchmarkSecretServiceProbe is cache.New's check that the Secret Service
