@@ -10,9 +10,10 @@ import (
 )
 
 // Location is where a persistent cache lives: for each CAE mode, Dir holds a
-// file named Name plus ".nocae" or ".cae" (the data, or, when a secret store
-// holds it, an empty file whose modification time signals changes), and a
-// lock file beside it. Python's azure-identity, .NET and Java use the same
+// file named Name plus ".nocae" or ".cae" (the data; on macOS, where the
+// Keychain holds it, an empty file whose modification time signals changes;
+// on Linux desktops, that name plus ".jwe", sealed), and a lock file beside
+// it. Python's azure-identity, .NET and Java use the same
 // names, so a cache named alike is shared with them.
 type Location struct {
 	Dir  string
@@ -29,8 +30,7 @@ func (l Location) Path(cae bool) string { return filepath.Join(l.Dir, l.modeName
 // redeemLock is the lock file of refresh token redemptions, for both modes.
 func (l Location) redeemLock() string { return filepath.Join(l.Dir, l.Name+".redeem.lockfile") }
 
-// modeName names a CAE mode's cache: its file, and on Linux its Secret
-// Service schema.
+// modeName names a CAE mode's cache: its file, and its key's item on Linux.
 func (l Location) modeName(cae bool) string {
 	if cae {
 		return l.Name + ".cae"

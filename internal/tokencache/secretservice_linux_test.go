@@ -5,7 +5,6 @@ package tokencache
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -262,38 +261,6 @@ func TestKeyringInSubtestNamedWithEquals(t *testing.T) {
 	})
 }
 
-// BenchmarkSecretServiceProbe is cache.New's check that the Secret Service
-// can hold a cache, as a new process makes it once.
-func BenchmarkSecretServiceProbe(b *testing.B) {
-	keyringtest.Start(b)
-	for b.Loop() {
-		if err := probeSecretService(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkSecretServiceRead is one read of a cache item from a private
-// gnome-keyring, connection included: 8 KB is a typical cache, 50 KB a
-// large one.
-func BenchmarkSecretServiceRead(b *testing.B) {
-	keyringtest.Start(b)
-	ctx := context.Background()
-	for _, size := range []int{8 << 10, 50 << 10} {
-		b.Run(fmt.Sprintf("bytes=%d", size), func(b *testing.B) {
-			s := newSecretService(fmt.Sprintf("bench-read-%d.cae", size))
-			require.NoError(b, s.write(ctx, bytes.Repeat([]byte("x"), size)))
-			b.SetBytes(int64(size))
-			for b.Loop() {
-				got, err := s.read(ctx)
-				if err != nil || len(got) != size {
-					b.Fatalf("read %d bytes: %v", len(got), err)
-				}
-			}
-		})
-	}
-}
-
 // A write by another process between cache.New and the first token is what
 // the first load reads: the check keeps nothing of the cache.
 func TestSecretServiceFirstLoadReadsAWriteSinceTheCheck(t *testing.T) {
@@ -312,25 +279,6 @@ func TestSecretServiceFirstLoadReadsAWriteSinceTheCheck(t *testing.T) {
 	got := &fakeMSAL{}
 	require.NoError(t, openStore(t, p, nil).Mode(true).Replace(t.Context(), got, cache.ReplaceHints{}))
 	assert.Equal(t, "rt-alice-2", got.secret(sectionRefreshToken, "alice"))
-}
-
-// BenchmarkSecretServiceWrite is one write of a cache item to a private
-// gnome-keyring, connection included (sizes as BenchmarkSecretServiceRead).
-func BenchmarkSecretServiceWrite(b *testing.B) {
-	keyringtest.Start(b)
-	ctx := context.Background()
-	for _, size := range []int{8 << 10, 50 << 10} {
-		b.Run(fmt.Sprintf("bytes=%d", size), func(b *testing.B) {
-			s := newSecretService(fmt.Sprintf("bench-write-%d.cae", size))
-			data := bytes.Repeat([]byte("x"), size)
-			b.SetBytes(int64(size))
-			for b.Loop() {
-				if err := s.write(ctx, data); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }
 
 // write stores data as the item, as Python's azure-identity does.
