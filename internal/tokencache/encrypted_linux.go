@@ -22,20 +22,29 @@ const (
 // azure-identity, and this module before, kept it: a Secret Service item
 // with the signal file <dir>/<name>.nocae|.cae.
 //
-// It checks that the Secret Service answers and that its default
-// collection, where new keys go, is unlocked (unlocking it, which may
-// prompt, or creating it, as a first write would), and reads the keys over
-// the same connection, so a process that finds them asks nothing more.
+// It reads the keys, so that a process that finds them asks nothing more;
+// when one is missing, it checks over the same connection that the default
+// collection, where a new key goes, is unlocked (unlocking it, which may
+// prompt, or creating it, as a first write would), and reads again.
 func openEncrypted(ctx context.Context, loc Location) (func(bool, func(string)) (Storage, error), error) {
 	keys := map[bool]*secretKeys{false: newSecretKeys(loc, false), true: newSecretKeys(loc, true)}
 	err := withSecretService(ctx, func(c *ssConn) error {
-		_, err := c.collection(ctx)
+		var missing []*secretKeys
 		for _, k := range keys {
-			if err == nil {
-				_, _ = k.read(ctx, c) // a key that fails here is read again when needed
+			if key, err := k.read(ctx, c); err != nil || key == nil {
+				missing = append(missing, k) // a key that fails is read again when needed
 			}
 		}
-		return err
+		if len(missing) == 0 {
+			return nil
+		}
+		if _, err := c.collection(ctx); err != nil {
+			return err
+		}
+		for _, k := range missing {
+			_, _ = k.read(ctx, c)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

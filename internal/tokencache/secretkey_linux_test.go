@@ -66,7 +66,8 @@ func TestSecretServiceKeyIsMadeOnceAndFoundByLaterWriters(t *testing.T) {
 }
 
 // cache.New reads the keys, so a process that then reads its cache asks the
-// Secret Service nothing more.
+// Secret Service nothing more. Having found them, it needn't check the
+// default collection, and both reads share one transfer session.
 func TestSecretServiceKeysAreReadOnceByCacheNew(t *testing.T) {
 	k := keyringtest.Start(t)
 	loc := secretLoc(k, "once.cache")
@@ -76,6 +77,8 @@ func TestSecretServiceKeysAreReadOnceByCacheNew(t *testing.T) {
 	var s *Store
 	opened := serviceCalls(t, func() { s = openEncryptedStore(t, loc) })
 	assert.Equal(t, 2, strings.Count(strings.Join(opened, " "), "GetSecret"), "cache.New reads both keys: %q", opened)
+	assert.Equal(t, 1, strings.Count(strings.Join(opened, " "), "OpenSession"), "%q", opened)
+	assert.NotContains(t, opened, "ReadAlias")
 	got := &fakeMSAL{}
 	calls := serviceCalls(t, func() {
 		for _, cae := range []bool{true, false} {

@@ -43,6 +43,7 @@ type secretValue struct {
 type ssConn struct {
 	conn      *dbus.Conn
 	prompting atomic.Pointer[dbus.ObjectPath] // the prompt up, if any: dismissed when the caller's ctx ends
+	session   dbus.ObjectPath                 // opened at the first transfer of a secret
 }
 
 // withSecretService runs f over a fresh connection to the Secret Service.
@@ -109,14 +110,16 @@ func (c *ssConn) call(ctx context.Context, p dbus.ObjectPath, method string, arg
 	return c.conn.Object(ssBusName, p).CallWithContext(ctx, method, 0, args...)
 }
 
-// openSession opens a "plain" transfer session: the bus is the user's own,
-// so an encrypted one would hide the secret only from processes that run as
-// the user and could read it anyway.
+// openSession opens a "plain" transfer session, once per connection: the
+// bus is the user's own, so an encrypted one would hide the secret only from
+// processes that run as the user and could read it anyway.
 func (c *ssConn) openSession(ctx context.Context) (dbus.ObjectPath, error) {
+	if c.session != "" {
+		return c.session, nil
+	}
 	var ignored dbus.Variant
-	var session dbus.ObjectPath
-	err := c.call(ctx, ssPath, ssService+".OpenSession", "plain", dbus.MakeVariant("")).Store(&ignored, &session)
-	return session, err
+	err := c.call(ctx, ssPath, ssService+".OpenSession", "plain", dbus.MakeVariant("")).Store(&ignored, &c.session)
+	return c.session, err
 }
 
 // search returns the items matching attrs in every collection.
