@@ -30,9 +30,10 @@ import (
 // requests/op is what that process sent to Entra ID (it resolves the
 // authority before its first token; the token itself comes from the cache).
 //
-// cache=encrypted is each library's encrypted Linux store: the Secret
-// Service (a private gnome-keyring) for azinteractive, the kernel keyring
-// plus an encrypted file for azidentity/cache. cache=file is
+// cache=encrypted is each library's encrypted Linux store: files sealed
+// with keys kept in the Secret Service (a private gnome-keyring) for
+// azinteractive, the kernel keyring plus an encrypted file for
+// azidentity/cache. cache=file is
 // azinteractive's plaintext file; azidentity has none.
 func BenchmarkSecondProcess(b *testing.B) {
 	for _, authority := range []string{authorityPublic, authorityOther} {

@@ -87,8 +87,8 @@ func BenchmarkWarmGetTokenParallel(b *testing.B) {
 
 // BenchmarkWarmGetTokenPersistent is scenario 3: a warm GetToken, one scope,
 // with each library's persistent cache. store=encrypted is each library's
-// encrypted store on Linux: the Secret Service (a private gnome-keyring) for
-// azinteractive, the kernel keyring (keyctl) plus an encrypted file for
+// encrypted store on Linux: files sealed with keys kept in the Secret
+// Service (a private gnome-keyring) for azinteractive, the kernel keyring (keyctl) plus an encrypted file for
 // azidentity/cache. store=plaintext is azinteractive's unencrypted fallback;
 // azidentity/cache has none.
 func BenchmarkWarmGetTokenPersistent(b *testing.B) {
