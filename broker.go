@@ -69,8 +69,7 @@ var windowsBroker func(BrokerOptions) brokerClient
 // without choosing. With RequireBroker a missing broker is an error instead.
 type brokerBackend struct {
 	cfg      backendConfig
-	opts     BrokerOptions
-	browser  InteractiveBrowserCredentialOptions // LoginHint, Prompt, DomainHint, Timeout
+	browser  InteractiveBrowserCredentialOptions // Broker, LoginHint, Prompt, DomainHint, Timeout
 	client   brokerClient                        // nil where no broker is supported
 	fallback backend
 	goos     string
@@ -95,7 +94,7 @@ func brokerBackendFactory(o InteractiveBrowserCredentialOptions, goos string, fa
 		case goos == "windows" && windowsBroker != nil:
 			client = windowsBroker(*o.Broker)
 		}
-		return &brokerBackend{cfg: cfg, opts: *o.Broker, browser: o, client: client, fallback: fb, goos: goos}, nil
+		return &brokerBackend{cfg: cfg, browser: o, client: client, fallback: fb, goos: goos}, nil
 	}
 }
 
@@ -125,7 +124,7 @@ func (b *brokerBackend) use(ctx context.Context) (bool, error) {
 		}
 	}
 	why = networkLine(why) // it may quote another process
-	if why != "" && b.opts.RequireBroker {
+	if why != "" && b.browser.Broker.RequireBroker {
 		return false, newCredentialUnavailableError(b.cfg.name, "RequireBroker is set and no identity broker can be used: "+why, "", nil)
 	}
 	b.mu.Lock()
@@ -169,7 +168,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	if !viaBroker {
 		return b.fallback.interactive(ctx, r)
 	}
-	if b.opts.UseDefaultBrokerAccount {
+	if b.browser.Broker.UseDefaultBrokerAccount {
 		res, err := b.defaultAccount(ctx, r)
 		if err == nil {
 			return res, nil
@@ -183,7 +182,7 @@ func (b *brokerBackend) interactive(ctx context.Context, r tokenRequest) (tokenR
 	ctx, cancel := withUserTimeout(ctx, b.browser.Timeout)
 	defer cancel()
 	p := b.params(r, nil)
-	p.Username, p.Prompt, p.DomainHint, p.ParentWindow = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint, b.opts.ParentWindowHandle
+	p.Username, p.Prompt, p.DomainHint, p.ParentWindow = b.browser.LoginHint, b.browser.Prompt, b.browser.DomainHint, b.browser.Broker.ParentWindowHandle
 	res, err := b.client.AcquireTokenInteractively(ctx, p)
 	return b.result(ctx, res, err, nil, r)
 }
@@ -270,7 +269,7 @@ func (b *brokerBackend) params(r tokenRequest, acct *broker.Account) broker.Toke
 		Scopes:         r.Scopes,
 		Claims:         claims,
 		Account:        acct,
-		MSAPassthrough: b.opts.EnableMSAPassthrough,
+		MSAPassthrough: b.browser.Broker.EnableMSAPassthrough,
 	}
 }
 

@@ -138,10 +138,8 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 	if o.Timeout <= 0 {
 		o.Timeout = defaultBrowserTimeout
 	}
-	if o.RedirectURL != "" {
-		if _, err := loopback.ParseRedirectURL(o.RedirectURL); err != nil {
-			return nil, fmt.Errorf("%s: RedirectURL: %w", credNameBrowser, err)
-		}
+	if _, err := loopback.ParseRedirectURL(o.RedirectURL); err != nil {
+		return nil, fmt.Errorf("%s: RedirectURL: %w", credNameBrowser, err)
 	}
 	if !slices.Contains([]string{"", "select_account", "login", "consent", "create", "none"}, o.Prompt) {
 		return nil, fmt.Errorf("%s: Prompt %q isn't one of select_account, login, consent, create or none", credNameBrowser, o.Prompt)
@@ -151,29 +149,18 @@ func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 	if o.Broker != nil {
 		backend = brokerBackendFactory(o, h.goos, backend)
 	}
-	c, err := newCredential(credNameBrowser, coreOptions{
-		ClientOptions:                  o.ClientOptions,
-		AdditionallyAllowedTenants:     o.AdditionallyAllowedTenants,
-		AuthenticationRecord:           o.AuthenticationRecord,
-		Cache:                          o.Cache,
-		ClientID:                       o.ClientID,
-		DisableAutomaticAuthentication: o.DisableAutomaticAuthentication,
-		DisableInstanceDiscovery:       o.DisableInstanceDiscovery,
-		EnableSupportLogging:           o.EnableSupportLogging,
-		TenantID:                       o.TenantID,
-	}, backend)
+	c, err := newCredential(credNameBrowser, o, backend)
 	if err != nil {
 		return nil, err
 	}
-	f.clientID = c.opts.ClientID
+	f.o = c.opts // with the resolved ClientID
 	return &InteractiveBrowserCredential{credential: c}, nil
 }
 
 // browserFlow is the browser credential's sign-in.
 type browserFlow struct {
-	o        InteractiveBrowserCredentialOptions
-	host     host
-	clientID string
+	o    InteractiveBrowserCredentialOptions
+	host host
 }
 
 func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
@@ -202,7 +189,7 @@ func (f *browserFlow) acquire(ctx context.Context, client msalClient, r tokenReq
 	redirectURI := srv.RedirectURI()
 
 	// MSAL leaves out empty hints.
-	authURL, err := client.AuthCodeURL(ctx, f.clientID, redirectURI, withOIDCScopes(r.Scopes), public.WithClaims(r.Claims),
+	authURL, err := client.AuthCodeURL(ctx, f.o.ClientID, redirectURI, withOIDCScopes(r.Scopes), public.WithClaims(r.Claims),
 		public.WithTenantID(r.TenantID), public.WithLoginHint(f.o.LoginHint), public.WithDomainHint(f.o.DomainHint))
 	if err != nil {
 		return public.AuthResult{}, withContextCause(ctx, err)

@@ -13,7 +13,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/azinteractive/azinteractive/internal/tokencache"
 )
@@ -30,18 +29,10 @@ const developerSignOnClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // azidentity's Cache, a credential's Cache option is its only use.
 type Cache = tokencache.Cache
 
-// coreOptions is what each credential tells the shared core.
-type coreOptions struct {
-	azcore.ClientOptions
-	AdditionallyAllowedTenants     []string
-	AuthenticationRecord           AuthenticationRecord
-	Cache                          Cache
-	ClientID                       string
-	DisableAutomaticAuthentication bool
-	DisableInstanceDiscovery       bool
-	EnableSupportLogging           bool
-	TenantID                       string
-}
+// coreOptions is what each credential tells the shared core: the browser
+// credential's options hold every other credential's, under the same names;
+// the core reads only those.
+type coreOptions = InteractiveBrowserCredentialOptions
 
 // azureAuthorityHost names a sovereign or private cloud's authority host,
 // for azidentity and Python's azure-identity too.
