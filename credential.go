@@ -78,30 +78,28 @@ func newCredential(name string, o coreOptions, newBackend backendFactory) (*cred
 	azClient, err := azcore.NewClient(moduleName, moduleVersion, runtime.PipelineOptions{
 		Tracing: runtime.TracingOptions{Namespace: "Microsoft.Entra"},
 	}, &o.ClientOptions)
+	if err == nil {
+		c.store, err = tokencache.Open(o.Cache, func(msg string) { logf("%s: %s", name, msg) })
+	}
+	if err == nil {
+		c.backend, err = newBackend(backendConfig{
+			name:              name,
+			clientID:          o.ClientID,
+			authorityHost:     host,
+			tenant:            o.TenantID,
+			instanceDiscovery: !o.DisableInstanceDiscovery,
+			pipeline:          azClient,
+			tenantKnown:       c.signedInTenant,
+			store:             c.store,
+			now:               func() time.Time { return c.now() },
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	c.tracer = azClient.Tracer()
 	c.traced = c.tracer.Enabled()
 	c.domainTenant = msalhttp.NewDomainTenant(o.TenantID, host, msalhttp.Client{Pipeline: azClient, Log: logLine})
-	c.store, err = tokencache.Open(o.Cache, func(msg string) { logf("%s: %s", name, msg) })
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	c.backend, err = newBackend(backendConfig{
-		name:              name,
-		clientID:          o.ClientID,
-		authorityHost:     host,
-		tenant:            o.TenantID,
-		instanceDiscovery: !o.DisableInstanceDiscovery,
-		pipeline:          azClient,
-		tenantKnown:       c.signedInTenant,
-		store:             c.store,
-		now:               func() time.Time { return c.now() },
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
 	return c, nil
 }
 
@@ -124,9 +122,12 @@ func defaultScopeFor(cc cloud.Configuration, host string) []string {
 	return []string{audience + "/.default"}
 }
 
-// request resolves the tenant of opts; callers validate the scopes.
+// request resolves the tenant of opts and validates its scopes.
 func (c *credential) request(ctx context.Context, opts policy.TokenRequestOptions) (tokenRequest, error) {
 	t, err := c.resolveTenant(ctx, opts.TenantID)
+	if err == nil {
+		err = validateScopes(c.name, opts.Scopes)
+	}
 	if err != nil {
 		return tokenRequest{}, err
 	}
@@ -185,9 +186,6 @@ func (c *credential) getToken(ctx context.Context, opts policy.TokenRequestOptio
 		if e, ok := c.session.Load().index.get(keyOf(r), c.now().UnixNano()); ok {
 			return e, nil
 		}
-	}
-	if err := validateScopes(c.name, r.Scopes); err != nil {
-		return nil, err
 	}
 	// Another goroutine's sign-in may make silence succeed: try again after
 	// one (bounded, should the user keep choosing accounts that lack it).
@@ -321,14 +319,11 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 	}
 	if len(o.Scopes) == 0 {
 		if c.defaultScope == nil {
-			return AuthenticationRecord{}, fmt.Errorf("%s: %w", c.name, errNoDefaultScope)
+			return AuthenticationRecord{}, fmt.Errorf("%s: authenticating in this cloud requires a scope: pass one in TokenRequestOptions.Scopes", c.name)
 		}
 		o.Scopes = c.defaultScope
 	}
 	r, err := c.request(ctx, o)
-	if err == nil {
-		err = validateScopes(c.name, r.Scopes)
-	}
 	if err != nil {
 		return AuthenticationRecord{}, err
 	}

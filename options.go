@@ -2,7 +2,6 @@ package azinteractive
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -229,8 +228,6 @@ func validateHostFrom(credType, host, format string) (string, error) {
 	}
 	return out, nil
 }
-
-var errNoDefaultScope = errors.New("authenticating in this cloud requires a scope: pass one in TokenRequestOptions.Scopes")
 
 // Bounds on what this module accepts from the network, so that a hostile
 // authority can't fill memory or a terminal. Entra ID's are far smaller.
