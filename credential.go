@@ -135,7 +135,8 @@ func (c *credential) request(ctx context.Context, opts policy.TokenRequestOption
 		// MSAL refuses WithTenantID("organizations"); "" means the authority's.
 		t = ""
 	}
-	return tokenRequest{Scopes: opts.Scopes, Claims: opts.Claims, TenantID: t, EnableCAE: opts.EnableCAE}, nil
+	opts.TenantID = t
+	return opts, nil
 }
 
 // GetToken requests an access token from Microsoft Entra ID: from memory
@@ -468,13 +469,9 @@ func (c *credential) signedInTenant(host, tenant string) bool {
 	return err == nil && msalhttp.SameCloud(h, host)
 }
 
-// tokenRequest is one token request, validated, with the tenant resolved.
-type tokenRequest struct {
-	Scopes    []string
-	Claims    string
-	TenantID  string // "" means the credential's own
-	EnableCAE bool
-}
+// tokenRequest is a token request as request returns it: validated, with
+// the tenant resolved ("" means the credential's own).
+type tokenRequest = policy.TokenRequestOptions
 
 // tokenResult is a token and its user, as any backend returns it.
 type tokenResult struct {
