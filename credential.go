@@ -314,10 +314,7 @@ func (c *credential) Authenticate(ctx context.Context, opts *policy.TokenRequest
 	}
 	ctx, end := runtime.StartSpan(ctx, c.name+".Authenticate", c.tracer, nil)
 	defer func() { end(err) }()
-	var o policy.TokenRequestOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := orZero(opts)
 	if len(o.Scopes) == 0 {
 		if c.defaultScope == nil {
 			return AuthenticationRecord{}, fmt.Errorf("%s: authenticating in this cloud requires a scope: pass one in TokenRequestOptions.Scopes", c.name)

@@ -74,10 +74,7 @@ type DeviceCodeCredential struct {
 
 // NewDeviceCodeCredential creates a DeviceCodeCredential. Pass nil to accept default options.
 func NewDeviceCodeCredential(options *DeviceCodeCredentialOptions) (*DeviceCodeCredential, error) {
-	var o DeviceCodeCredentialOptions
-	if options != nil {
-		o = *options
-	}
+	o := orZero(options)
 	var ui *deviceCodeUI
 	if o.UserPrompt == nil {
 		ui = &deviceCodeUI{out: os.Stderr, terminal: term.IsTerminal(int(os.Stderr.Fd())), now: time.Now, tick: time.Second}

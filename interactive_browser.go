@@ -131,10 +131,7 @@ func NewInteractiveBrowserCredential(options *InteractiveBrowserCredentialOption
 }
 
 func newInteractiveBrowserCredential(options *InteractiveBrowserCredentialOptions, h host) (*InteractiveBrowserCredential, error) {
-	var o InteractiveBrowserCredentialOptions
-	if options != nil {
-		o = *options
-	}
+	o := orZero(options)
 	if o.Timeout <= 0 {
 		o.Timeout = defaultBrowserTimeout
 	}

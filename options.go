@@ -33,6 +33,14 @@ type Cache = tokencache.Cache
 // the core reads only those.
 type coreOptions = InteractiveBrowserCredentialOptions
 
+// orZero is *options, or the zero value (the defaults) for nil.
+func orZero[T any](options *T) (o T) {
+	if options != nil {
+		o = *options
+	}
+	return o
+}
+
 // azureAuthorityHost names a sovereign or private cloud's authority host,
 // for azidentity and Python's azure-identity too.
 const azureAuthorityHost = "AZURE_AUTHORITY_HOST"

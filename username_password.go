@@ -51,10 +51,7 @@ type UsernamePasswordCredential struct {
 // NewUsernamePasswordCredential creates a UsernamePasswordCredential. clientID is the ID of the application the user
 // will authenticate to. Pass nil for options to accept defaults.
 func NewUsernamePasswordCredential(tenantID string, clientID string, username string, password string, options *UsernamePasswordCredentialOptions) (*UsernamePasswordCredential, error) {
-	var o UsernamePasswordCredentialOptions
-	if options != nil {
-		o = *options
-	}
+	o := orZero(options)
 	acquire := func(ctx context.Context, client msalClient, r tokenRequest) (public.AuthResult, error) {
 		return client.AcquireTokenByUsernamePassword(ctx, r.Scopes, username, password, public.WithClaims(r.Claims), public.WithTenantID(r.TenantID))
 	}
