@@ -201,15 +201,13 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 		extra["domain_hint"] = p.DomainHint
 	}
 	ap.AdditionalQueryParametersForAuthorization = extra // omitted when empty
-	r := tokenRequest{Account: p.Account}
 	if interactive {
 		ap.Prompt = p.Prompt
 		if p.Prompt == "select_account" {
-			ap.Account, ap.Username, r.Account = nil, "", nil
+			ap.Account, ap.Username = nil, ""
 		}
 	}
-	r.AuthParameters = ap
-	return r
+	return tokenRequest{Account: ap.Account, AuthParameters: ap}
 }
 
 // callRetrying calls method on the broker's well-known name, once more if
