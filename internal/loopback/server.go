@@ -57,10 +57,8 @@ func newServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	path, err := url.PathUnescape(cmp.Or(ep.Path, "/")) // a browser requests at least "/"
-	if err != nil {
-		return nil, fmt.Errorf("redirect URL path %q: %w", ep.Path, err)
-	}
+	// A browser requests at least "/"; an EscapedPath always unescapes.
+	path, _ := url.PathUnescape(cmp.Or(ep.Path, "/"))
 	s := &Server{cfg: cfg, ep: ep, path: path, done: make(chan struct{})}
 	lim := cfg.limits
 	s.srv = &http.Server{
