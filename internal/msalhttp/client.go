@@ -58,9 +58,7 @@ func (c Client) Do(r *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(b)), r.Header.Get("Content-Type")); err != nil {
-			return nil, err
-		}
+		_ = req.SetBody(streaming.NopCloser(bytes.NewReader(b)), r.Header.Get("Content-Type")) // fails only if Seek does
 	}
 	h := req.Raw().Header
 	for k, vs := range r.Header {
