@@ -104,12 +104,8 @@ func (c *Client) Accounts(ctx context.Context, clientID string) ([]Account, erro
 	if err != nil {
 		return nil, err
 	}
-	raw, ok := top["accounts"]
-	if !ok || isNull(raw) {
-		return nil, nil
-	}
 	var accounts []Account
-	if err := json.Unmarshal(raw, &accounts); err != nil {
+	if raw, ok := top["accounts"]; ok && json.Unmarshal(raw, &accounts) != nil {
 		return nil, badResponse(MethodGetAccounts, "accounts isn't an array of accounts")
 	}
 	return accounts, nil
@@ -205,15 +201,13 @@ func (p TokenParams) request(interactive bool) tokenRequest {
 		extra["domain_hint"] = p.DomainHint
 	}
 	ap.AdditionalQueryParametersForAuthorization = extra // omitted when empty
-	r := tokenRequest{Account: p.Account}
 	if interactive {
 		ap.Prompt = p.Prompt
 		if p.Prompt == "select_account" {
-			ap.Account, ap.Username, r.Account = nil, "", nil
+			ap.Account, ap.Username = nil, ""
 		}
 	}
-	r.AuthParameters = ap
-	return r
+	return tokenRequest{Account: ap.Account, AuthParameters: ap}
 }
 
 // callRetrying calls method on the broker's well-known name, once more if
@@ -264,10 +258,9 @@ func ownerOf(ctx context.Context, conn *dbus.Conn) (string, error) {
 		return "", err
 	}
 	var started uint32
-	if err := busCall(ctx, conn, "StartServiceByName", &started, BusName, uint32(0)); err != nil {
-		return "", err
+	if err = busCall(ctx, conn, "StartServiceByName", &started, BusName, uint32(0)); err == nil {
+		err = busCall(ctx, conn, "GetNameOwner", &owner, BusName)
 	}
-	err = busCall(ctx, conn, "GetNameOwner", &owner, BusName)
 	return owner, err
 }
 

@@ -160,11 +160,7 @@ func dialBus(ctx context.Context, addr string) (*dbus.Conn, error) {
 		}
 		bc := &boundedConn{Conn: nc, in: bufio.NewReader(nc)}
 		bc.frames = frameReader{r: bc.in, maxMessage: maxMessageSize, maxTotal: maxConnectionBytes}
-		conn, err := dbus.NewConn(bc, dbus.WithContext(ctx))
-		if err != nil {
-			_ = nc.Close()
-			return nil, err
-		}
+		conn, _ := dbus.NewConn(bc, dbus.WithContext(ctx)) // fails only for an option's error, and WithContext has none
 		if err = conn.Auth(nil); err == nil {
 			err = conn.Hello()
 		}

@@ -56,10 +56,12 @@ func openWithPkgBrowser(ctx context.Context, url string) error {
 
 // await waits up to wait for a launcher: its failure is an error (the next
 // way gets a try), running on is success; ctx ending first calls kill, if set.
+// The error names the launcher that failed (name, "" for pkg/browser's) and
+// what xdg-open's exit status means, as its own message went to /dev/null.
 func await(ctx context.Context, wait time.Duration, name string, exited <-chan error, kill func()) error {
+	var err error
 	select {
-	case err := <-exited:
-		return exitError(name, err)
+	case err = <-exited:
 	case <-time.After(wait): // collected when unreferenced, since Go 1.23
 		return nil
 	case <-ctx.Done():
@@ -68,19 +70,6 @@ func await(ctx context.Context, wait time.Duration, name string, exited <-chan e
 		}
 		return ctx.Err()
 	}
-}
-
-// xdgOpenExits are xdg-open's documented exit statuses.
-var xdgOpenExits = map[int]string{
-	1: "error in command line syntax",
-	2: "one of the files passed on the command line did not exist",
-	3: "a required tool could not be found: no browser is configured for the desktop",
-	4: "the action failed",
-}
-
-// exitError names the launcher that failed ("" for pkg/browser's) and what
-// xdg-open's exit status means, as its own message went to /dev/null.
-func exitError(name string, err error) error {
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && (name == "xdg-open" || name == "") {
 		if why, ok := xdgOpenExits[exit.ExitCode()]; ok {
@@ -91,4 +80,12 @@ func exitError(name string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// xdgOpenExits are xdg-open's documented exit statuses.
+var xdgOpenExits = map[int]string{
+	1: "error in command line syntax",
+	2: "one of the files passed on the command line did not exist",
+	3: "a required tool could not be found: no browser is configured for the desktop",
+	4: "the action failed",
 }

@@ -50,9 +50,22 @@ type system struct {
 	pkgBrowser func(ctx context.Context, url string) error
 }
 
+// open accepts absolute http(s) URLs without whitespace or control
+// characters: nothing a launcher could take for an option, file or argument.
 func (s system) open(ctx context.Context, rawURL string) error {
-	if err := checkURL(rawURL); err != nil {
-		return err
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("invalid URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		shown := rawURL
+		if len(shown) > 40 {
+			shown = shown[:40] + "..."
+		}
+		return fmt.Errorf("only http and https URLs are opened, not %q", shown)
+	}
+	if strings.ContainsFunc(rawURL, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return errors.New("the URL contains whitespace or control characters")
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -85,25 +98,6 @@ func (s system) open(ctx context.Context, rawURL string) error {
 	}
 	if err := s.pkgBrowser(ctx, rawURL); err != nil {
 		return append(errs, err)
-	}
-	return nil
-}
-
-// checkURL accepts absolute http(s) URLs without whitespace or control
-// characters: nothing a launcher could take for an option, file or argument.
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("invalid URL: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		if len(raw) > 40 {
-			raw = raw[:40] + "..."
-		}
-		return fmt.Errorf("only http and https URLs are opened, not %q", raw)
-	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return errors.New("the URL contains whitespace or control characters")
 	}
 	return nil
 }

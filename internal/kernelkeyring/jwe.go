@@ -42,12 +42,9 @@ func Seal(key []byte, kid string, plaintext []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	hdr, _ := json.Marshal(header{Alg: algDirect, Enc: encA128, KID: kid}) // strings only: never fails
 	iv := make([]byte, aes.BlockSize)
 	_, _ = rand.Read(iv) // never fails
-	hdr, err := json.Marshal(header{Alg: algDirect, Enc: encA128, KID: kid})
-	if err != nil {
-		return nil, err
-	}
 	// No additional data, as azidentity/cache (see the package doc).
 	ct := a.Seal(nil, iv, plaintext, nil)
 	tag := len(ct) - KeySize/2

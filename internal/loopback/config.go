@@ -1,11 +1,7 @@
 package loopback
 
 import (
-	"cmp"
-	"errors"
-	"fmt"
 	"html/template"
-	"net/url"
 	"time"
 )
 
@@ -54,24 +50,4 @@ var defaultLimits = limits{
 	// application); still 16 times below net/http's default.
 	maxHeader: 64 << 10,
 	maxBody:   64 << 10, // Entra ID's form_post body is a few KiB
-}
-
-// withDefaults validates c and fills in the defaults, on the copy.
-func (c Config) withDefaults() (Config, error) {
-	if c.State == "" {
-		return c, errors.New("a state is required")
-	}
-	for name, raw := range map[string]string{"SuccessRedirectURL": c.SuccessRedirectURL, "ErrorRedirectURL": c.ErrorRedirectURL} {
-		if raw == "" {
-			continue
-		}
-		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, fmt.Errorf("%s %q isn't an absolute http or https URL", name, raw)
-		}
-	}
-	if c.Logf == nil {
-		c.Logf = func(string, ...any) {}
-	}
-	c.limits = cmp.Or(c.limits, &defaultLimits)
-	return c, nil
 }

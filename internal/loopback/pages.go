@@ -69,7 +69,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, re *ResponseErro
 		to, custom, name = s.cfg.ErrorRedirectURL, s.cfg.ErrorHTML, "error.html"
 		data.Error, data.Description, data.Canceled = re.Code, re.Description, re.Cancelled()
 		if to != "" {
-			u, _ := url.Parse(to) // validated by withDefaults
+			u, _ := url.Parse(to) // validated by newServer
 			q := u.Query()
 			q.Set("error", re.Code)
 			q.Set("error_description", re.Description)

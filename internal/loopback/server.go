@@ -38,20 +38,27 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// newServer prepares a server without binding it, for Listen and tests.
+// newServer validates cfg, fills in its defaults and prepares a server
+// without binding it, for Listen and tests.
 func newServer(cfg Config) (*Server, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
+	if cfg.State == "" {
+		return nil, errors.New("a state is required")
 	}
+	for name, raw := range map[string]string{"SuccessRedirectURL": cfg.SuccessRedirectURL, "ErrorRedirectURL": cfg.ErrorRedirectURL} {
+		if u, err := url.Parse(raw); raw != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			return nil, fmt.Errorf("%s %q isn't an absolute http or https URL", name, raw)
+		}
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	cfg.limits = cmp.Or(cfg.limits, &defaultLimits)
 	ep, err := ParseRedirectURL(cfg.RedirectURL)
 	if err != nil {
 		return nil, err
 	}
-	path, err := url.PathUnescape(cmp.Or(ep.Path, "/")) // a browser requests at least "/"
-	if err != nil {
-		return nil, fmt.Errorf("redirect URL path %q: %w", ep.Path, err)
-	}
+	// A browser requests at least "/"; an EscapedPath always unescapes.
+	path, _ := url.PathUnescape(cmp.Or(ep.Path, "/"))
 	s := &Server{cfg: cfg, ep: ep, path: path, done: make(chan struct{})}
 	lim := cfg.limits
 	s.srv = &http.Server{

@@ -50,15 +50,10 @@ func openEncrypted(ctx context.Context, loc Location) (func(bool, func(string)) 
 		return nil, err
 	}
 	return func(cae bool, warn func(string)) (Storage, error) {
-		legacy := newSecretService(loc.modeName(cae))
-		return newSealedStorage(loc.Path(cae)+".jwe", loc.OwnDir, keys[cae], readerFunc(legacy.read), warn), nil
+		legacy := newSecretService(loc.modeName(cae)).read
+		return newSealedStorage(loc.Path(cae)+".jwe", loc.OwnDir, keys[cae], legacy, warn), nil
 	}, nil
 }
-
-// readerFunc is a function as a reader.
-type readerFunc func(context.Context) ([]byte, error)
-
-func (f readerFunc) Read(ctx context.Context) ([]byte, error) { return f(ctx) }
 
 // openAzidentity is azidentity/cache's store on Linux: the kernel keyring's.
 func openAzidentity(loc Location, cae bool, warn func(string)) reader {

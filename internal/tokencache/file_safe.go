@@ -83,12 +83,18 @@ func checkExisting(path string, warn func(string)) error {
 	if runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 || warn == nil {
 		return nil
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		warn(fmt.Sprintf("the token cache file %s is readable by other users (mode %#o) and its mode can't be changed: %v", path, fi.Mode().Perm(), err))
-		return nil
-	}
-	warn(fmt.Sprintf("the token cache file %s was readable by other users (mode %#o); its mode is now 0600", path, fi.Mode().Perm()))
+	makePrivate("file", path, "readable by", fi.Mode().Perm(), 0o600, warn)
 	return nil
+}
+
+// makePrivate sets the mode of a file or directory (kind) that is open
+// (mode perm) to other users to private, and tells warn.
+func makePrivate(kind, path, open string, perm, private fs.FileMode, warn func(string)) {
+	if err := os.Chmod(path, private); err != nil {
+		warn(fmt.Sprintf("the token cache %s %s is %s other users (mode %#o) and its mode can't be changed: %v", kind, path, open, perm, err))
+		return
+	}
+	warn(fmt.Sprintf("the token cache %s %s was %s other users (mode %#o); its mode is now %#o", kind, path, open, perm, private))
 }
 
 // openPrivate opens path with flag (creating it 0600) without following a
@@ -212,10 +218,5 @@ func tightenDir(dir string, warn func(string)) {
 	if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
 		return // not ours to change; checkDir says so
 	}
-	perm := fi.Mode().Perm()
-	if err := os.Chmod(dir, 0o700); err != nil {
-		warn(fmt.Sprintf("the token cache directory %s is open to other users (mode %#o) and its mode can't be changed: %v", dir, perm, err))
-		return
-	}
-	warn(fmt.Sprintf("the token cache directory %s was open to other users (mode %#o); its mode is now 0700", dir, perm))
+	makePrivate("directory", dir, "open to", fi.Mode().Perm(), 0o700, warn)
 }

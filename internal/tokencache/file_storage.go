@@ -28,8 +28,7 @@ type codec interface {
 // secretItem is the item of an OS secret store holding one cache's bytes:
 // the Keychain on macOS.
 type secretItem interface {
-	// read returns the secret, or nil when there is none.
-	read(ctx context.Context) ([]byte, error)
+	reader // nil when there is no secret
 	write(ctx context.Context, data []byte) error
 }
 
@@ -69,7 +68,7 @@ func (s *fileStorage) check(warn func(string)) error {
 // truncated) are corrupt: the cache treats them as empty and overwrites them.
 func (s *fileStorage) Read(ctx context.Context) ([]byte, error) {
 	if s.item != nil {
-		return s.item.read(ctx)
+		return s.item.Read(ctx)
 	}
 	b, err := readPrivate(s.path)
 	if err != nil || len(b) == 0 || s.codec == nil {

@@ -39,16 +39,14 @@ type keychainItem struct {
 	service string
 }
 
-func (i keychainItem) read(ctx context.Context) ([]byte, error) {
-	return i.kc.read(ctx, i.service, keychainAccount)
-}
-
 func (i keychainItem) write(ctx context.Context, data []byte) error {
 	return i.kc.write(ctx, i.service, keychainAccount, data)
 }
 
-// Read makes an item a reader: azidentity/cache's (see azidentityKeychain).
-func (i keychainItem) Read(ctx context.Context) ([]byte, error) { return i.read(ctx) }
+// Read returns the item's data, or nil when there is none.
+func (i keychainItem) Read(ctx context.Context) ([]byte, error) {
+	return i.kc.read(ctx, i.service, keychainAccount)
+}
 
 // probeKeychain writes, reads back and deletes a throwaway item, so that a
 // locked or unreachable Keychain (an SSH session) is found before a sign-in.

@@ -76,13 +76,12 @@ func (p *mode) refresh(ctx context.Context, c *call, n int) error {
 	s.mu.Lock()
 	loaded := p.loaded
 	s.mu.Unlock()
-	if loaded {
-		select {
-		case p.io <- struct{}{}:
-		default:
-			return nil
+	select {
+	case p.io <- struct{}{}:
+	default:
+		if loaded {
+			return nil // a write or read under way: memory serves
 		}
-	} else {
 		select {
 		case p.io <- struct{}{}:
 		case <-ctx.Done():

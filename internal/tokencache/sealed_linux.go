@@ -18,7 +18,7 @@ type sealedStorage struct {
 	keys cacheKeys
 	// legacy is read while the file is empty: where an earlier version kept
 	// the cache, or nil.
-	legacy      reader
+	legacy      func(context.Context) ([]byte, error)
 	warn        func(string)
 	warnedNoKey bool
 }
@@ -51,10 +51,10 @@ func (s *sealedStorage) Read(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(b) == 0 && s.legacy != nil {
+		return s.legacy(ctx)
+	}
 	if len(b) == 0 {
-		if s.legacy != nil {
-			return s.legacy.Read(ctx)
-		}
 		return nil, nil
 	}
 	k, err := s.keys.find(ctx, kernelkeyring.KeyID(b))
@@ -94,7 +94,7 @@ func (s *sealedStorage) Write(ctx context.Context, data []byte) error {
 
 // newSealedStorage returns the storage of the file path sealed with keys;
 // warn (maybe nil) is told once when the file outlived its key.
-func newSealedStorage(path string, ownDir bool, keys cacheKeys, legacy reader, warn func(string)) *sealedStorage {
+func newSealedStorage(path string, ownDir bool, keys cacheKeys, legacy func(context.Context) ([]byte, error), warn func(string)) *sealedStorage {
 	if warn == nil {
 		warn = func(string) {}
 	}

@@ -18,7 +18,7 @@ type memorySecrets struct {
 	reads int
 }
 
-func (m *memorySecrets) read(context.Context) ([]byte, error) {
+func (m *memorySecrets) Read(context.Context) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.reads++

@@ -9,7 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"sync"
+	"sync/atomic"
 
 	"github.com/azinteractive/azinteractive/internal/kernelkeyring"
 )
@@ -20,8 +20,7 @@ import (
 // key than the one remembered sends find back to the Secret Service.
 type secretKeys struct {
 	attrs map[string]string
-	mu    sync.Mutex // guards key; never held across a call to the Secret Service
-	key   *secretKey // nil until read or created
+	key   atomic.Pointer[secretKey] // nil until read or created
 }
 
 // Key items are this module's own: nothing else reads them.
@@ -44,16 +43,12 @@ func (k *secretKeys) read(ctx context.Context, c *ssConn) (*secretKey, error) {
 	if err != nil || key == nil {
 		return nil, err
 	}
-	k.mu.Lock()
-	k.key = key
-	k.mu.Unlock()
+	k.key.Store(key)
 	return key, nil
 }
 
 func (k *secretKeys) find(ctx context.Context, kid string) (sealKey, error) {
-	k.mu.Lock()
-	key := k.key
-	k.mu.Unlock()
+	key := k.key.Load()
 	if key == nil || kid != "" && kid != key.kid {
 		err := withSecretService(ctx, func(c *ssConn) (err error) {
 			key, err = k.read(ctx, c)
@@ -76,9 +71,7 @@ func (k *secretKeys) create(ctx context.Context) (sealKey, error) {
 	if err := withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, k.attrs, label, enc) }); err != nil {
 		return nil, err
 	}
-	k.mu.Lock()
-	k.key = key
-	k.mu.Unlock()
+	k.key.Store(key)
 	return key, nil
 }
 

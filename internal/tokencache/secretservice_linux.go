@@ -273,19 +273,15 @@ func (c *ssConn) collection(ctx context.Context) (dbus.ObjectPath, error) {
 	if err != nil {
 		return "", err
 	}
-	if coll == nullPath {
-		return c.createCollection(ctx)
+	if coll != nullPath {
+		locked, err := c.locked(ctx, coll, ssCollection)
+		if err == nil && locked {
+			err = c.unlock(ctx, coll)
+		}
+		return coll, err
 	}
-	locked, err := c.locked(ctx, coll, ssCollection)
-	if err == nil && locked {
-		err = c.unlock(ctx, coll)
-	}
-	return coll, err
-}
-
-func (c *ssConn) createCollection(ctx context.Context) (dbus.ObjectPath, error) {
 	props := map[string]dbus.Variant{ssCollection + ".Label": dbus.MakeVariant("Default keyring")}
-	var coll, prompt dbus.ObjectPath
+	var prompt dbus.ObjectPath
 	if err := c.call(ctx, ssPath, ssService+".CreateCollection", props, "default").Store(&coll, &prompt); err != nil {
 		return "", err
 	}
