@@ -65,8 +65,8 @@ func (k *secretKeys) find(ctx context.Context, kid string) (sealKey, error) {
 func (k *secretKeys) create(ctx context.Context) (sealKey, error) {
 	b := make([]byte, kernelkeyring.KeySize)
 	_, _ = rand.Read(b) // never fails
+	key := newSecretKey(b)
 	enc := []byte(base64.StdEncoding.EncodeToString(b))
-	key, _ := parseSecretKey(enc)
 	label := "azinteractive token cache key (" + k.attrs[keyCacheAttr] + ")"
 	if err := withSecretService(ctx, func(c *ssConn) error { return c.store(ctx, k.attrs, label, enc) }); err != nil {
 		return nil, err
@@ -94,8 +94,12 @@ func parseSecretKey(b []byte) (*secretKey, error) {
 	if err != nil || len(secret) != kernelkeyring.KeySize {
 		return nil, fmt.Errorf("the Secret Service's token cache key isn't %d bytes in base64", kernelkeyring.KeySize)
 	}
+	return newSecretKey(secret), nil
+}
+
+func newSecretKey(secret []byte) *secretKey {
 	sum := sha256.Sum256(secret)
-	return &secretKey{secret: secret, kid: hex.EncodeToString(sum[:8])}, nil
+	return &secretKey{secret: secret, kid: hex.EncodeToString(sum[:8])}
 }
 
 func (k *secretKey) Seal(plaintext []byte) ([]byte, error) {
